@@ -1,0 +1,65 @@
+"""Who may change what: comment authors through signed edit tokens, moderators through accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .errors import Conflict, Forbidden, ValidationError
+from .models import Moderator, ModeratorRole
+
+_EDIT_SALT = "commentsvc.edit-token"
+
+
+def issue_edit_token(secret: str, comment_id: int) -> str:
+    return URLSafeSerializer(secret, salt=_EDIT_SALT).dumps({"c": comment_id})
+
+
+def check_edit_token(secret: str, token: str | None, comment_id: int) -> None:
+    """Only the token issued for this very comment opens it; the window is checked by the caller."""
+    if not token:
+        raise Forbidden("Editing needs the edit token you got when you posted this comment.", code="edit_token_missing")
+    try:
+        payload = URLSafeSerializer(secret, salt=_EDIT_SALT).loads(token)
+    except BadSignature:
+        raise Forbidden("This edit token is not valid.", code="edit_token_invalid") from None
+    if not isinstance(payload, dict) or payload.get("c") != comment_id:
+        raise Forbidden("This edit token belongs to another comment.", code="edit_token_wrong_comment")
+
+
+# --- moderator accounts ----------------------------------------------------------------------
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    """Werkzeug's default is scrypt: slow and salted."""
+    return generate_password_hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    return check_password_hash(password_hash, password)
+
+
+def create_moderator(session: Session, *, username: str, password: str, role: str, now: datetime) -> Moderator:
+    username = username.strip()
+    if not username or len(username) > 64 or not username.isprintable():
+        raise ValidationError("The username must be 1 to 64 printable characters.", code="username_invalid",
+                              fields={"username": "invalid"})
+    if role not in {r.value for r in ModeratorRole}:
+        raise ValidationError("The role must be admin or moderator.", code="role_invalid", fields={"role": "invalid"})
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.",
+                              code="password_too_short", fields={"password": "too short"})
+    if session.scalar(select(Moderator.id).where(Moderator.username == username)) is not None:
+        raise Conflict(f"A moderator named {username!r} already exists.", code="username_taken",
+                       fields={"username": "taken"})
+    moderator = Moderator(username=username, password_hash=hash_password(password), role=role, active=True,
+                          created_at=now)
+    session.add(moderator)
+    session.flush()
+    return moderator

@@ -1,0 +1,154 @@
+"""The `commentsvc` command: serve, create-moderator, recount, rerender and db upgrade."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import ScriptInfo, with_appcontext
+from sqlalchemy import select
+
+from .clock import utcnow
+from .errors import CommentsvcError
+
+log = logging.getLogger(__name__)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=None, type=int,
+              help="Worker processes; default 1 with in-process rate limits, 2 x CPUs + 1 with Redis.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@with_appcontext
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve with gunicorn (not the Flask debug server)."""
+    from .server import run_gunicorn
+
+    in_process_limits = current_app.config["COMMENTSVC_RATELIMIT_STORAGE_URI"].startswith("memory://")
+    if workers is None:
+        workers = 1 if in_process_limits else 2 * (os.cpu_count() or 1) + 1
+    if workers > 1 and in_process_limits:
+        click.secho(
+            f"WARNING: {workers} worker processes with COMMENTSVC_RATELIMIT_STORAGE_URI=memory:// means every "
+            "process keeps its own rate-limit counts, so each limit is effectively multiplied by the number of "
+            "workers. Use one worker with threads, or share limits through redis://.", fg="red", err=True)
+    base = f"http://{host}:{port}"
+    click.echo(f"commentsvc: serving on {base}/ with {workers} worker(s) x {threads} threads")
+    click.echo(f"commentsvc: demo article page: {base}/demo/  (English: {base}/demo/en/)")
+    click.echo(f"commentsvc: database: {current_app.config['COMMENTSVC_DATABASE_URL']}")
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-moderator")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "moderator"]), default="admin", show_default=True)
+@with_appcontext
+def create_moderator_command(username: str, role: str) -> None:
+    """Create a dashboard account; the password comes from stdin when it is not a terminal."""
+    from .auth import create_moderator
+    from .extensions import db
+
+    password = _read_password()
+    try:
+        create_moderator(db.session, username=username, password=password, role=role, now=utcnow())
+        db.session.commit()
+    except CommentsvcError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created {role} {username!r}.")
+
+
+@click.command("recount")
+@with_appcontext
+def recount_command() -> None:
+    """Rebuild every stored count from the rows and report any drift fixed."""
+    from .counts import recount
+    from .database import begin_write
+    from .extensions import db
+
+    begin_write()
+    drifts = recount(db.session)
+    db.session.commit()
+    for drift in drifts:
+        click.echo(f"fixed {drift.what} of #{drift.row_id}: stored {drift.stored}, actual {drift.actual}")
+    click.echo(f"recount: {len(drifts)} drift(s) fixed.")
+
+
+@click.command("rerender")
+@with_appcontext
+def rerender_command() -> None:
+    """Re-render every comment's HTML from its stored source with today's rules."""
+    from .database import begin_write
+    from .extensions import db
+    from .models import Comment
+    from .sanitize import render_comment
+
+    begin_write()
+    changed = total = 0
+    for comment in db.session.scalars(select(Comment).execution_options(yield_per=500)):
+        total += 1
+        html = render_comment(comment.body_source)
+        if html != comment.body_html:
+            comment.body_html = html
+            changed += 1
+    db.session.commit()
+    click.echo(f"rerender: {total} comment(s) rendered, {changed} changed.")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade_command(revision: str) -> None:
+    """Apply schema migrations (run this on deploy with PostgreSQL)."""
+    from .database import upgrade_database
+    from .extensions import db
+
+    upgrade_database(db.engine, revision)
+    click.echo(f"database upgraded to {revision}.")
+
+
+COMMANDS = (serve_command, create_moderator_command, recount_command, rerender_command, db_group)
+
+
+def register_cli(app: Flask) -> None:
+    """The same commands under `flask --app commentsvc …`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app(*_args: Any) -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group("commentsvc")
+def main_group() -> None:
+    """Self-hosted reader comments for news sites. Settings come from COMMENTSVC_* variables."""
+
+
+for _command in COMMANDS:
+    main_group.add_command(_command)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # The app is created only when a command runs, through Flask's ScriptInfo.
+    main_group(prog_name="commentsvc", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False,
+                                                      load_dotenv_defaults=False))

@@ -1,0 +1,380 @@
+"""Posting, replying, editing and deleting comments, and reading a thread as a paged tree."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from .auth import check_edit_token
+from .errors import Conflict, Forbidden, NotFound, ValidationError
+from .models import Comment, CommentStatus, IdempotencyKey, Thread
+from .moderation import ensure_open, screen_submission, set_comment_status, shift_counts
+from .sanitize import render_comment
+from .submission import Author
+from .threads import find_thread, get_or_create_thread
+
+DUPLICATE_WINDOW = timedelta(minutes=10)
+IDEMPOTENCY_WINDOW = timedelta(days=1)
+MAX_PAGE_SIZE = 100
+SORTS = ("oldest", "newest", "hot")
+# Seconds of age worth one tenfold change in net votes (the classic "hot" ranking); the score
+# does not depend on the reading time, so it can be stored, indexed and paged with a cursor.
+_HOT_HALF_LIFE = 45000
+_HOT_EPOCH = datetime(2024, 1, 1)
+
+
+@dataclass(frozen=True)
+class CommentRules:
+    """The configured limits a comment is held to, handed in by whoever calls the service."""
+
+    moderation: str = "post"
+    edit_window: int = 900
+    max_depth: int = 5
+    body_max_length: int = 5000
+    secret: str = ""
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is asking: the address rate limits and bans see, and a keyed hash for votes and keys."""
+
+    ip: str
+    user_agent: str = ""
+
+    def key(self, secret: str) -> str:
+        return hmac.new(secret.encode(), f"client:{self.ip}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+@dataclass
+class PostResult:
+    comment: Comment
+    replayed: bool = False
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread | None
+    top: list[Row[Any]]
+    replies: list[Row[Any]]
+    reply_to_names: dict[int, str | None]
+    cursor: str | None
+
+
+@dataclass
+class RepliesPage:
+    root: Comment
+    replies: list[Row[Any]]
+    reply_to_names: dict[int, str | None]
+    cursor: str | None
+
+
+def hot_score(likes: int, dislikes: int, created_at: datetime) -> float:
+    net = likes - dislikes
+    order = math.log10(max(abs(net), 1))
+    sign = (net > 0) - (net < 0)
+    return round(sign * order + (created_at - _HOT_EPOCH).total_seconds() / _HOT_HALF_LIFE, 7)
+
+
+def author_hash(secret: str, author: Author, client: Client) -> str:
+    """Seeds the avatar: keyed, so the avatar URL cannot be reversed to the email address."""
+    seed = f"email:{author.email.lower()}" if author.email else f"name:{author.name}|{client.ip}"
+    return hmac.new(secret.encode(), seed.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def get_comment(session: Session, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(f"Comment {comment_id} does not exist.", code="comment_not_found")
+    return comment
+
+
+def _find_replayed(session: Session, client_key: str, key: str, now: datetime) -> Comment | None:
+    entry = session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.client_key == client_key, IdempotencyKey.key == key)
+    ).first()
+    if entry is None:
+        return None
+    if entry.created_at < now - IDEMPOTENCY_WINDOW:
+        session.delete(entry)
+        session.flush()
+        return None
+    return session.get(Comment, entry.comment_id)
+
+
+def find_replayed_comment(session: Session, *, client: Client, idempotency_key: str, secret: str,
+                          now: datetime) -> Comment | None:
+    """The comment an earlier request with the same Idempotency-Key stored, if any."""
+    return _find_replayed(session, client.key(secret), idempotency_key, now)
+
+
+def _resolve_parent(session: Session, thread: Thread, parent_id: int | None,
+                    max_depth: int) -> tuple[Comment | None, Comment | None]:
+    """Returns (the parent to attach under, the comment being answered when the cap moved it)."""
+    if parent_id is None:
+        return None, None
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.thread_id != thread.id:
+        raise NotFound("The comment you are replying to is not in this thread.", code="parent_not_in_thread",
+                       fields={"parent_id": "not in this thread"})
+    if parent.status != CommentStatus.APPROVED.value:
+        raise NotFound("The comment you are replying to is not available.", code="parent_not_available",
+                       fields={"parent_id": "not available"})
+    if parent.depth + 1 < max_depth:
+        return parent, None
+    # At the cap: attach beside the answered comment, under its parent, and remember whom it answers.
+    holder = session.get(Comment, parent.parent_id) if parent.parent_id is not None else parent
+    return holder, parent
+
+
+def post_comment(session: Session, *, site: str, article: str, title: str | None, url: str | None,
+                 parent_id: int | None, author: Author, body: str, client: Client, now: datetime,
+                 rules: CommentRules, idempotency_key: str | None = None) -> PostResult:
+    """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead."""
+    client_key = client.key(rules.secret)
+    if idempotency_key:
+        replayed = _find_replayed(session, client_key, idempotency_key, now)
+        if replayed is not None:
+            return PostResult(replayed, replayed=True)
+
+    # On an error the caller rolls back, so a thread created here for a bad reply is not kept.
+    thread = get_or_create_thread(session, site=site, article=article, title=title, url=url, now=now)
+    parent, answered = _resolve_parent(session, thread, parent_id, rules.max_depth)
+    ensure_open(session, thread)
+
+    duplicate = session.scalar(
+        select(Comment.id).where(
+            Comment.client_ip == client.ip,
+            Comment.created_at >= now - DUPLICATE_WINDOW,
+            Comment.thread_id == thread.id,
+            Comment.body_source == body,
+        ).limit(1)
+    )
+    if duplicate is not None:
+        raise Conflict("You already posted this comment here a moment ago.", code="duplicate_comment")
+
+    screening = screen_submission(session, thread, body, default_mode=rules.moderation)
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        reply_to_id=answered.id if answered else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_name=author.name,
+        author_email=author.email,
+        author_website=author.website,
+        author_hash=author_hash(rules.secret, author, client),
+        body_source=body,
+        body_html=render_comment(screening.body),
+        status=screening.status.value,
+        created_at=now,
+        client_ip=client.ip,
+        user_agent=client.user_agent[:512],
+        likes=0,
+        dislikes=0,
+        reply_count=0,
+        hot_score=hot_score(0, 0, now),
+    )
+    session.add(comment)
+    session.flush()
+    shift_counts(session, comment, int(screening.status == CommentStatus.APPROVED))
+    if idempotency_key:
+        session.add(IdempotencyKey(client_key=client_key, key=idempotency_key, comment_id=comment.id, created_at=now))
+        session.flush()
+    return PostResult(comment)
+
+
+def editable_until(comment: Comment, rules: CommentRules) -> datetime:
+    return comment.created_at + timedelta(seconds=rules.edit_window)
+
+
+def _authorise_author(comment: Comment, token: str | None, now: datetime, rules: CommentRules) -> None:
+    check_edit_token(rules.secret, token, comment.id)
+    if comment.status == CommentStatus.DELETED.value:
+        raise Forbidden("This comment was deleted.", code="comment_deleted")
+    if now > editable_until(comment, rules):
+        minutes = rules.edit_window // 60
+        raise Forbidden(f"Comments can only be changed within {minutes} minutes of posting.",
+                        code="edit_window_closed")
+
+
+def edit_comment(session: Session, comment_id: int, *, body: str, token: str | None, now: datetime,
+                 rules: CommentRules) -> Comment:
+    """Edits face the same screening as new comments: harmless first, links later, is caught."""
+    comment = get_comment(session, comment_id)
+    _authorise_author(comment, token, now, rules)
+    ensure_open(session, comment.thread)
+    screening = screen_submission(session, comment.thread, body, default_mode=rules.moderation)
+    comment.body_source = body
+    comment.body_html = render_comment(screening.body)
+    comment.edited_at = now
+    keep_hidden = comment.status in (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
+    set_comment_status(session, comment, CommentStatus(comment.status) if keep_hidden else screening.status)
+    return comment
+
+
+def delete_comment(session: Session, comment_id: int, *, token: str | None, now: datetime,
+                   rules: CommentRules) -> Comment:
+    """Soft delete: replies keep their place under a placeholder, and moderators can still restore it."""
+    comment = get_comment(session, comment_id)
+    _authorise_author(comment, token, now, rules)
+    set_comment_status(session, comment, CommentStatus.DELETED)
+    return comment
+
+
+# --- reading -------------------------------------------------------------------------------
+
+PUBLIC_COLUMNS = (
+    Comment.id, Comment.parent_id, Comment.root_id, Comment.reply_to_id, Comment.depth,
+    Comment.author_name, Comment.author_website, Comment.author_hash, Comment.body_html, Comment.status,
+    Comment.created_at, Comment.edited_at, Comment.likes, Comment.dislikes, Comment.reply_count,
+    Comment.is_staff, Comment.hot_score,
+)
+
+
+def encode_cursor(payload: dict[str, Any]) -> str:
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, kind: str) -> dict[str, Any]:
+    """Cursors are opaque to clients; anything we did not issue for this listing is a 400."""
+    invalid = ValidationError("The cursor is not valid for this listing.", code="cursor_invalid",
+                              fields={"cursor": "invalid"})
+    if not isinstance(cursor, str) or len(cursor) > 200:
+        raise invalid
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(payload, dict) or payload.get("k") != kind:
+        raise invalid
+    last_id = payload.get("id")
+    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 < last_id < 2**63:
+        raise invalid
+    score = payload.get("s")
+    if kind == "hot" and (isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score)):
+        raise invalid
+    return payload
+
+
+def _visible_top_level(thread_id: int) -> Any:
+    return and_(
+        Comment.thread_id == thread_id,
+        Comment.parent_id.is_(None),
+        or_(Comment.status == CommentStatus.APPROVED.value, Comment.reply_count > 0),
+    )
+
+
+def _top_level_page(session: Session, thread_id: int, sort: str, limit: int,
+                    cursor: dict[str, Any] | None) -> tuple[list[Row[Any]], str | None]:
+    query = select(*PUBLIC_COLUMNS).where(_visible_top_level(thread_id))
+    if sort == "oldest":
+        if cursor:
+            query = query.where(Comment.id > cursor["id"])
+        query = query.order_by(Comment.id.asc())
+    elif sort == "newest":
+        if cursor:
+            query = query.where(Comment.id < cursor["id"])
+        query = query.order_by(Comment.id.desc())
+    else:
+        if cursor:
+            query = query.where(or_(Comment.hot_score < cursor["s"],
+                                    and_(Comment.hot_score == cursor["s"], Comment.id < cursor["id"])))
+        query = query.order_by(Comment.hot_score.desc(), Comment.id.desc())
+    rows = list(session.execute(query.limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        payload: dict[str, Any] = {"k": sort, "id": last.id}
+        if sort == "hot":
+            payload["s"] = last.hot_score
+        next_cursor = encode_cursor(payload)
+    return rows, next_cursor
+
+
+def _with_hidden_ancestors(session: Session, rows: list[Row[Any]], known: set[int]) -> list[Row[Any]]:
+    """Adds the hidden (deleted, rejected…) ancestors of visible replies, so replies keep their place.
+    Rarely needed, and bounded by the depth cap."""
+    have = known | {row.id for row in rows}
+    result = list(rows)
+    missing = {row.parent_id for row in rows if row.parent_id is not None and row.parent_id not in have}
+    while missing:
+        found = list(session.execute(select(*PUBLIC_COLUMNS).where(Comment.id.in_(missing))))
+        result.extend(found)
+        have |= missing
+        missing = {row.parent_id for row in found if row.parent_id is not None and row.parent_id not in have}
+    result.sort(key=lambda row: row.id)
+    return result
+
+
+def _reply_to_names(session: Session, rows: list[Row[Any]]) -> dict[int, str | None]:
+    """Names of the comments that capped replies answer; None when that comment is no longer shown."""
+    names = {row.id: (row.author_name if row.status == CommentStatus.APPROVED.value else None) for row in rows}
+    wanted = {row.reply_to_id for row in rows if row.reply_to_id is not None}
+    missing = wanted - names.keys()
+    if missing:
+        for row in session.execute(select(Comment.id, Comment.author_name, Comment.status).where(Comment.id.in_(missing))):
+            names[row.id] = row.author_name if row.status == CommentStatus.APPROVED.value else None
+    return {comment_id: names.get(comment_id) for comment_id in wanted}
+
+
+def list_thread(session: Session, *, site: str, article: str, sort: str, limit: int, cursor: str | None,
+                reply_limit: int) -> ThreadPage:
+    """One page of top-level comments plus, in one more query, the first replies under each:
+    the cost depends on the page size, not on how big the thread has grown."""
+    if sort not in SORTS:
+        raise ValidationError("sort must be oldest, newest or hot.", code="sort_invalid", fields={"sort": "invalid"})
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError(f"limit must be between 1 and {MAX_PAGE_SIZE}.", code="limit_invalid",
+                              fields={"limit": f"1 to {MAX_PAGE_SIZE}"})
+    position = decode_cursor(cursor, kind=sort) if cursor else None
+    thread = find_thread(session, site, article)
+    if thread is None:
+        return ThreadPage(None, [], [], {}, None)
+    top, next_cursor = _top_level_page(session, thread.id, sort, limit, position)
+    replies: list[Row[Any]] = []
+    roots = [row.id for row in top if row.reply_count > 0]
+    if roots:
+        ranked = (
+            select(Comment.id, func.row_number().over(partition_by=Comment.root_id, order_by=Comment.id).label("rank"))
+            .where(Comment.root_id.in_(roots), Comment.status == CommentStatus.APPROVED.value)
+            .subquery()
+        )
+        replies = list(session.execute(
+            select(*PUBLIC_COLUMNS).join(ranked, ranked.c.id == Comment.id)
+            .where(ranked.c.rank <= reply_limit).order_by(Comment.id)
+        ))
+        replies = _with_hidden_ancestors(session, replies, {row.id for row in top})
+    return ThreadPage(thread, top, replies, _reply_to_names(session, top + replies), next_cursor)
+
+
+def list_replies(session: Session, root_id: int, *, limit: int, cursor: str | None) -> RepliesPage:
+    """The rest of a long reply list, oldest first, as a flat list the client hangs under parent_id."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError(f"limit must be between 1 and {MAX_PAGE_SIZE}.", code="limit_invalid",
+                              fields={"limit": f"1 to {MAX_PAGE_SIZE}"})
+    position = decode_cursor(cursor, kind="replies") if cursor else None
+    root = get_comment(session, root_id)
+    if root.parent_id is not None:
+        raise NotFound("Replies are listed under top-level comments only.", code="not_top_level")
+    query = select(*PUBLIC_COLUMNS).where(Comment.root_id == root.id, Comment.status == CommentStatus.APPROVED.value)
+    if position:
+        query = query.where(Comment.id > position["id"])
+    rows = list(session.execute(query.order_by(Comment.id).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor({"k": "replies", "id": rows[-1].id})
+    rows = _with_hidden_ancestors(session, rows, {root.id})
+    return RepliesPage(root, rows, _reply_to_names(session, rows), next_cursor)
+

@@ -1,0 +1,120 @@
+"""Every setting commentsvc reads, with its default and why you would change it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _parse_moderation(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"post", "pre"}:
+        raise ValueError(f"expected 'post' or 'pre', got {raw!r}")
+    return value
+
+
+def _parse_nonnegative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"expected a number >= 0, got {raw!r}")
+    return value
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(f"expected a number >= 1, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("COMMENTSVC_DATABASE_URL", None, str,
+            "SQLAlchemy URL; default an SQLite file in the instance folder. Use postgresql+psycopg://… to scale out."),
+    Setting("COMMENTSVC_INSTANCE_PATH", None, str,
+            "Folder for the default SQLite file and the generated secret key; default Flask's instance folder."),
+    Setting("COMMENTSVC_AUTO_MIGRATE", None, _parse_bool,
+            "Apply schema migrations on start; default yes on SQLite, no elsewhere (run `commentsvc db upgrade` on deploy)."),
+    Setting("COMMENTSVC_SECRET_KEY", None, str,
+            "Signs edit tokens and sessions; if unset one is generated once and kept in the instance folder. Set it when running several servers."),
+    Setting("COMMENTSVC_RATELIMIT_STORAGE_URI", "memory://", str,
+            "Where rate-limit counters live; memory:// is per process, use redis://… for several processes."),
+    Setting("COMMENTSVC_RATELIMIT_ENABLED", True, _parse_bool,
+            "Turn rate limiting off only for benchmarks."),
+    Setting("COMMENTSVC_RATELIMIT_POST", "5/minute;100/day", str,
+            "Comments one client IP may create."),
+    Setting("COMMENTSVC_RATELIMIT_EDIT", "10/minute;200/day", str,
+            "Edits and deletes one client IP may make."),
+    Setting("COMMENTSVC_RATELIMIT_VOTE", "30/minute;1000/day", str,
+            "Votes one client IP may cast."),
+    Setting("COMMENTSVC_RATELIMIT_REPORT", "10/minute;100/day", str,
+            "Reports one client IP may file."),
+    Setting("COMMENTSVC_RATELIMIT_READ", "600/minute", str,
+            "Reads (threads, counts) one client IP may make; raise it when a shared proxy hides many readers."),
+    Setting("COMMENTSVC_TRUSTED_PROXIES", 0, _parse_nonnegative_int,
+            "Reverse-proxy hops whose X-Forwarded-For is trusted; 0 means the socket address is the client."),
+    Setting("COMMENTSVC_MODERATION", "post", _parse_moderation,
+            "post publishes at once; pre holds new comments as pending until a moderator approves them."),
+    Setting("COMMENTSVC_EDIT_WINDOW", 900, _parse_nonnegative_int,
+            "Seconds an author may edit or delete their own comment."),
+    Setting("COMMENTSVC_ALLOWED_ORIGINS", "*", str,
+            "Comma-separated origins allowed to call the API from a browser (CORS); * allows any."),
+    Setting("COMMENTSVC_MAX_DEPTH", 5, _parse_positive_int,
+            "Deepest reply level; a reply to a comment at the cap attaches at the cap and names whom it answers."),
+    Setting("COMMENTSVC_BODY_MAX_LENGTH", 5000, _parse_positive_int,
+            "Longest comment body in Unicode characters, after trimming."),
+    Setting("COMMENTSVC_ANONYMOUS_NAME", "网友", str,
+            "Name given to readers who leave the name empty; set it empty to require a name."),
+    Setting("COMMENTSVC_PAGE_SIZE", 20, _parse_positive_int,
+            "Top-level comments per page when the request gives no limit."),
+    Setting("COMMENTSVC_REPLY_PAGE_SIZE", 20, _parse_positive_int,
+            "Replies sent with each top-level comment before the reader asks for more."),
+    Setting("COMMENTSVC_REPORT_THRESHOLD", 3, _parse_positive_int,
+            "Reports from distinct readers that send an approved comment back to review."),
+    Setting("COMMENTSVC_CACHE_MAX_AGE", 5, _parse_nonnegative_int,
+            "Seconds browsers and CDNs may cache public reads (threads, counts)."),
+)
+
+SETTING_NAMES = frozenset(setting.name for setting in SETTINGS)
+
+
+def load_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults, then the environment, then explicit overrides: tests and embedders win."""
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.default
+        raw = environ.get(setting.name)
+        if raw is not None and raw != "":
+            try:
+                value = setting.parse(raw)
+            except ValueError as exc:
+                raise RuntimeError(f"{setting.name}: {exc}") from exc
+        values[setting.name] = value
+    values.update(overrides or {})
+    return values
+
+
+def allowed_origins(raw: str) -> str | list[str]:
+    """'*' stays a wildcard; anything else is an explicit list of origins."""
+    origins = [origin.strip() for origin in raw.split(",") if origin.strip()]
+    if not origins or "*" in origins:
+        return "*"
+    return origins

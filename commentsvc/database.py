@@ -1,0 +1,84 @@
+"""Engine set-up (SQLite pragmas, write locking) and Alembic migrations, the one source of the schema."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import Engine, event
+
+from .extensions import db
+from .resources import resource_dir
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy's "begin" event below (pysqlite's own is broken).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    # Writers take the write lock up front (BEGIN IMMEDIATE), so they queue on busy_timeout
+    # instead of failing with "database is locked" when a read lock cannot be upgraded.
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+
+
+def begin_write() -> None:
+    """Called before a request that writes: on SQLite its transaction starts with the write lock."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resource_dir("migrations")))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return config
+
+
+def schema_is_current(engine: Engine) -> bool:
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def upgrade_database(engine: Engine, revision: str = "head") -> None:
+    """Applies migrations under the write lock, so several workers starting at once take turns."""
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        connection.execution_options(sqlite_begin="IMMEDIATE")
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.commit()
+
+
+def prepare_database(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        configure_engine(engine)
+        if app.config["COMMENTSVC_AUTO_MIGRATE"] and not schema_is_current(engine):
+            log.info("upgrading the database schema at %s", engine.url.render_as_string(hide_password=True))
+            upgrade_database(engine)
+

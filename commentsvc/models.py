@@ -1,0 +1,209 @@
+"""The tables commentsvc stores: threads, comments and what readers and moderators attach to them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+class CommentStatus(str, enum.Enum):
+    APPROVED = "approved"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+class ModerationMode(str, enum.Enum):
+    POST = "post"
+    PRE = "pre"
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+    __table_args__ = (UniqueConstraint("site", "article"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(128))
+    article: Mapped[str] = mapped_column(String(512))
+    title: Mapped[str | None] = mapped_column(String(512))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    # Approved comments, replies included; kept in step with every status change.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped on every change a reader could see; the thread's ETag derives from it.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # None follows the site setting, then COMMENTSVC_MODERATION.
+    moderation: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SiteSetting(db.Model):
+    __tablename__ = "site_settings"
+
+    site: Mapped[str] = mapped_column(String(128), primary_key=True)
+    moderation: Mapped[str | None] = mapped_column(String(8))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        # Top-level page of a thread, oldest/newest first (parent_id IS NULL uses the index).
+        Index("ix_comments_thread_top", "thread_id", "parent_id", "id"),
+        # Top-level page ordered by the stored hot score.
+        Index("ix_comments_thread_hot", "thread_id", "parent_id", "hot_score", "id"),
+        # Every reply under a page's top-level comments in one query.
+        Index("ix_comments_root_status", "root_id", "status", "id"),
+        # Moderation queues and the duplicate-post check.
+        Index("ix_comments_status_id", "status", "id"),
+        Index("ix_comments_client_ip_created", "client_ip", "created_at"),
+        Index("ix_comments_author_email", "author_email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    # The top-level ancestor; None for top-level comments themselves.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    # Whom a reply answers when it was attached higher up because of the depth cap.
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    author_name: Mapped[str] = mapped_column(String(64))
+    author_email: Mapped[str | None] = mapped_column(String(254))
+    author_website: Mapped[str | None] = mapped_column(String(512))
+    # Keyed hash that seeds the avatar, so the email never leaves the server.
+    author_hash: Mapped[str] = mapped_column(String(32))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.APPROVED.value)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    client_ip: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    likes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dislikes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Votes plus age in one time-independent number, so "hot" can be indexed and paged.
+    hot_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Approved replies below a top-level comment (only kept on top-level comments).
+    reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+
+    thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
+
+
+class Vote(db.Model):
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("comment_id", "voter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    voter_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reporter_key"),
+        Index("ix_reports_resolved_comment", "resolved", "comment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    reporter_key: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class IdempotencyKey(db.Model):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("client_key", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(128))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ModeratorRole(str, enum.Enum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+class Moderator(db.Model):
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=ModeratorRole.MODERATOR.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BanKind(str, enum.Enum):
+    IP = "ip"
+    EMAIL = "email"
+
+
+class Ban(db.Model):
+    __tablename__ = "bans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    # An IP network in CIDR form (a single address is /32 or /128), or a lower-cased email.
+    value: Mapped[str] = mapped_column(String(254))
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+
+
+class WordAction(str, enum.Enum):
+    REJECT = "reject"
+    HOLD = "hold"
+    MASK = "mask"
+
+
+class SensitiveWord(db.Model):
+    __tablename__ = "sensitive_words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(128), unique=True)
+    action: Mapped[str] = mapped_column(String(8), default=WordAction.HOLD.value)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
+    client_ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)

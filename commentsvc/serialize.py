@@ -1,0 +1,84 @@
+"""Public JSON shapes of comments and threads; nothing here ever reads an email, IP or user agent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .clock import isoformat
+from .comments import RepliesPage, ThreadPage, encode_cursor
+from .models import CommentStatus
+
+
+def comment_json(comment: Any, *, avatar_base: str, reply_to_names: dict[int, str | None],
+                 public: bool = True) -> dict[str, Any]:
+    """A hidden comment that still has visible replies becomes a bare placeholder for the public."""
+    reply_to = None
+    if comment.reply_to_id is not None:
+        reply_to = {"id": comment.reply_to_id, "name": reply_to_names.get(comment.reply_to_id)}
+    data: dict[str, Any] = {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "reply_to": reply_to,
+        "name": comment.author_name,
+        "website": comment.author_website,
+        "avatar": f"{avatar_base}{comment.author_hash}.svg",
+        "html": comment.body_html,
+        "created_at": isoformat(comment.created_at),
+        "edited_at": isoformat(comment.edited_at),
+        "status": comment.status,
+        "staff": bool(comment.is_staff),
+        "likes": comment.likes,
+        "dislikes": comment.dislikes,
+        "replies": [],
+    }
+    if public and comment.status != CommentStatus.APPROVED.value:
+        data.update(name=None, website=None, avatar=None, html=None, status=CommentStatus.DELETED.value,
+                    reply_to=None, staff=False, likes=0, dislikes=0)
+    return data
+
+
+def _hang_replies(top: list[dict[str, Any]], replies: list[dict[str, Any]]) -> None:
+    """Replies arrive in id order, so every parent is placed before its children."""
+    nodes = {node["id"]: node for node in top}
+    for node in replies:
+        nodes[node["id"]] = node
+        parent = nodes.get(node["parent_id"])
+        if parent is not None:
+            parent["replies"].append(node)
+
+
+def thread_json(page: ThreadPage, *, site: str, article: str, closed: bool, avatar_base: str) -> dict[str, Any]:
+    names = page.reply_to_names
+    top = [comment_json(row, avatar_base=avatar_base, reply_to_names=names) for row in page.top]
+    replies = [comment_json(row, avatar_base=avatar_base, reply_to_names=names) for row in page.replies]
+    _hang_replies(top, replies)
+    sent: Counter[int] = Counter()
+    last_sent: dict[int, int] = {}
+    for row in page.replies:
+        if row.status == CommentStatus.APPROVED.value:
+            sent[row.root_id] += 1
+            last_sent[row.root_id] = row.id
+    for row, node in zip(page.top, top):
+        node["reply_count"] = row.reply_count
+        more = row.reply_count > sent[row.id] and row.id in last_sent
+        node["replies_cursor"] = encode_cursor({"k": "replies", "id": last_sent[row.id]}) if more else None
+    thread = page.thread
+    return {
+        "site": site,
+        "article": article,
+        "title": thread.title if thread else None,
+        "count": thread.comment_count if thread else 0,
+        "closed": closed,
+        "comments": top,
+        "cursor": page.cursor,
+    }
+
+
+def replies_json(page: RepliesPage, *, avatar_base: str) -> dict[str, Any]:
+    return {
+        "root_id": page.root.id,
+        "comments": [comment_json(row, avatar_base=avatar_base, reply_to_names=page.reply_to_names)
+                     for row in page.replies],
+        "cursor": page.cursor,
+    }
