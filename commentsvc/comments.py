@@ -161,7 +161,8 @@ def post_comment(session: Session, *, site: str, article: str, title: str | None
     if duplicate is not None:
         raise Conflict("You already posted this comment here a moment ago.", code="duplicate_comment")
 
-    screening = screen_submission(session, thread, body, default_mode=rules.moderation)
+    screening = screen_submission(session, thread, body, author_email=author.email, client_ip=client.ip, now=now,
+                                  default_mode=rules.moderation)
     comment = Comment(
         thread_id=thread.id,
         parent_id=parent.id if parent else None,
@@ -212,7 +213,8 @@ def edit_comment(session: Session, comment_id: int, *, body: str, token: str | N
     comment = get_comment(session, comment_id)
     _authorise_author(comment, token, now, rules)
     ensure_open(session, comment.thread)
-    screening = screen_submission(session, comment.thread, body, default_mode=rules.moderation)
+    screening = screen_submission(session, comment.thread, body, author_email=comment.author_email,
+                                  client_ip=comment.client_ip, now=now, default_mode=rules.moderation)
     comment.body_source = body
     comment.body_html = render_comment(screening.body)
     comment.edited_at = now

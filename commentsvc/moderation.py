@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -46,7 +47,8 @@ def ensure_open(session: Session, thread: Thread) -> None:
         raise Forbidden("Comments are closed for this article.", code="thread_closed")
 
 
-def screen_submission(session: Session, thread: Thread, body: str, *, default_mode: str) -> Screening:
+def screen_submission(session: Session, thread: Thread, body: str, *, author_email: str | None, client_ip: str,
+                      now: datetime, default_mode: str) -> Screening:
     """New comments and edits pass through the same rules, so an edit cannot smuggle in what a post could not."""
     if moderation_mode(session, thread, default_mode) == ModerationMode.PRE.value:
         return Screening(CommentStatus.PENDING, body)
