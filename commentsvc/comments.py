@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from .auth import check_edit_token
 from .errors import Conflict, Forbidden, NotFound, ValidationError
 from .models import Comment, CommentStatus, IdempotencyKey, Thread
-from .moderation import ensure_open, screen_submission, set_comment_status, shift_counts
+from .moderation import Policy, ensure_open, screen_submission, set_comment_status, shift_counts
 from .sanitize import render_comment
 from .submission import Author
 from .threads import find_thread, get_or_create_thread
@@ -26,8 +26,8 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 IDEMPOTENCY_WINDOW = timedelta(days=1)
 MAX_PAGE_SIZE = 100
 SORTS = ("oldest", "newest", "hot")
-# Seconds of age worth one tenfold change in net votes (the classic "hot" ranking); the score
-# does not depend on the reading time, so it can be stored, indexed and paged with a cursor.
+# Seconds of age worth one tenfold change in net votes (Reddit's "hot" ranking, counting the first
+# vote too); the score does not depend on the reading time, so it is stored, indexed and paged.
 _HOT_HALF_LIFE = 45000
 _HOT_EPOCH = datetime(2024, 1, 1)
 
@@ -41,6 +41,7 @@ class CommentRules:
     max_depth: int = 5
     body_max_length: int = 5000
     secret: str = ""
+    policy: Policy = Policy()
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class RepliesPage:
 
 def hot_score(likes: int, dislikes: int, created_at: datetime) -> float:
     net = likes - dislikes
-    order = math.log10(max(abs(net), 1))
+    order = math.log10(1 + abs(net))
     sign = (net > 0) - (net < 0)
     return round(sign * order + (created_at - _HOT_EPOCH).total_seconds() / _HOT_HALF_LIFE, 7)
 
@@ -162,7 +163,7 @@ def post_comment(session: Session, *, site: str, article: str, title: str | None
         raise Conflict("You already posted this comment here a moment ago.", code="duplicate_comment")
 
     screening = screen_submission(session, thread, body, author_email=author.email, client_ip=client.ip, now=now,
-                                  default_mode=rules.moderation)
+                                  default_mode=rules.moderation, policy=rules.policy)
     comment = Comment(
         thread_id=thread.id,
         parent_id=parent.id if parent else None,
@@ -214,7 +215,8 @@ def edit_comment(session: Session, comment_id: int, *, body: str, token: str | N
     _authorise_author(comment, token, now, rules)
     ensure_open(session, comment.thread)
     screening = screen_submission(session, comment.thread, body, author_email=comment.author_email,
-                                  client_ip=comment.client_ip, now=now, default_mode=rules.moderation)
+                                  client_ip=comment.client_ip, now=now, default_mode=rules.moderation,
+                                  policy=rules.policy)
     comment.body_source = body
     comment.body_html = render_comment(screening.body)
     comment.edited_at = now
@@ -306,12 +308,14 @@ def _top_level_page(session: Session, thread_id: int, sort: str, limit: int,
 
 def _with_hidden_ancestors(session: Session, rows: list[Row[Any]], known: set[int]) -> list[Row[Any]]:
     """Adds the hidden (deleted, rejected…) ancestors of visible replies, so replies keep their place.
+    Visible ancestors have smaller ids and were sent already (replies go out in id order).
     Rarely needed, and bounded by the depth cap."""
     have = known | {row.id for row in rows}
     result = list(rows)
     missing = {row.parent_id for row in rows if row.parent_id is not None and row.parent_id not in have}
     while missing:
-        found = list(session.execute(select(*PUBLIC_COLUMNS).where(Comment.id.in_(missing))))
+        found = list(session.execute(select(*PUBLIC_COLUMNS).where(
+            Comment.id.in_(missing), Comment.status != CommentStatus.APPROVED.value)))
         result.extend(found)
         have |= missing
         missing = {row.parent_id for row in found if row.parent_id is not None and row.parent_id not in have}
