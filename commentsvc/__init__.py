@@ -16,9 +16,11 @@ from . import models  # noqa: F401  (every table is known before the engine is p
 from .api import api, health
 from .cli import register_cli
 from .config import allowed_origins, load_settings
+from .dashboard import dashboard
 from .database import prepare_database
 from .errors import register_error_handlers
 from .extensions import cors, csrf, db, limiter
+from .ratelimits import install_outage_log, limiter_settings
 from .resources import resource_dir
 from .widget import widget
 
@@ -64,11 +66,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True} if not database_url.startswith("sqlite") else {},
         SECRET_KEY=_secret_key(instance_path, settings["COMMENTSVC_SECRET_KEY"]),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        RATELIMIT_STORAGE_URI=settings["COMMENTSVC_RATELIMIT_STORAGE_URI"],
         RATELIMIT_ENABLED=settings["COMMENTSVC_RATELIMIT_ENABLED"],
         RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        RATELIMIT_KEY_PREFIX="commentsvc",
+        **limiter_settings(storage_uri=settings["COMMENTSVC_RATELIMIT_STORAGE_URI"],
+                           fallback=settings["COMMENTSVC_RATELIMIT_FALLBACK"],
+                           key_prefix=settings["COMMENTSVC_RATELIMIT_KEY_PREFIX"]),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
@@ -80,6 +82,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
+    install_outage_log(storage_uri=settings["COMMENTSVC_RATELIMIT_STORAGE_URI"],
+                       fallback=settings["COMMENTSVC_RATELIMIT_FALLBACK"])
     limiter.init_app(app)
     csrf.init_app(app)
     cors.init_app(
@@ -94,6 +98,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(widget)
+    app.register_blueprint(dashboard)
     register_error_handlers(app)
     register_cli(app)
     prepare_database(app)

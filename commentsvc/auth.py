@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import Conflict, Forbidden, ValidationError
+from .errors import Conflict, Forbidden, NotFound, ValidationError
 from .models import Moderator, ModeratorRole
 
 _EDIT_SALT = "commentsvc.edit-token"
@@ -61,5 +62,41 @@ def create_moderator(session: Session, *, username: str, password: str, role: st
     moderator = Moderator(username=username, password_hash=hash_password(password), role=role, active=True,
                           created_at=now)
     session.add(moderator)
+    session.flush()
+    return moderator
+
+
+# A hash to check against when the username is unknown, so a wrong name costs as long as a wrong password.
+_TIMING_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def authenticate(session: Session, *, username: str, password: str) -> Moderator | None:
+    """The active moderator with these credentials, or None; unknown names take as long as known ones."""
+    moderator = session.scalars(select(Moderator).where(Moderator.username == username.strip())).first()
+    if moderator is None:
+        check_password_hash(_TIMING_DUMMY_HASH, password)
+        return None
+    if not verify_password(moderator.password_hash, password) or not moderator.active:
+        return None
+    return moderator
+
+
+def session_marker(moderator: Moderator) -> str:
+    """Kept in the login session: changing the password ends every session opened with the old one."""
+    return hashlib.sha256(moderator.password_hash.encode()).hexdigest()[:16]
+
+
+def list_moderators(session: Session) -> list[Moderator]:
+    return list(session.scalars(select(Moderator).order_by(Moderator.username)))
+
+
+def set_moderator_active(session: Session, moderator_id: int, *, active: bool, acting_id: int) -> Moderator:
+    """Deactivated accounts cannot log in and their open sessions stop working; nobody locks themselves out."""
+    moderator = session.get(Moderator, moderator_id)
+    if moderator is None:
+        raise NotFound(f"Moderator {moderator_id} does not exist.", code="moderator_not_found")
+    if moderator.id == acting_id and not active:
+        raise Conflict("You cannot deactivate your own account.", code="cannot_deactivate_self")
+    moderator.active = active
     session.flush()
     return moderator

@@ -12,8 +12,16 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
 
+from .auth import create_moderator
 from .clock import utcnow
+from .counts import recount
+from .database import begin_write, upgrade_database
 from .errors import CommentsvcError
+from .extensions import db
+from .models import Comment
+from .moderation import publishable_html
+from .server import run_gunicorn
+from .threads import touch_thread
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +35,6 @@ log = logging.getLogger(__name__)
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve with gunicorn (not the Flask debug server)."""
-    from .server import run_gunicorn
-
     in_process_limits = current_app.config["COMMENTSVC_RATELIMIT_STORAGE_URI"].startswith("memory://")
     if workers is None:
         workers = 1 if in_process_limits else 2 * (os.cpu_count() or 1) + 1
@@ -56,9 +62,6 @@ def _read_password() -> str:
 @with_appcontext
 def create_moderator_command(username: str, role: str) -> None:
     """Create a dashboard account; the password comes from stdin when it is not a terminal."""
-    from .auth import create_moderator
-    from .extensions import db
-
     password = _read_password()
     try:
         create_moderator(db.session, username=username, password=password, role=role, now=utcnow())
@@ -73,10 +76,6 @@ def create_moderator_command(username: str, role: str) -> None:
 @with_appcontext
 def recount_command() -> None:
     """Rebuild every stored count from the rows and report any drift fixed."""
-    from .counts import recount
-    from .database import begin_write
-    from .extensions import db
-
     begin_write()
     drifts = recount(db.session)
     db.session.commit()
@@ -88,20 +87,19 @@ def recount_command() -> None:
 @click.command("rerender")
 @with_appcontext
 def rerender_command() -> None:
-    """Re-render every comment's HTML from its stored source with today's rules."""
-    from .database import begin_write
-    from .extensions import db
-    from .models import Comment
-    from .sanitize import render_comment
-
+    """Re-render every comment's HTML from its stored source with today's rules (masks included)."""
     begin_write()
     changed = total = 0
+    touched: set[int] = set()
     for comment in db.session.scalars(select(Comment).execution_options(yield_per=500)):
         total += 1
-        html = render_comment(comment.body_source)
+        html = publishable_html(db.session, comment.body_source)
         if html != comment.body_html:
             comment.body_html = html
+            touched.add(comment.thread_id)
             changed += 1
+    for thread_id in touched:  # a new version, so no cached page (ETag) keeps the old HTML alive
+        touch_thread(db.session, thread_id)
     db.session.commit()
     click.echo(f"rerender: {total} comment(s) rendered, {changed} changed.")
 
@@ -116,9 +114,6 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade_command(revision: str) -> None:
     """Apply schema migrations (run this on deploy with PostgreSQL)."""
-    from .database import upgrade_database
-    from .extensions import db
-
     upgrade_database(db.engine, revision)
     click.echo(f"database upgraded to {revision}.")
 

@@ -9,9 +9,9 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from .auth import check_edit_token
@@ -20,7 +20,7 @@ from .models import Comment, CommentStatus, IdempotencyKey, Thread
 from .moderation import Policy, ensure_open, screen_submission, set_comment_status, shift_counts
 from .sanitize import render_comment
 from .submission import Author
-from .threads import find_thread, get_or_create_thread
+from .threads import get_or_create_thread
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
 IDEMPOTENCY_WINDOW = timedelta(days=1)
@@ -61,9 +61,17 @@ class PostResult:
     replayed: bool = False
 
 
+class ThreadSummary(NamedTuple):
+    """The few thread fields a page shows, read as a row rather than an ORM entity."""
+
+    id: int
+    title: str | None
+    comment_count: int
+
+
 @dataclass
 class ThreadPage:
-    thread: Thread | None
+    thread: ThreadSummary | None
     top: list[Row[Any]]
     replies: list[Row[Any]]
     reply_to_names: dict[int, str | None]
@@ -92,9 +100,21 @@ def author_hash(secret: str, author: Author, client: Client) -> str:
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
-    comment = session.get(Comment, comment_id)
+    # Ids past the 32-bit id column (PostgreSQL INTEGER) cannot exist; the drivers raise on them (a 500).
+    comment = session.get(Comment, comment_id) if 0 < comment_id < 2**31 else None
     if comment is None:
         raise NotFound(f"Comment {comment_id} does not exist.", code="comment_not_found")
+    return comment
+
+
+def get_comment_for_change(session: Session, comment_id: int) -> Comment:
+    """Every writer locks the thread row before any comment row (a post does so through the count
+    update), so writers on several servers queue instead of deadlocking; the comment is re-read under
+    that lock, so two deletes, or an edit racing a delete, decide on fresh state and counts stay exact.
+    SQLite ignores FOR UPDATE: there a write transaction already holds the whole database (BEGIN IMMEDIATE)."""
+    comment = get_comment(session, comment_id)
+    session.execute(select(Thread.id).where(Thread.id == comment.thread_id).with_for_update(key_share=True))
+    session.refresh(comment)
     return comment
 
 
@@ -211,7 +231,7 @@ def _authorise_author(comment: Comment, token: str | None, now: datetime, rules:
 def edit_comment(session: Session, comment_id: int, *, body: str, token: str | None, now: datetime,
                  rules: CommentRules) -> Comment:
     """Edits face the same screening as new comments: harmless first, links later, is caught."""
-    comment = get_comment(session, comment_id)
+    comment = get_comment_for_change(session, comment_id)
     _authorise_author(comment, token, now, rules)
     ensure_open(session, comment.thread)
     screening = screen_submission(session, comment.thread, body, author_email=comment.author_email,
@@ -228,20 +248,77 @@ def edit_comment(session: Session, comment_id: int, *, body: str, token: str | N
 def delete_comment(session: Session, comment_id: int, *, token: str | None, now: datetime,
                    rules: CommentRules) -> Comment:
     """Soft delete: replies keep their place under a placeholder, and moderators can still restore it."""
-    comment = get_comment(session, comment_id)
+    comment = get_comment_for_change(session, comment_id)
     _authorise_author(comment, token, now, rules)
     set_comment_status(session, comment, CommentStatus.DELETED)
     return comment
 
 
 # --- reading -------------------------------------------------------------------------------
+# Read statements are built once, on Core columns, with bound parameters: building a statement
+# and loading rows through the ORM cost more than the indexed queries themselves.
+
+_c = Comment.__table__.c
+_t = Thread.__table__.c
+APPROVED = CommentStatus.APPROVED.value
 
 PUBLIC_COLUMNS = (
-    Comment.id, Comment.parent_id, Comment.root_id, Comment.reply_to_id, Comment.depth,
-    Comment.author_name, Comment.author_website, Comment.author_hash, Comment.body_html, Comment.status,
-    Comment.created_at, Comment.edited_at, Comment.likes, Comment.dislikes, Comment.reply_count,
-    Comment.is_staff, Comment.hot_score,
+    _c.id, _c.parent_id, _c.root_id, _c.reply_to_id, _c.depth,
+    _c.author_name, _c.author_website, _c.author_hash, _c.body_html, _c.status,
+    _c.created_at, _c.edited_at, _c.likes, _c.dislikes, _c.reply_count,
+    _c.is_staff, _c.hot_score,
 )
+
+_THREAD_SUMMARY = select(_t.id, _t.title, _t.comment_count).where(
+    _t.site == bindparam("site"), _t.article == bindparam("article"))
+
+
+def _top_level_statement(sort: str, after: bool) -> Select[Any]:
+    """Keyset paging on ix_comments_thread_top / ix_comments_thread_hot: no OFFSET, whatever the page."""
+    query = select(*PUBLIC_COLUMNS).where(
+        _c.thread_id == bindparam("thread_id"),
+        _c.parent_id.is_(None),
+        or_(_c.status == APPROVED, _c.reply_count > 0),
+    )
+    # parent_id leads the ORDER BY although it is always NULL here: PostgreSQL does not treat
+    # "IS NULL" as pinning a column, so without it the index order does not cover the ORDER BY and
+    # the planner walks the primary key instead, filtering out every older comment of the table.
+    if sort == "oldest":
+        if after:
+            query = query.where(_c.id > bindparam("after_id"))
+        query = query.order_by(_c.parent_id.asc(), _c.id.asc())
+    elif sort == "newest":
+        if after:
+            query = query.where(_c.id < bindparam("after_id"))
+        query = query.order_by(_c.parent_id.desc(), _c.id.desc())
+    else:
+        if after:
+            query = query.where(or_(_c.hot_score < bindparam("after_score"),
+                                    and_(_c.hot_score == bindparam("after_score"), _c.id < bindparam("after_id"))))
+        query = query.order_by(_c.parent_id.desc(), _c.hot_score.desc(), _c.id.desc())
+    return query.limit(bindparam("limit"))
+
+
+_TOP_LEVEL = {(sort, after): _top_level_statement(sort, after) for sort in SORTS for after in (False, True)}
+
+_RANKED_REPLIES = (
+    select(_c.id, func.row_number().over(partition_by=_c.root_id, order_by=_c.id).label("rank"))
+    .where(_c.root_id.in_(bindparam("roots", expanding=True)), _c.status == APPROVED)
+    .subquery("ranked")
+)
+# The first replies under every top-level comment of the page, in one query on ix_comments_root_status.
+_FIRST_REPLIES = (
+    select(*PUBLIC_COLUMNS).join(_RANKED_REPLIES, _RANKED_REPLIES.c.id == _c.id)
+    .where(_RANKED_REPLIES.c.rank <= bindparam("reply_limit")).order_by(_c.id)
+)
+_HIDDEN_BY_ID = select(*PUBLIC_COLUMNS).where(_c.id.in_(bindparam("ids", expanding=True)), _c.status != APPROVED)
+_NAMES_BY_ID = select(_c.id, _c.author_name, _c.status).where(_c.id.in_(bindparam("ids", expanding=True)))
+_REPLIES_OF_ROOT = {
+    after: select(*PUBLIC_COLUMNS).where(_c.root_id == bindparam("root_id"), _c.status == APPROVED,
+                                         *((_c.id > bindparam("after_id"),) if after else ()))
+    .order_by(_c.id).limit(bindparam("limit"))
+    for after in (False, True)
+}
 
 
 def encode_cursor(payload: dict[str, Any]) -> str:
@@ -262,7 +339,7 @@ def decode_cursor(cursor: str, *, kind: str) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("k") != kind:
         raise invalid
     last_id = payload.get("id")
-    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 < last_id < 2**63:
+    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 < last_id < 2**31:
         raise invalid
     score = payload.get("s")
     if kind == "hot" and (isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score)):
@@ -270,31 +347,14 @@ def decode_cursor(cursor: str, *, kind: str) -> dict[str, Any]:
     return payload
 
 
-def _visible_top_level(thread_id: int) -> Any:
-    return and_(
-        Comment.thread_id == thread_id,
-        Comment.parent_id.is_(None),
-        or_(Comment.status == CommentStatus.APPROVED.value, Comment.reply_count > 0),
-    )
-
-
 def _top_level_page(session: Session, thread_id: int, sort: str, limit: int,
                     cursor: dict[str, Any] | None) -> tuple[list[Row[Any]], str | None]:
-    query = select(*PUBLIC_COLUMNS).where(_visible_top_level(thread_id))
-    if sort == "oldest":
-        if cursor:
-            query = query.where(Comment.id > cursor["id"])
-        query = query.order_by(Comment.id.asc())
-    elif sort == "newest":
-        if cursor:
-            query = query.where(Comment.id < cursor["id"])
-        query = query.order_by(Comment.id.desc())
-    else:
-        if cursor:
-            query = query.where(or_(Comment.hot_score < cursor["s"],
-                                    and_(Comment.hot_score == cursor["s"], Comment.id < cursor["id"])))
-        query = query.order_by(Comment.hot_score.desc(), Comment.id.desc())
-    rows = list(session.execute(query.limit(limit + 1)))
+    params: dict[str, Any] = {"thread_id": thread_id, "limit": limit + 1}
+    if cursor:
+        params["after_id"] = cursor["id"]
+        if sort == "hot":
+            params["after_score"] = cursor["s"]
+    rows = list(session.execute(_TOP_LEVEL[sort, bool(cursor)], params))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -311,11 +371,12 @@ def _with_hidden_ancestors(session: Session, rows: list[Row[Any]], known: set[in
     Visible ancestors have smaller ids and were sent already (replies go out in id order).
     Rarely needed, and bounded by the depth cap."""
     have = known | {row.id for row in rows}
-    result = list(rows)
     missing = {row.parent_id for row in rows if row.parent_id is not None and row.parent_id not in have}
+    if not missing:
+        return rows
+    result = list(rows)
     while missing:
-        found = list(session.execute(select(*PUBLIC_COLUMNS).where(
-            Comment.id.in_(missing), Comment.status != CommentStatus.APPROVED.value)))
+        found = list(session.execute(_HIDDEN_BY_ID, {"ids": sorted(missing)}))
         result.extend(found)
         have |= missing
         missing = {row.parent_id for row in found if row.parent_id is not None and row.parent_id not in have}
@@ -325,12 +386,14 @@ def _with_hidden_ancestors(session: Session, rows: list[Row[Any]], known: set[in
 
 def _reply_to_names(session: Session, rows: list[Row[Any]]) -> dict[int, str | None]:
     """Names of the comments that capped replies answer; None when that comment is no longer shown."""
-    names = {row.id: (row.author_name if row.status == CommentStatus.APPROVED.value else None) for row in rows}
     wanted = {row.reply_to_id for row in rows if row.reply_to_id is not None}
+    if not wanted:
+        return {}
+    names = {row.id: (row.author_name if row.status == APPROVED else None) for row in rows if row.id in wanted}
     missing = wanted - names.keys()
     if missing:
-        for row in session.execute(select(Comment.id, Comment.author_name, Comment.status).where(Comment.id.in_(missing))):
-            names[row.id] = row.author_name if row.status == CommentStatus.APPROVED.value else None
+        for row in session.execute(_NAMES_BY_ID, {"ids": sorted(missing)}):
+            names[row.id] = row.author_name if row.status == APPROVED else None
     return {comment_id: names.get(comment_id) for comment_id in wanted}
 
 
@@ -344,22 +407,15 @@ def list_thread(session: Session, *, site: str, article: str, sort: str, limit: 
         raise ValidationError(f"limit must be between 1 and {MAX_PAGE_SIZE}.", code="limit_invalid",
                               fields={"limit": f"1 to {MAX_PAGE_SIZE}"})
     position = decode_cursor(cursor, kind=sort) if cursor else None
-    thread = find_thread(session, site, article)
-    if thread is None:
+    found = session.execute(_THREAD_SUMMARY, {"site": site, "article": article}).first()
+    if found is None:
         return ThreadPage(None, [], [], {}, None)
+    thread = ThreadSummary(*found)
     top, next_cursor = _top_level_page(session, thread.id, sort, limit, position)
     replies: list[Row[Any]] = []
     roots = [row.id for row in top if row.reply_count > 0]
     if roots:
-        ranked = (
-            select(Comment.id, func.row_number().over(partition_by=Comment.root_id, order_by=Comment.id).label("rank"))
-            .where(Comment.root_id.in_(roots), Comment.status == CommentStatus.APPROVED.value)
-            .subquery()
-        )
-        replies = list(session.execute(
-            select(*PUBLIC_COLUMNS).join(ranked, ranked.c.id == Comment.id)
-            .where(ranked.c.rank <= reply_limit).order_by(Comment.id)
-        ))
+        replies = list(session.execute(_FIRST_REPLIES, {"roots": roots, "reply_limit": reply_limit}))
         replies = _with_hidden_ancestors(session, replies, {row.id for row in top})
     return ThreadPage(thread, top, replies, _reply_to_names(session, top + replies), next_cursor)
 
@@ -373,10 +429,10 @@ def list_replies(session: Session, root_id: int, *, limit: int, cursor: str | No
     root = get_comment(session, root_id)
     if root.parent_id is not None:
         raise NotFound("Replies are listed under top-level comments only.", code="not_top_level")
-    query = select(*PUBLIC_COLUMNS).where(Comment.root_id == root.id, Comment.status == CommentStatus.APPROVED.value)
+    params: dict[str, Any] = {"root_id": root.id, "limit": limit + 1}
     if position:
-        query = query.where(Comment.id > position["id"])
-    rows = list(session.execute(query.order_by(Comment.id).limit(limit + 1)))
+        params["after_id"] = position["id"]
+    rows = list(session.execute(_REPLIES_OF_ROOT[bool(position)], params))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

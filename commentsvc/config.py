@@ -24,6 +24,20 @@ def _parse_moderation(raw: str) -> str:
     return value
 
 
+def _parse_ratelimit_fallback(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"memory", "off"}:
+        raise ValueError(f"expected 'memory' or 'off', got {raw!r}")
+    return value
+
+
+def _parse_ban_action(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"reject", "hold"}:
+        raise ValueError(f"expected 'reject' or 'hold', got {raw!r}")
+    return value
+
+
 def _parse_nonnegative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -57,6 +71,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Signs edit tokens and sessions; if unset one is generated once and kept in the instance folder. Set it when running several servers."),
     Setting("COMMENTSVC_RATELIMIT_STORAGE_URI", "memory://", str,
             "Where rate-limit counters live; memory:// is per process, use redis://… for several processes."),
+    Setting("COMMENTSVC_RATELIMIT_FALLBACK", "memory", _parse_ratelimit_fallback,
+            "When that storage is unreachable: memory counts per process until it answers again; off lets requests through unlimited."),
+    Setting("COMMENTSVC_RATELIMIT_KEY_PREFIX", "commentsvc", str,
+            "Prefix of rate-limit keys in the storage; give each deployment that shares one Redis its own."),
     Setting("COMMENTSVC_RATELIMIT_ENABLED", True, _parse_bool,
             "Turn rate limiting off only for benchmarks."),
     Setting("COMMENTSVC_RATELIMIT_POST", "5/minute;100/day", str,
@@ -91,6 +109,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Reports from distinct readers that send an approved comment back to review."),
     Setting("COMMENTSVC_CACHE_MAX_AGE", 5, _parse_nonnegative_int,
             "Seconds browsers and CDNs may cache public reads (threads, counts)."),
+    Setting("COMMENTSVC_BAN_ACTION", "reject", _parse_ban_action,
+            "reject refuses a banned reader's new comments (403, code banned); hold keeps them pending for review."),
+    Setting("COMMENTSVC_MAX_LINKS", 2, _parse_nonnegative_int,
+            "Comments with more links than this are held for review."),
+    Setting("COMMENTSVC_RATELIMIT_LOGIN", "10/minute;100/day", str,
+            "Dashboard login attempts one client IP may make."),
+    Setting("COMMENTSVC_RATELIMIT_LOGIN_ACCOUNT", "5/minute;50/day", str,
+            "Dashboard login attempts for one username, from any address (slows password guessing)."),
+    Setting("COMMENTSVC_DASHBOARD_PAGE_SIZE", 50, _parse_positive_int,
+            "Comments per page in the moderation queues."),
+    Setting("COMMENTSVC_SECURE_COOKIES", None, _parse_bool,
+            "Mark the dashboard session cookie Secure; default: whenever the request came over HTTPS "
+            "(as seen through COMMENTSVC_TRUSTED_PROXIES). Set true when TLS ends at a proxy you do not list."),
 )
 
 SETTING_NAMES = frozenset(setting.name for setting in SETTINGS)
@@ -118,3 +149,14 @@ def allowed_origins(raw: str) -> str | list[str]:
     if not origins or "*" in origins:
         return "*"
     return origins
+
+
+def settings_table() -> str:
+    """The README's configuration table, so it can be regenerated instead of kept by hand."""
+    rows = ["| Variable | Default | What it does |", "| --- | --- | --- |"]
+    for setting in SETTINGS:
+        default = "(see description)" if setting.default is None else setting.default
+        if isinstance(default, bool):
+            default = str(default).lower()
+        rows.append(f"| `{setting.name}` | `{default}` | {setting.help} |")
+    return "\n".join(rows)

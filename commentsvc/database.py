@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 from .extensions import db
 from .resources import resource_dir
@@ -19,6 +19,8 @@ from .resources import resource_dir
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Any fixed 64-bit number, the same in every commentsvc process: names the migration lock on PostgreSQL.
+MIGRATION_LOCK_KEY = 0x636F6D6D656E74
 
 
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -46,8 +48,9 @@ def configure_engine(engine: Engine) -> None:
 
 
 def begin_write() -> None:
-    """Called before a request that writes: on SQLite its transaction starts with the write lock."""
-    if db.engine.dialect.name == "sqlite":
+    """Called before a request that writes: on SQLite its transaction starts with the write lock.
+    A session already inside a transaction (a test holding an app context open) keeps it."""
+    if db.engine.dialect.name == "sqlite" and not db.session().in_transaction():
         db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
@@ -65,10 +68,14 @@ def schema_is_current(engine: Engine) -> bool:
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
-    """Applies migrations under the write lock, so several workers starting at once take turns."""
+    """Applies migrations under a lock, so several workers or deploy hosts starting at once take turns:
+    the write lock on SQLite, a transaction-scoped advisory lock on PostgreSQL. Alembic then runs
+    inside that one transaction and reads the current revision only once it holds the lock."""
     config = alembic_config(engine)
     with engine.connect() as connection:
         connection.execution_options(sqlite_begin="IMMEDIATE")
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
         connection.commit()

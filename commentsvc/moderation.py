@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from .errors import Forbidden
+from .bans import find_ban
+from .errors import Forbidden, ValidationError
 from .models import Comment, CommentStatus, ModerationMode, SiteSetting, Thread
+from .sanitize import render_comment
 from .threads import adjust_thread_count
+from .words import current_matcher
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The configured screening rules, handed in by the caller (config is never read here)."""
+
+    ban_action: str = "reject"
+    max_links: int = 2
 
 
 @dataclass(frozen=True)
 class Screening:
-    """What policy decided for a submitted body: the status to store and the body to render."""
+    """What policy decided for a submitted body: the status to store, the body to render, and why."""
 
     status: CommentStatus
     body: str
+    reasons: tuple[str, ...] = field(default=())
 
 
 def _site_setting(session: Session, site: str) -> SiteSetting | None:
@@ -47,12 +59,44 @@ def ensure_open(session: Session, thread: Thread) -> None:
         raise Forbidden("Comments are closed for this article.", code="thread_closed")
 
 
+def count_links(body: str) -> int:
+    """Links as the reader will see them: Markdown links and bare URLs alike become <a> when rendered."""
+    return render_comment(body).count("<a ")
+
+
 def screen_submission(session: Session, thread: Thread, body: str, *, author_email: str | None, client_ip: str,
-                      now: datetime, default_mode: str) -> Screening:
-    """New comments and edits pass through the same rules, so an edit cannot smuggle in what a post could not."""
+                      now: datetime, default_mode: str, policy: Policy | None = None) -> Screening:
+    """New comments and edits pass through the same rules, so an edit cannot smuggle in what a post could not.
+
+    Order: bans, then sensitive words, then links, then the moderation mode. Refusals raise; every
+    other rule can only make the result stricter (approved -> pending) or mask the body."""
+    policy = policy or Policy()
+    reasons: list[str] = []
+    ban = find_ban(session, email=author_email, client_ip=client_ip, now=now)
+    if ban is not None:
+        if policy.ban_action == "reject":
+            until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
+            raise Forbidden(f"You cannot comment on this site{until}.", code="banned")
+        reasons.append("banned")
+    verdict = current_matcher(session).screen(body)
+    if verdict.action == "reject":
+        raise ValidationError("The comment contains words this site does not allow.", code="sensitive_word",
+                              fields={"body": "contains a word that is not allowed"})
+    if verdict.action == "hold":
+        reasons.append("sensitive_word")
+    body = verdict.masked
+    if count_links(body) > policy.max_links:
+        reasons.append("too_many_links")
     if moderation_mode(session, thread, default_mode) == ModerationMode.PRE.value:
-        return Screening(CommentStatus.PENDING, body)
-    return Screening(CommentStatus.APPROVED, body)
+        reasons.append("pre_moderation")
+    status = CommentStatus.PENDING if reasons else CommentStatus.APPROVED
+    return Screening(status, body, tuple(reasons))
+
+
+def publishable_html(session: Session, body: str) -> str:
+    """The HTML readers get for a stored source: mask-words masked, then sanitized. Use it wherever HTML is
+    rebuilt from body_source (moderator edits, `commentsvc rerender`), or masking would be undone."""
+    return render_comment(current_matcher(session).screen(body).masked)
 
 
 def set_comment_status(session: Session, comment: Comment, status: CommentStatus) -> None:
@@ -74,3 +118,35 @@ def shift_counts(session: Session, comment: Comment, delta: int) -> None:
             .values(reply_count=Comment.reply_count + delta)
             .execution_options(synchronize_session=False)
         )
+
+
+# --- per-site and per-article settings ----------------------------------------------------------
+
+def _check_mode(mode: str | None) -> str | None:
+    if mode in (None, ""):
+        return None
+    if mode not in {m.value for m in ModerationMode}:
+        raise ValidationError("The moderation mode must be post or pre.", code="moderation_invalid",
+                              fields={"moderation": "post or pre"})
+    return mode
+
+
+def set_site_policy(session: Session, site: str, *, moderation: str | None, closed: bool) -> SiteSetting:
+    """A site's mode (None follows COMMENTSVC_MODERATION) and whether all its articles are closed."""
+    setting = session.get(SiteSetting, site)
+    if setting is None:
+        setting = SiteSetting(site=site)
+        session.add(setting)
+    setting.moderation = _check_mode(moderation)
+    setting.closed = closed
+    session.flush()
+    return setting
+
+
+def set_thread_policy(session: Session, thread: Thread, *, moderation: str | None, closed: bool) -> Thread:
+    """An article's own mode (None follows the site) and open/closed; readers' cached pages are invalidated."""
+    thread.moderation = _check_mode(moderation)
+    thread.closed = closed
+    adjust_thread_count(session, thread.id, 0)
+    session.flush()
+    return thread

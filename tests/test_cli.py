@@ -77,3 +77,18 @@ def test_db_upgrade_is_a_no_op_on_a_current_database(runner):
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0
     assert "database upgraded to head" in result.output
+
+
+def test_rerender_keeps_sensitive_words_masked(app, runner, client):
+    from commentsvc.models import SensitiveWord
+    from commentsvc.clock import utcnow
+
+    with app.app_context():
+        db.session.add(SensitiveWord(word="坏词", action="mask", created_at=utcnow()))
+        db.session.commit()
+    comment = client.post("/api/v1/comments", json={"article": "a", "body": "这是坏词"}).get_json()
+    assert "坏词" not in comment["html"]
+
+    runner.invoke(args=["rerender"])
+    with app.app_context():
+        assert "坏词" not in db.session.get(Comment, comment["id"]).body_html

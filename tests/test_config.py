@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from commentsvc.config import SETTINGS, load_settings
+from commentsvc.config import SETTINGS, load_settings, settings_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -15,6 +15,11 @@ def test_the_readme_configuration_table_lists_exactly_the_settings_in_config_py(
     section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     in_readme = set(re.findall(r"^\| `(COMMENTSVC_[A-Z_]+)`", section, flags=re.M))
     assert in_readme == {setting.name for setting in SETTINGS}
+
+
+def test_the_readme_configuration_table_is_the_generated_one():
+    """Regenerate with: python -c 'from commentsvc.config import settings_table; print(settings_table())'"""
+    assert settings_table() in README.read_text(encoding="utf-8")
 
 
 def test_defaults_are_safe_without_any_environment():

@@ -1,0 +1,88 @@
+"""Bans by IP address or CIDR range and by email address, each with an optional expiry and a note."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound, ValidationError
+from .models import Ban, BanKind
+
+MAX_NOTE_LENGTH = 500
+
+
+def normalise_ban_value(kind: str, raw: str) -> str:
+    """IPs are stored as networks (a single address is /32 or /128); emails lower-cased."""
+    value = raw.strip()
+    if kind == BanKind.IP.value:
+        try:
+            return str(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            raise ValidationError(f"{value!r} is not an IP address or CIDR range.", code="ban_value_invalid",
+                                  fields={"value": "not an IP address or CIDR range"}) from None
+    if kind == BanKind.EMAIL.value:
+        if "@" not in value or len(value) > 254 or any(char.isspace() for char in value):
+            raise ValidationError(f"{value!r} is not an email address.", code="ban_value_invalid",
+                                  fields={"value": "not an email address"})
+        return value.lower()
+    raise ValidationError("A ban is by ip or by email.", code="ban_kind_invalid", fields={"kind": "ip or email"})
+
+
+def create_ban(session: Session, *, kind: str, value: str, note: str, expires_at: datetime | None,
+               moderator_id: int | None, now: datetime) -> Ban:
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError("The expiry must be in the future.", code="ban_expiry_past",
+                              fields={"expires_at": "in the past"})
+    note = note.strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError(f"The note is longer than {MAX_NOTE_LENGTH} characters.", code="note_too_long",
+                              fields={"note": f"at most {MAX_NOTE_LENGTH} characters"})
+    ban = Ban(kind=kind, value=normalise_ban_value(kind, value), note=note, expires_at=expires_at,
+              created_at=now, moderator_id=moderator_id)
+    session.add(ban)
+    session.flush()
+    return ban
+
+
+def delete_ban(session: Session, ban_id: int) -> Ban:
+    ban = session.get(Ban, ban_id)
+    if ban is None:
+        raise NotFound(f"Ban {ban_id} does not exist.", code="ban_not_found")
+    session.delete(ban)
+    session.flush()
+    return ban
+
+
+def _active(now: datetime) -> ColumnElement[bool]:
+    return or_(Ban.expires_at.is_(None), Ban.expires_at > now)
+
+
+def list_bans(session: Session, *, now: datetime, include_expired: bool = False) -> list[Ban]:
+    query = select(Ban).order_by(Ban.id.desc())
+    if not include_expired:
+        query = query.where(_active(now))
+    return list(session.scalars(query))
+
+
+def find_ban(session: Session, *, email: str | None, client_ip: str, now: datetime) -> Ban | None:
+    """The first unexpired ban that covers this email or address; IPv4-mapped IPv6 counts as IPv4."""
+    if email:
+        ban = session.scalars(
+            select(Ban).where(Ban.kind == BanKind.EMAIL.value, Ban.value == email.strip().lower(), _active(now)).limit(1)
+        ).first()
+        if ban is not None:
+            return ban
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    for ban in session.scalars(select(Ban).where(Ban.kind == BanKind.IP.value, _active(now))):
+        network = ipaddress.ip_network(ban.value, strict=False)
+        if network.version == address.version and address in network:
+            return ban
+    return None

@@ -1,0 +1,213 @@
+"""Moderation policy as readers meet it through POST /api/v1/comments: bans, sensitive words, links,
+per-site and per-article mode and open/closed."""
+
+from datetime import timedelta
+
+import pytest
+
+from commentsvc import bans, moderation, words
+from commentsvc.clock import utcnow
+from commentsvc.extensions import db
+from commentsvc.models import SiteSetting
+from commentsvc.threads import find_thread
+from conftest import ARTICLE
+
+URL = "/api/v1/comments"
+
+
+def post(client, body="一条普通的评论", ip="203.0.113.7", **fields):
+    payload = {"article": ARTICLE, "title": "标题", "name": "读者", "body": body}
+    payload.update(fields)
+    return client.post(URL, json=payload, environ_base={"REMOTE_ADDR": ip})
+
+
+def ban(app, kind, value, expires_in=None):
+    with app.app_context():
+        now = utcnow()
+        bans.create_ban(db.session, kind=kind, value=value, note="test", moderator_id=None, now=now,
+                        expires_at=now + expires_in if expires_in else None)
+        db.session.commit()
+
+
+def word(app, text, action):
+    with app.app_context():
+        words.add_word(db.session, word=text, action=action, now=utcnow())
+        db.session.commit()
+
+
+def visible_count(client):
+    return client.get(URL, query_string={"article": ARTICLE}).get_json()["count"]
+
+
+# --- bans ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, value, ip, email", [
+    ("ip", "203.0.113.7", "203.0.113.7", None),
+    ("ip", "203.0.113.0/24", "203.0.113.99", None),
+    ("ip", "2001:db8::/32", "2001:db8::1", None),
+    ("email", "Troll@Example.com", "198.51.100.1", "troll@example.com"),
+])
+def test_a_banned_reader_is_refused_with_403_banned(app, client, kind, value, ip, email):
+    ban(app, kind, value)
+    response = post(client, ip=ip, **({"email": email} if email else {}))
+    assert response.status_code == 403
+    error = response.get_json()["error"]
+    assert error["code"] == "banned"
+    assert "cannot comment" in error["message"]
+
+
+def test_a_ban_does_not_touch_other_addresses(app, client):
+    ban(app, "ip", "203.0.113.0/24")
+    assert post(client, ip="203.0.114.1").status_code == 201
+
+
+def test_an_expired_ban_no_longer_applies(app, client):
+    with app.app_context():
+        db.session.add(bans.Ban(kind="ip", value="203.0.113.7/32", note="", created_at=utcnow() - timedelta(days=2),
+                                expires_at=utcnow() - timedelta(days=1)))
+        db.session.commit()
+    assert post(client).status_code == 201
+
+
+def test_a_ban_with_a_future_expiry_applies_and_says_until_when(app, client):
+    ban(app, "ip", "203.0.113.7", expires_in=timedelta(days=3))
+    response = post(client)
+    assert response.status_code == 403
+    assert "until" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_BAN_ACTION": "hold"}])
+def test_with_ban_action_hold_a_banned_readers_comment_waits_for_review(app, client):
+    ban(app, "ip", "203.0.113.7")
+    response = post(client)
+    assert response.status_code == 201
+    assert response.get_json()["status"] == "pending"
+    assert visible_count(client) == 0
+
+
+def test_a_banned_author_cannot_edit_in_what_they_wrote_before_the_ban(app, client):
+    created = post(client).get_json()
+    ban(app, "ip", "203.0.113.7")
+    response = client.patch(f"{URL}/{created['id']}", json={"body": "改过的内容"},
+                            headers={"Authorization": f"Bearer {created['edit_token']}"})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "banned"
+
+
+# --- sensitive words -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", ["敏感词", "敏 感 词", "敏*感*词", "敏😀感词", "这段话里藏着敏感詞没有空格"])
+def test_a_hold_word_in_any_spelling_sends_the_comment_to_review(app, client, body):
+    word(app, "敏感词", "hold")
+    response = post(client, body=body)
+    assert response.status_code == 201
+    assert response.get_json()["status"] == "pending"
+    assert visible_count(client) == 0
+
+
+def test_a_mask_word_is_published_with_exactly_its_characters_masked(app, client):
+    word(app, "敏感词", "mask")
+    response = post(client, body="前面敏*感*词后面")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["status"] == "approved"
+    assert "前面＊＊＊＊＊后面" in body["html"]
+    assert "敏" not in body["html"]
+
+
+def test_a_reject_word_refuses_the_comment_with_400(app, client):
+    word(app, "b.a.d", "reject")
+    response = post(client, body="this is B A D")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "sensitive_word"
+
+
+def test_an_edit_faces_the_word_list_too(app, client):
+    created = post(client, body="无害的内容").get_json()
+    word(app, "敏感词", "hold")
+    response = client.patch(f"{URL}/{created['id']}", json={"body": "无害的敏感词"},
+                            headers={"Authorization": f"Bearer {created['edit_token']}"})
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "pending"
+    assert visible_count(client) == 0
+
+
+def test_a_word_added_after_a_first_post_applies_to_the_next_one(app, client):
+    assert post(client, body="第一条 bad").get_json()["status"] == "approved"
+    word(app, "bad", "hold")
+    assert post(client, body="第二条 bad").get_json()["status"] == "pending"
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_MAX_LINKS": 1}])
+def test_a_comment_with_more_links_than_allowed_is_held(client):
+    one = post(client, body="see https://example.com/a")
+    two = post(client, body="see https://example.com/a and [this](https://example.org/b)")
+    assert one.get_json()["status"] == "approved"
+    assert two.get_json()["status"] == "pending"
+
+
+# --- per-site and per-article policy --------------------------------------------------------------
+
+def test_a_site_in_pre_moderation_holds_new_comments(app, client):
+    with app.app_context():
+        moderation.set_site_policy(db.session, "default", moderation="pre", closed=False)
+        db.session.commit()
+    assert post(client).get_json()["status"] == "pending"
+
+
+def test_an_articles_own_mode_wins_over_the_sites(app, client):
+    post(client, body="先建立文章")
+    with app.app_context():
+        moderation.set_site_policy(db.session, "default", moderation="pre", closed=False)
+        moderation.set_thread_policy(db.session, find_thread(db.session, "default", ARTICLE), moderation="post",
+                                     closed=False)
+        db.session.commit()
+    assert post(client).get_json()["status"] == "approved"
+
+
+def test_a_closed_site_answers_403_thread_closed_and_the_thread_says_closed(app, client):
+    post(client, body="关闭之前")
+    with app.app_context():
+        moderation.set_site_policy(db.session, "default", moderation=None, closed=True)
+        db.session.commit()
+    response = post(client)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "thread_closed"
+    assert client.get(URL, query_string={"article": ARTICLE}).get_json()["closed"] is True
+
+
+def test_a_closed_article_refuses_comments_while_the_rest_of_the_site_stays_open(app, client):
+    post(client, body="关闭之前")
+    with app.app_context():
+        moderation.set_thread_policy(db.session, find_thread(db.session, "default", ARTICLE), moderation=None,
+                                     closed=True)
+        db.session.commit()
+    assert post(client).get_json()["error"]["code"] == "thread_closed"
+    assert post(client, article="another/article").status_code == 201
+
+
+def test_an_invalid_mode_is_refused(app):
+    with app.app_context(), pytest.raises(moderation.ValidationError):
+        moderation.set_site_policy(db.session, "default", moderation="sometimes", closed=False)
+    with app.app_context():
+        assert db.session.get(SiteSetting, "default") is None
+
+
+def test_changing_a_words_action_takes_effect_on_the_next_comment(app, client):
+    word(app, "敏感词", "hold")
+    assert post(client, body="第一条敏感词").get_json()["status"] == "pending"
+    word(app, "敏感词", "mask")
+    second = post(client, body="第二条敏感词").get_json()
+    assert second["status"] == "approved" and "第二条＊＊＊" in second["html"]
+
+
+def test_removing_a_word_takes_effect_on_the_next_comment(app, client):
+    word(app, "敏感词", "hold")
+    assert post(client, body="第一条敏感词").get_json()["status"] == "pending"
+    with app.app_context():
+        entry = words.list_words(db.session)[0][0]
+        words.delete_word(db.session, entry.id)
+        db.session.commit()
+    assert post(client, body="第二条敏感词").get_json()["status"] == "approved"
