@@ -9,4 +9,4 @@ def utcnow() -> datetime:
 
 
 def isoformat(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 import hashlib
 import hmac
 import json
@@ -113,9 +114,15 @@ def get_comment_for_change(session: Session, comment_id: int) -> Comment:
     that lock, so two deletes, or an edit racing a delete, decide on fresh state and counts stay exact.
     SQLite ignores FOR UPDATE: there a write transaction already holds the whole database (BEGIN IMMEDIATE)."""
     comment = get_comment(session, comment_id)
-    session.execute(select(Thread.id).where(Thread.id == comment.thread_id).with_for_update(key_share=True))
+    lock_threads(session, [comment.thread_id])
     session.refresh(comment)
     return comment
+
+
+def lock_threads(session: Session, thread_ids: Sequence[int]) -> None:
+    """Row-locks threads in id order, so writers touching several threads never wait on each other in a cycle."""
+    for thread_id in sorted(set(thread_ids)):
+        session.execute(select(Thread.id).where(Thread.id == thread_id).with_for_update(key_share=True))
 
 
 def _find_replayed(session: Session, client_key: str, key: str, now: datetime) -> Comment | None:

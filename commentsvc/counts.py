@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .comments import hot_score
 from .models import Comment, CommentStatus, Thread, Vote
+from .threads import touch_thread
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Drift:
 def recount(session: Session) -> list[Drift]:
     """Fixes thread counts, reply counts and vote tallies that disagree with the rows, and says which."""
     drifts: list[Drift] = []
+    stale_threads: set[int] = set()
     approved = CommentStatus.APPROVED.value
 
     thread_counts = dict(session.execute(
@@ -44,6 +46,7 @@ def recount(session: Session) -> list[Drift]:
         if comment.reply_count != actual:
             drifts.append(Drift("comment.reply_count", comment.id, comment.reply_count, actual))
             comment.reply_count = actual
+            stale_threads.add(comment.thread_id)
 
     tallies: dict[int, dict[int, int]] = {}
     for comment_id, value, count in session.execute(
@@ -62,6 +65,9 @@ def recount(session: Session) -> list[Drift]:
                 drifts.append(Drift(what, comment.id, stored, actual))
         if (comment.likes, comment.dislikes) != (likes, dislikes):
             comment.likes, comment.dislikes = likes, dislikes
+            stale_threads.add(comment.thread_id)
             comment.hot_score = hot_score(likes, dislikes, comment.created_at)
+    for thread_id in stale_threads:  # readers' cached pages (ETags) must not outlive a fixed counter
+        touch_thread(session, thread_id)
     session.flush()
     return drifts

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from .extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,12 @@ _ERROR_PAGE = """<!doctype html>
 <body><h1>{{ title }}</h1><p>{{ message }}</p></body></html>"""
 
 
+def _retry_after_seconds() -> int:
+    """Only a 429 says when to retry: rate-limit headers on every response would be cached by CDNs."""
+    current = limiter.current_limit
+    return max(1, math.ceil(current.reset_at - time.time())) if current is not None else 60
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
@@ -98,26 +108,28 @@ def register_error_handlers(app: Flask) -> None:
         return render_template_string(_ERROR_PAGE, status=error.status, title=error.code, message=error.message), error.status
 
     @app.errorhandler(HTTPException)
-    def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
+    def handle_http_error(error: HTTPException) -> Response:
         status = error.code or 500
         message = error.description or error.name
         if status == 429:
             message = f"Too many requests: the limit is {error.description}. Try again later."
         if _wants_json():
             response = json_error(status, _HTTP_CODES.get(status, "http_error"), message)
-            for header in ("Allow", "Retry-After"):
-                original = error.get_headers()
-                for name, value in original:
-                    if name == header:
-                        response.headers[name] = value
-            return response
-        return render_template_string(_ERROR_PAGE, status=status, title=error.name, message=message), status
+        else:
+            response = Response(render_template_string(_ERROR_PAGE, status=status, title=error.name, message=message),
+                                status=status, mimetype="text/html")
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:
+            response.headers["Allow"] = allow
+        if status == 429:
+            response.headers["Retry-After"] = str(_retry_after_seconds())
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception) -> Response | tuple[str, int]:
         if isinstance(error, (OperationalError, InterfaceError)):
             log.error("database unavailable: %s", error)
-            status, code, message = 503, "database_unavailable", "The comment database is not answering. Try again shortly."
+            status, code, message = 503, "database_unavailable", "The comment database could not serve this request right now. Try again shortly."
         else:
             log.exception("unhandled error on %s %s", request.method, request.path)
             status, code, message = 500, "internal_error", "Something went wrong on our side. Try again later."

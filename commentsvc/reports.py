@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .comments import get_comment
+from .comments import get_comment_for_change
 from .errors import NotFound, ValidationError
 from .models import CommentStatus, Report
 from .moderation import set_comment_status
@@ -27,10 +27,14 @@ def report_comment(session: Session, comment_id: int, *, reporter_key: str, reas
     if note is not None and not isinstance(note, str):
         raise ValidationError("note must be a string.", code="wrong_type", fields={"note": "must be a string"})
     note_text = (note or "").strip()
+    # PostgreSQL refuses NUL in text (a 500), and no reader types control characters into a note.
+    if any(ch < " " and ch not in "\t\n" or "\x7f" <= ch <= "\x9f" for ch in note_text):
+        raise ValidationError("The note contains control characters.", code="note_control_characters",
+                              fields={"note": "control characters"})
     if len(note_text) > MAX_NOTE_LENGTH:
         raise ValidationError(f"The note is longer than {MAX_NOTE_LENGTH} characters.", code="note_too_long",
                               fields={"note": f"at most {MAX_NOTE_LENGTH} characters"})
-    comment = get_comment(session, comment_id)
+    comment = get_comment_for_change(session, comment_id)
     if comment.status != CommentStatus.APPROVED.value:
         raise NotFound("This comment is not available.", code="comment_not_found")
     existing = session.scalars(

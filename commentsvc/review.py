@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import audit
-from .comments import Client, CommentRules, get_comment, post_comment
+from .comments import Client, CommentRules, get_comment, get_comment_for_change, lock_threads, post_comment
 from .errors import NotFound, ValidationError
 from .models import Comment, CommentStatus, Moderator, Report
 from .moderation import moderation_mode, publishable_html, set_comment_status
@@ -75,6 +75,10 @@ def apply_action(session: Session, comment_ids: Sequence[int], action: str, *, a
     missing = [comment_id for comment_id in ids if comment_id not in found]
     if missing:
         raise NotFound(f"Comment {missing[0]} does not exist.", code="comment_not_found")
+    # Thread locks first, then decide on fresh state: the same order every writer uses (see get_comment_for_change).
+    lock_threads(session, [comment.thread_id for comment in found.values()])
+    for comment in found.values():
+        session.refresh(comment)
     changed: list[Comment] = []
     for comment_id in ids:
         comment = found[comment_id]
@@ -100,7 +104,7 @@ def apply_action(session: Session, comment_ids: Sequence[int], action: str, *, a
 def edit_comment_text(session: Session, comment_id: int, body: str, *, actor: Actor, now: datetime,
                       max_length: int) -> Comment:
     """A moderator's edit keeps the status; the old and new text go to the audit log."""
-    comment = get_comment(session, comment_id)
+    comment = get_comment_for_change(session, comment_id)
     new_body = normalise_body(body, max_length=max_length)
     before = comment.body_source
     if new_body == before:

@@ -31,4 +31,6 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
         "accesslog": "-",
         "timeout": 30,
         "graceful_timeout": 10,
+        # Several gunicorns on one host would otherwise share one control socket in $HOME.
+        "control_socket_disable": True,
     }).run()

@@ -182,6 +182,6 @@ def optional_int(payload: dict[str, Any], field: str) -> int | None:
     value = payload.get(field)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**53:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
         raise ValidationError(f"{field} must be a positive integer.", code="wrong_type", fields={field: "must be a positive integer"})
     return value

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .comments import get_comment, hot_score
+from .comments import get_comment_for_change, hot_score
 from .errors import NotFound, ValidationError
 from .models import Comment, CommentStatus, Vote
 from .threads import touch_thread
@@ -29,7 +29,7 @@ def vote_comment(session: Session, comment_id: int, *, voter_key: str, value: in
     """A second vote replaces the first and 0 withdraws it; counters never go through Python."""
     if isinstance(value, bool) or value not in (1, -1, 0):
         raise ValidationError("value must be 1, -1 or 0.", code="vote_invalid", fields={"value": "1, -1 or 0"})
-    comment = get_comment(session, comment_id)
+    comment = get_comment_for_change(session, comment_id)
     if comment.status != CommentStatus.APPROVED.value:
         raise NotFound("This comment is not available.", code="comment_not_found")
     vote = session.scalars(select(Vote).where(Vote.comment_id == comment_id, Vote.voter_key == voter_key)).first()

@@ -19,6 +19,7 @@ from commentsvc import create_app
 from commentsvc.config import SETTING_NAMES
 from commentsvc.database import configure_engine, upgrade_database
 from commentsvc.extensions import db
+from privacy_guard import guarded_test_clients
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -41,6 +42,13 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         skip_or_fail(f"{path} is not available")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _privacy_guard_on_every_response() -> Iterator[None]:
+    """Issue 7: every public response any test client receives is checked for readers' emails, IPs and user agents."""
+    with guarded_test_clients():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -236,7 +244,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "commentsvc.wsgi:app", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-             "--graceful-timeout", "5", "--timeout", "60"],
+             "--graceful-timeout", "5", "--timeout", "60", "--no-control-socket"],
             env=full_env, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         self._wait_ready()

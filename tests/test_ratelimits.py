@@ -71,3 +71,11 @@ def test_behind_one_trusted_proxy_the_address_it_appended_is_the_client(client, 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_RATELIMIT_ENABLED": False, "COMMENTSVC_RATELIMIT_POST": "1/minute"}])
 def test_rate_limiting_can_be_switched_off_for_benchmarks(client, app_config):
     assert [post(client, n).status_code for n in range(3)] == [201, 201, 201]
+
+
+def test_only_a_refusal_carries_retry_after_so_cached_reads_hold_no_per_client_state(client):
+    invalid = client.post(URL, json={"article": ARTICLE, "body": ""})
+    read = client.get("/api/v1/counts", query_string={"article": ARTICLE})
+    for response in (invalid, read):
+        assert "Retry-After" not in response.headers
+        assert not [name for name in response.headers.keys() if name.startswith("X-RateLimit")]

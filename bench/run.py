@@ -1,0 +1,464 @@
+"""The benchmark suite in one command: `python bench/run.py` (see bench/README.md).
+
+Builds the data set into a fresh database, starts commentsvc and a minimal fixed-JSON Flask
+app (the ceiling) under the same gunicorn settings (2 sync workers on 127.0.0.1), drives each
+workload with wrk for a fixed time, and prints req/s, p50/p99 latency, the ratio to the
+ceiling measured in the same run, errors (anything but 2xx/304) and peak RSS per worker.
+Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
+
+import dataset  # noqa: E402
+
+ORIGIN = "https://news.example"
+WORKERS = 2
+
+
+@dataclass
+class Workload:
+    name: str
+    what: str
+    path: str = ""
+    mode: str = "get"
+    target: float | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    ceiling: bool = False
+
+
+@dataclass
+class Result:
+    workload: Workload
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+    statuses: dict[str, int]
+    rss_mb: float | None
+    body_bytes: int | None
+    cpu_ms: float | None = None
+    ratio: float | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    """Debian's wrk; installed with apt-get when missing (the bench needs a real load generator)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("wrk is not installed: run `sudo apt-get install wrk` and try again.")
+    print("bench: installing wrk with apt-get ...", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    found = shutil.which("wrk")
+    if not found:
+        sys.exit("wrk is still not on PATH after apt-get install wrk.")
+    return found
+
+
+class Server:
+    """gunicorn, 2 sync workers, 127.0.0.1; the same settings for commentsvc and the ceiling."""
+
+    def __init__(self, name: str, app: str, env: dict[str, str], log_dir: Path, pythonpath: Path | None = None) -> None:
+        self.name = name
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_dir / f"{name}.log"
+        self._log = self.log_path.open("wb")
+        command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
+                   "--workers", str(WORKERS), "--worker-class", "sync", "--timeout", "60",
+                   "--graceful-timeout", "5", "--log-level", "warning"]
+        if pythonpath:
+            command += ["--pythonpath", str(pythonpath)]
+        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT)
+
+    def wait_ready(self, path: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log_path.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(self.base + path, timeout=5) as response:
+                    if response.status == 200 and len(self.worker_pids()) == WORKERS:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not become ready:\n{self.log_path.read_text(errors='replace')}")
+
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # Field 4 (after the parenthesised command, which may contain spaces) is the parent pid.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                pids.append(int(entry.name))
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the workers have used: per request, a figure that a busy machine
+        disturbs far less than throughput."""
+        ticks = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self) -> float | None:
+        """VmHWM: the most resident memory each worker has had since it started."""
+        peaks = []
+        for pid in self.worker_pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+            except OSError:
+                continue
+        return max(peaks) if peaks else None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"Origin": ORIGIN, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def run_wrk(wrk: str, url: str, workload: Workload, seconds: float, connections: int) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_MODE": workload.mode, "BENCH_NONCE": secrets.token_hex(4), **workload.env}
+    command = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(BENCH / "wrk.lua"), "-H", f"Origin: {ORIGIN}", url]
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    for line in completed.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    raise RuntimeError(f"wrk gave no summary for {workload.name}:\n{completed.stdout}\n{completed.stderr}")
+
+
+def measure(wrk: str, server: Server, workload: Workload, args: argparse.Namespace,
+            body_bytes: int | None, warmup: float) -> Result:
+    url = server.base + workload.path
+    if warmup > 0:
+        run_wrk(wrk, url, workload, warmup, args.connections)
+    cpu_before = server.cpu_seconds()
+    summary = run_wrk(wrk, url, workload, args.duration, args.connections)
+    cpu_used = server.cpu_seconds() - cpu_before
+    statuses = summary["statuses"]
+    good = sum(count for status, count in statuses.items() if 200 <= int(status) < 300 or int(status) == 304)
+    socket_errors = sum(summary["socket_errors"].values())
+    seconds = summary["duration_us"] / 1e6
+    return Result(
+        workload=workload,
+        rps=good / seconds if seconds else 0.0,
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        errors=summary["requests"] - good + socket_errors,
+        requests=summary["requests"],
+        statuses=statuses,
+        rss_mb=server.peak_rss_mb(),
+        body_bytes=body_bytes,
+        cpu_ms=cpu_used * 1000 / good if good else None,
+    )
+
+
+def combine(per_round: list[Result]) -> Result:
+    """Medians over the rounds; errors and requests add up; the peak RSS is the highest seen."""
+    statuses: dict[str, int] = {}
+    for result in per_round:
+        for status, count in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    ratios = [r.ratio for r in per_round if r.ratio is not None]
+    peaks = [r.rss_mb for r in per_round if r.rss_mb is not None]
+    return Result(
+        workload=per_round[0].workload,
+        rps=statistics.median(r.rps for r in per_round),
+        p50_ms=statistics.median(r.p50_ms for r in per_round),
+        p99_ms=statistics.median(r.p99_ms for r in per_round),
+        errors=sum(r.errors for r in per_round),
+        requests=sum(r.requests for r in per_round),
+        statuses=statuses,
+        rss_mb=max(peaks) if peaks else None,
+        body_bytes=per_round[0].body_bytes,
+        cpu_ms=statistics.median(cpus) if (cpus := [r.cpu_ms for r in per_round if r.cpu_ms is not None]) else None,
+        ratio=statistics.median(ratios) if ratios else None,
+    )
+
+
+def thread_path(site: str, article: str, **extra: str) -> str:
+    """What the widget asks for: the first page, default sort and size."""
+    return "/api/v1/comments?" + urllib.parse.urlencode({"site": site, "article": article, **extra})
+
+
+def workloads(info: dict[str, Any]) -> list[Workload]:
+    site = info["site"]
+    counts = "/api/v1/counts?" + urllib.parse.urlencode([("site", site)] + [("article", a) for a in info["count_articles"]])
+    return [
+        Workload("W1", "counts for 50 articles in one GET", counts, target=0.6),
+        Workload("W2", "first page of the hot article (3,000 comments)", thread_path(site, info["hot"]), target=0.3),
+        Workload("W2b", "first page of a typical 20-comment thread", thread_path(site, info["typical"]), target=0.4),
+        # limit=10: the sized threads share their first 10 comments, so only the thread size differs.
+        *(Workload(f"S{size}", f"first 10 comments of a {int(size):,}-comment thread",
+                   thread_path(site, article, limit=str(dataset.SIZED_HEAD)))
+          for size, article in info["sized"].items()),
+        Workload("R304", "W2 again with If-None-Match: 304", thread_path(site, info["hot"]), target=0.7),
+        Workload("W3", "post a new comment (unique bodies)", "/api/v1/comments", mode="post", target=0.15,
+                 env={"BENCH_SITE": site, "BENCH_ARTICLES": ",".join(info["post_articles"])}),
+    ]
+
+
+# --- databases -----------------------------------------------------------------------------
+
+def create_postgres(url: str, replace: bool) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or parsed.host not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("--database-url must name a database on 127.0.0.1, which the bench creates and drops.")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+        if exists and not replace:
+            sys.exit(f"database {name!r} already exists; the bench only uses a database it creates "
+                     f"(drop it, pick another name, or pass --replace-database).")
+        if exists:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def drop_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+# --- report --------------------------------------------------------------------------------
+
+def verdict(result: Result) -> str:
+    target = result.workload.target
+    if target is None or result.ratio is None:
+        return ""
+    return "yes" if result.ratio >= target else "**no**"
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| workload | what | req/s | p50 ms | p99 ms | × ceiling | target | met | errors | peak RSS/worker MB "
+             "| body KB | worker CPU ms/req | × ceiling by CPU |",
+             "|---|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|"]
+    ceiling_cpu = results[0].cpu_ms
+    for r in results:
+        by_cpu = ceiling_cpu / r.cpu_ms if ceiling_cpu and r.cpu_ms else None
+        lines.append(
+            f"| {r.workload.name} | {r.workload.what} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
+            f"{'' if r.ratio is None else f'{r.ratio:.2f}'} | "
+            f"{'' if r.workload.target is None else f'≥ {r.workload.target:g}'} | {verdict(r)} | {r.errors} | "
+            f"{'' if r.rss_mb is None else f'{r.rss_mb:.0f}'} | "
+            f"{'' if r.body_bytes is None else f'{r.body_bytes / 1024:.1f}'} | "
+            f"{'' if r.cpu_ms is None else f'{r.cpu_ms:.2f}'} | {'' if by_cpu is None else f'{by_cpu:.2f}'} |")
+    return "\n".join(lines)
+
+
+def summary_lines(results: list[Result]) -> list[str]:
+    by_name = {r.workload.name: r for r in results}
+    lines = []
+    if "S10" in by_name and "S5000" in by_name:
+        s10, s5000 = by_name["S10"], by_name["S5000"]
+        ratio = s5000.ratio / s10.ratio if s10.ratio and s5000.ratio else s5000.rps / s10.rps
+        lines.append(f"- S5000 against S10, throughput (× ceiling): {ratio:.2f} (target: within 20%, i.e. ≥ 0.80): "
+                     f"{'yes' if ratio >= 0.8 else 'no'}")
+        if s10.cpu_ms and s5000.cpu_ms:
+            cost = s5000.cpu_ms / s10.cpu_ms
+            lines.append(f"- S5000 against S10, worker CPU per request: {cost:.2f}× (target: within 20%, i.e. ≤ 1.20): "
+                         f"{'yes' if cost <= 1.2 else 'no'}")
+    peaks = [r.rss_mb for r in results if r.rss_mb is not None and not r.workload.ceiling]
+    if peaks:
+        lines.append(f"- peak RSS per commentsvc worker: {max(peaks):.0f} MB (target ≤ 120 MB): "
+                     f"{'yes' if max(peaks) <= 120 else 'no'}")
+    errors = sum(r.errors for r in results)
+    lines.append(f"- errors (non-2xx/304 or socket errors) over all workloads: {errors}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=2, help="seconds per measurement (default 2)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measurements of each workload, each paired with one of the ceiling (default 3)")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds of warm-up before each workload (default 1)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
+    parser.add_argument("--database-url", help="run against this PostgreSQL database, which the bench creates and "
+                                               "drops, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/commentsvc_bench")
+    parser.add_argument("--replace-database", action="store_true", help="drop the --database-url database first if it exists")
+    parser.add_argument("--only", help="comma-separated workloads to run, e.g. W1,R304 (the ceiling always runs)")
+    parser.add_argument("--keep", action="store_true", help="keep the data (SQLite file or PostgreSQL database)")
+    args = parser.parse_args()
+
+    wrk = ensure_wrk()
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out = BENCH / "results" / stamp
+    out.mkdir(parents=True, exist_ok=True)
+    if args.database_url:
+        database_url = args.database_url
+        create_postgres(database_url, args.replace_database)
+    else:
+        database_url = f"sqlite:///{out / 'bench.sqlite3'}"
+    started = datetime.now(UTC)
+    print(f"bench: {started:%Y-%m-%d %H:%M:%S} UTC, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"database {database_url.split('://')[0]}, results in {out.relative_to(ROOT)}", flush=True)
+
+    servers: list[Server] = []
+    try:
+        info = dataset.build(database_url, log=lambda message: print(f"bench: {message}", flush=True))
+        base_env = {key: value for key, value in os.environ.items() if not key.startswith("COMMENTSVC_")}
+        ceiling = Server("ceiling", "ceiling:app", base_env, out, pythonpath=BENCH)
+        service = Server("commentsvc", "commentsvc.wsgi:app", {
+            **base_env,
+            "COMMENTSVC_DATABASE_URL": database_url,
+            "COMMENTSVC_INSTANCE_PATH": str(out / "instance"),
+            "COMMENTSVC_SECRET_KEY": secrets.token_urlsafe(32),
+            "COMMENTSVC_RATELIMIT_ENABLED": "false",
+            "COMMENTSVC_AUTO_MIGRATE": "false",
+        }, out)
+        servers += [ceiling, service]
+        ceiling.wait_ready("/fixed")
+        service.wait_ready("/healthz")
+
+        chosen = workloads(info)
+        if args.only:
+            wanted = {name.strip() for name in args.only.split(",")}
+            chosen = [w for w in chosen if w.name in wanted]
+        # Check every workload answers as intended before timing it, and note the body sizes.
+        sizes: dict[str, int | None] = {}
+        for workload in chosen:
+            if workload.mode == "post":
+                sizes[workload.name] = None
+                continue
+            status, headers, body = fetch(service.base + workload.path)
+            if status != 200:
+                raise RuntimeError(f"{workload.name}: {workload.path} answered {status}: {body[:300]!r}")
+            sizes[workload.name] = len(body)
+            if workload.name == "R304":
+                workload.env["BENCH_ETAG"] = headers["ETag"]
+                status, _, _ = fetch(service.base + workload.path, {"If-None-Match": headers["ETag"]})
+                if status != 304:
+                    raise RuntimeError(f"R304: a conditional request answered {status}, not 304")
+                sizes[workload.name] = 0
+
+        fixed = Workload("CEIL", "ceiling: fixed ~2 KB JSON from a minimal Flask app", "/fixed", ceiling=True)
+        sizes["CEIL"] = len(fetch(ceiling.base + "/fixed")[2])
+        # Each measurement of a workload comes right after one of the ceiling (a pair), so a burst of
+        # load from elsewhere on the machine hits both sides of a pair, and the median over the
+        # pairs shrugs off the bursts that fall between them.
+        ceilings: list[Result] = []
+        results = []
+        for workload in chosen:
+            pairs: list[Result] = []
+            for number in range(args.rounds):
+                warmup = args.warmup if number == 0 else 0
+                fixed_result = measure(wrk, ceiling, fixed, args, sizes["CEIL"], warmup if not ceilings else 0)
+                result = measure(wrk, service, workload, args, sizes[workload.name], warmup)
+                result.ratio = result.rps / fixed_result.rps if fixed_result.rps else None
+                fixed_result.ratio = 1.0
+                ceilings.append(fixed_result)
+                pairs.append(result)
+            combined = combine(pairs)
+            results.append(combined)
+            print(f"bench: {workload.name}: {combined.rps:,.0f} req/s, {combined.ratio or 0:.2f} × ceiling, "
+                  f"{combined.cpu_ms or 0:.2f} CPU ms/req, errors {combined.errors}", flush=True)
+        results.insert(0, combine(ceilings))
+    finally:
+        for server in servers:
+            server.stop()
+        if args.database_url and not args.keep:
+            drop_postgres(database_url)
+        elif not args.keep and not args.database_url:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{out / 'bench.sqlite3'}{suffix}").unlink(missing_ok=True)
+
+    ceiling_rps = results[0].rps
+    finished = datetime.now(UTC)
+    header = (f"Run {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} CPUs; "
+              f"{database_url.split('://')[0]}" + (f" (SQLite {sqlite3.sqlite_version})" if not args.database_url else "") +
+              f"; gunicorn {WORKERS} sync workers; wrk -t1 -c{args.connections}; each workload measured "
+              f"{args.rounds} times for {args.duration:g} s (after {args.warmup:g} s warm-up), each time right after "
+              f"the ceiling; figures are medians, × ceiling is the median of the pairs' ratios; ceiling "
+              f"{ceiling_rps:,.0f} req/s (median of {len(ceilings)}, range {min(c.rps for c in ceilings):,.0f}–"
+              f"{max(c.rps for c in ceilings):,.0f}).")
+    report = "\n".join([header, "", table(results), "", *summary_lines(results)])
+    print()
+    print(report)
+    (out / "results.md").write_text(report + "\n")
+    (out / "results.json").write_text(json.dumps({
+        "started": started.isoformat(), "finished": finished.isoformat(), "database": database_url.split("://")[0],
+        "dataset": {k: v for k, v in info.items() if k not in ("count_articles", "post_articles")},
+        "ceiling_rps": ceiling_rps, "ceiling_measurements": [c.rps for c in ceilings],
+        "results": [{"workload": r.workload.name, "rps": r.rps, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms,
+                     "ratio": r.ratio, "target": r.workload.target, "errors": r.errors, "requests": r.requests,
+                     "statuses": r.statuses, "peak_rss_mb": r.rss_mb, "body_bytes": r.body_bytes,
+                     "worker_cpu_ms_per_request": r.cpu_ms}
+                    for r in results],
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+-- Shared by every workload: counts responses by status and prints one JSON summary line.
+-- BENCH_MODE=post makes each request a new comment with a unique body (no 409 duplicates);
+-- BENCH_ETAG adds If-None-Match for the conditional workload (R304).
+local mode = os.getenv("BENCH_MODE") or "get"
+local etag = os.getenv("BENCH_ETAG")
+local site = os.getenv("BENCH_SITE") or "news.example"
+local nonce = os.getenv("BENCH_NONCE") or tostring(os.time())
+local articles = {}
+for article in string.gmatch(os.getenv("BENCH_ARTICLES") or "", "[^,]+") do
+  table.insert(articles, article)
+end
+
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  next_id = next_id + 1
+  thread:set("thread_id", next_id)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  statuses = {}
+  counter = 0
+  if etag then
+    wrk.headers["If-None-Match"] = etag
+  end
+end
+
+if mode == "post" then
+  local chinese = {"这篇报道写得很清楚", "我不太同意作者的观点", "希望有关部门尽快回应", "感谢记者的深入调查"}
+  function request()
+    counter = counter + 1
+    local article = articles[(counter % #articles) + 1]
+    local body = string.format(
+      '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. Benchmark comment %s-%d-%d, with some English text to read."}',
+      site, article, chinese[(counter % #chinese) + 1], nonce, thread_id, counter)
+    return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
+  end
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local totals = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      totals[status] = (totals[status] or 0) + count
+    end
+  end
+  local parts = {}
+  for status, count in pairs(totals) do
+    table.insert(parts, string.format('"%d":%d', status, count))
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,' ..
+    '"socket_errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},"statuses":{%s}}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    errors.connect, errors.read, errors.write, errors.timeout, table.concat(parts, ",")))
+end

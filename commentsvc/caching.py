@@ -1,0 +1,107 @@
+"""HTTP caching of public reads: strong ETags from stored thread versions, Cache-Control and Vary.
+
+A thread page's ETag is a hash of the thread's `version` (bumped in the same transaction as
+every change a reader could see), its closed state and everything else the response depends
+on (query parameters, page sizes, the avatar base URL). So one indexed query decides whether
+a conditional request gets a 304, without loading a single comment. The version is read
+before the comments, so an ETag can be older than the body it travels with (costing one
+needless full answer later) but never newer (which would pin a stale page behind 304s).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Request, Response
+
+from .models import Comment, SiteSetting, Thread
+
+# Bump when the public JSON shape changes, so ETags issued by older code stop matching.
+FORMAT = "1"
+STALE_WHILE_REVALIDATE = 30
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """What a cached thread page depends on besides the request: identity, version, closed."""
+
+    thread_id: int | None
+    version: int
+    closed: bool
+
+
+_t = Thread.__table__.c
+# Built once with bound parameters: constructing a statement costs more than running it.
+_THREAD_STATE = (
+    select(_t.id, _t.version, _t.closed, SiteSetting.__table__.c.closed.label("site_closed"))
+    .outerjoin(SiteSetting.__table__, SiteSetting.__table__.c.site == _t.site)
+    .where(_t.site == bindparam("site"), _t.article == bindparam("article"))
+)
+_ROOT_THREAD_STATE = (
+    select(_t.id, _t.version, _t.closed)
+    .join(Comment.__table__, Comment.__table__.c.thread_id == _t.id)
+    .where(Comment.__table__.c.id == bindparam("comment_id"))
+)
+
+
+def thread_state(session: Session, site: str, article: str) -> ThreadState:
+    """One query on the (site, article) unique index; the site-wide switch joins in, because
+    closing a whole site does not touch every thread's version."""
+    row = session.execute(_THREAD_STATE, {"site": site, "article": article}).first()
+    if row is None:
+        return ThreadState(None, 0, False)
+    return ThreadState(row.id, row.version, bool(row.closed or row.site_closed))
+
+
+def root_thread_state(session: Session, comment_id: int) -> ThreadState | None:
+    """The state of the thread a comment lives in; None for an unknown comment (never cached)."""
+    row = session.execute(_ROOT_THREAD_STATE, {"comment_id": comment_id}).first()
+    if row is None:
+        return None
+    return ThreadState(row.id, row.version, bool(row.closed))
+
+
+def make_etag(kind: str, parts: Iterable[Any]) -> str:
+    """A strong validator: equal only when every input is equal, so byte-identical bodies."""
+    text = "\x1f".join([FORMAT, kind, *map(str, parts)])
+    return f"{kind}-{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+
+
+def thread_etag(state: ThreadState, *, request_parts: Iterable[Any]) -> str:
+    return make_etag("t", (state.thread_id, state.version, state.closed, *request_parts))
+
+
+def counts_etag(site: str, counts: dict[str, int]) -> str:
+    """Counts are one cheap indexed query anyway, so the validator is simply over the answer."""
+    return make_etag("c", (site, *(f"{article}\x1e{count}" for article, count in counts.items())))
+
+
+def is_not_modified(request: Request, etag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2), so W/"x" matches "x" too."""
+    return request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag)
+
+
+def cache_control(max_age: int) -> str:
+    """Short max-age keeps counts fresh; stale-while-revalidate lets a CDN absorb a read storm
+    while it revalidates in the background. Zero means: always revalidate."""
+    if max_age <= 0:
+        return "public, no-cache"
+    return f"public, max-age={max_age}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+
+
+def mark_cacheable(response: Response, etag: str, max_age: int) -> Response:
+    """Vary: Origin, because with a list of allowed origins the CORS headers depend on it."""
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control(max_age)
+    response.vary.add("Origin")
+    return response
+
+
+def not_modified(etag: str, max_age: int) -> Response:
+    """A 304 carries the validator and caching headers again (RFC 9110 15.4.5) and no body."""
+    return mark_cacheable(Response(status=304), etag, max_age)

@@ -1,0 +1,278 @@
+"""HTTP caching of public reads: ETags, 304s, Cache-Control and Vary, and prompt invalidation."""
+
+import pytest
+
+from conftest import ARTICLE
+
+URL = "/api/v1/comments"
+COUNTS = "/api/v1/counts"
+
+
+def thread(client, headers=None, **params):
+    params.setdefault("article", ARTICLE)
+    return client.get(URL, query_string=params, headers=headers or {})
+
+
+def etag_of(response):
+    assert response.status_code == 200, response.get_json()
+    etag = response.headers["ETag"]
+    assert etag.startswith('"') and etag.endswith('"'), "a strong ETag, quoted"
+    return etag
+
+
+def bearer(comment):
+    return {"Authorization": f"Bearer {comment['edit_token']}"}
+
+
+def test_a_thread_page_says_how_long_it_may_be_cached_and_what_it_varies_on(client, make_comment):
+    make_comment()
+    response = thread(client)
+    etag_of(response)
+    assert response.headers["Cache-Control"] == "public, max-age=5, stale-while-revalidate=30"
+    assert "Origin" in response.headers["Vary"]
+
+
+def test_a_matching_if_none_match_answers_304_with_no_body(client, make_comment):
+    make_comment()
+    etag = etag_of(thread(client))
+    response = thread(client, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.data == b""
+    assert response.headers["ETag"] == etag
+    assert response.headers["Cache-Control"] == "public, max-age=5, stale-while-revalidate=30"
+    assert "Origin" in response.headers["Vary"]
+
+
+def test_a_weak_or_listed_if_none_match_matches_too(client, make_comment):
+    make_comment()
+    etag = etag_of(thread(client))
+    assert thread(client, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert thread(client, headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
+
+
+def test_a_stale_if_none_match_gets_the_full_page(client, make_comment):
+    make_comment()
+    response = thread(client, headers={"If-None-Match": '"t-0000"'})
+    assert response.status_code == 200
+    assert len(response.get_json()["comments"]) == 1
+
+
+def test_a_304_carries_the_cors_headers_a_cross_origin_widget_needs(client, make_comment):
+    make_comment()
+    origin = {"Origin": "https://news.example"}
+    etag = etag_of(thread(client, headers=origin))
+    response = thread(client, headers={**origin, "If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.headers["Access-Control-Allow-Origin"] in ("*", "https://news.example")
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+
+
+def test_an_empty_thread_has_an_etag_that_changes_with_the_first_comment(client, make_comment):
+    before = etag_of(thread(client))
+    assert thread(client, headers={"If-None-Match": before}).status_code == 304
+    make_comment()
+    assert etag_of(thread(client)) != before
+
+
+def _post_reply(client, make_comment, comment):
+    make_comment(parent_id=comment["id"], body="a reply")
+
+
+def _edit(client, make_comment, comment):
+    assert client.patch(f"{URL}/{comment['id']}", json={"body": "edited"}, headers=bearer(comment)).status_code == 200
+
+
+def _delete(client, make_comment, comment):
+    assert client.delete(f"{URL}/{comment['id']}", headers=bearer(comment)).status_code == 200
+
+
+def _vote(client, make_comment, comment):
+    assert client.post(f"{URL}/{comment['id']}/vote", json={"value": 1}).status_code == 200
+
+
+def _post_another(client, make_comment, comment):
+    make_comment(body="another top-level comment")
+
+
+@pytest.mark.parametrize("change", [_post_another, _post_reply, _edit, _delete, _vote],
+                         ids=["post", "reply", "edit", "delete", "vote"])
+def test_a_write_makes_the_writers_revalidation_return_the_new_page(client, make_comment, change):
+    comment = make_comment()
+    old = thread(client)
+    etag = etag_of(old)
+    change(client, make_comment, comment)
+    # The widget re-fetches with cache: "no-cache" after its own write: a conditional request.
+    fresh = thread(client, headers={"If-None-Match": etag, "Cache-Control": "no-cache"})
+    assert fresh.status_code == 200
+    assert etag_of(fresh) != etag
+    assert fresh.get_json() != old.get_json()
+
+
+@pytest.mark.parametrize("status", ["rejected", "spam", "pending"])
+def test_a_moderation_status_change_gives_a_new_etag(client, make_comment, db_session, status):
+    from commentsvc.models import Comment, CommentStatus
+    from commentsvc.moderation import set_comment_status
+
+    comment = make_comment()
+    etag = etag_of(thread(client))
+    set_comment_status(db_session, db_session.get(Comment, comment["id"]), CommentStatus(status))
+    db_session.commit()
+    fresh = thread(client, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.get_json()["comments"] == []
+    restored = etag_of(fresh)
+    set_comment_status(db_session, db_session.get(Comment, comment["id"]), CommentStatus.APPROVED)
+    db_session.commit()
+    again = thread(client, headers={"If-None-Match": restored})
+    assert again.status_code == 200
+    assert [node["id"] for node in again.get_json()["comments"]] == [comment["id"]]
+
+
+def test_closing_the_site_changes_the_etag_and_the_page_says_closed(client, make_comment, db_session):
+    from commentsvc.models import SiteSetting
+
+    make_comment()
+    etag = etag_of(thread(client))
+    db_session.add(SiteSetting(site="default", closed=True))
+    db_session.commit()
+    fresh = thread(client, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.get_json()["closed"] is True
+
+
+def test_closing_the_article_changes_the_etag(client, make_comment, db_session):
+    from commentsvc.models import Thread
+
+    make_comment()
+    etag = etag_of(thread(client))
+    db_session.query(Thread).update({"closed": True})
+    db_session.commit()
+    fresh = thread(client, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.get_json()["closed"] is True
+
+
+@pytest.mark.parametrize("params", [{"sort": "newest"}, {"limit": "1"}, {"site": "other"},
+                                    {"article": ARTICLE + "-2"}])
+def test_a_different_listing_never_shares_an_etag(client, make_comment, params):
+    make_comment()
+    make_comment()
+    etag = etag_of(thread(client))
+    response = thread(client, headers={"If-None-Match": etag}, **params)
+    assert response.status_code == 200
+    assert etag_of(response) != etag
+
+
+def test_the_avatar_host_is_part_of_the_etag(client, make_comment):
+    make_comment()
+    etag = etag_of(thread(client))
+    other_host = client.get(URL, query_string={"article": ARTICLE}, base_url="https://comments.example",
+                            headers={"If-None-Match": etag})
+    assert other_host.status_code == 200
+    assert other_host.get_json()["comments"][0]["avatar"].startswith("https://comments.example/avatar/")
+
+
+def test_an_invalid_request_is_not_marked_cacheable(client):
+    response = thread(client, sort="sideways")
+    assert response.status_code == 400
+    assert "ETag" not in response.headers
+    assert "public" not in response.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_CACHE_MAX_AGE": 60}, {"COMMENTSVC_CACHE_MAX_AGE": 0}],
+                         ids=["60", "0"])
+def test_the_max_age_follows_the_setting(client, app_config):
+    expected = {60: "public, max-age=60, stale-while-revalidate=30", 0: "public, no-cache"}
+    response = thread(client)
+    assert response.headers["Cache-Control"] == expected[app_config["COMMENTSVC_CACHE_MAX_AGE"]]
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+def test_the_replies_listing_revalidates_and_changes_with_a_new_reply(client, make_comment):
+    top = make_comment()
+    make_comment(parent_id=top["id"])
+    url = f"{URL}/{top['id']}/replies"
+    etag = etag_of(client.get(url))
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    make_comment(parent_id=top["id"], body="one more")
+    fresh = client.get(url, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert len(fresh.get_json()["comments"]) == 2
+
+
+def test_replies_of_an_unknown_comment_are_a_404_without_an_etag(client):
+    response = client.get(f"{URL}/999/replies")
+    assert response.status_code == 404
+    assert "ETag" not in response.headers
+
+
+# --- counts ----------------------------------------------------------------------------------
+
+def counts(client, headers=None):
+    return client.get(COUNTS, query_string=[("article", ARTICLE), ("article", "other")], headers=headers or {})
+
+
+def test_counts_carry_an_etag_and_answer_304_until_a_count_changes(client, make_comment):
+    make_comment()
+    first = counts(client)
+    etag = etag_of(first)
+    assert first.headers["Cache-Control"] == "public, max-age=5, stale-while-revalidate=30"
+    assert "Origin" in first.headers["Vary"]
+    assert counts(client, {"If-None-Match": etag}).status_code == 304
+    make_comment(body="second")
+    fresh = counts(client, {"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.get_json()["counts"] == {ARTICLE: 2, "other": 0}
+
+
+def test_counts_for_other_articles_have_another_etag(client, make_comment):
+    make_comment()
+    etag = etag_of(counts(client))
+    response = client.get(COUNTS, query_string={"article": ARTICLE}, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+
+
+def test_counts_by_post_are_not_marked_cacheable(client, make_comment):
+    make_comment()
+    response = client.post(COUNTS, json={"articles": [ARTICLE]})
+    assert response.status_code == 200
+    assert "ETag" not in response.headers
+    assert "public" not in response.headers.get("Cache-Control", "")
+
+
+# --- maintenance commands ----------------------------------------------------------------------
+
+def change_stored_comment(app, comment_id, **values):
+    """Stored data gone stale behind the services' back, in its own app context like a CLI run."""
+    from commentsvc.extensions import db
+    from commentsvc.models import Comment
+
+    with app.app_context():
+        row = db.session.get(Comment, comment_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+        db.session.commit()
+
+
+def test_rerendering_changed_html_gives_a_new_etag(app, client, runner, make_comment):
+    comment = make_comment(body="**bold**")
+    # HTML rendered by older rules than today's: what `commentsvc rerender` exists to fix.
+    change_stored_comment(app, comment["id"], body_html="<p>old rules</p>")
+    etag = etag_of(thread(client))
+    result = runner.invoke(args=["rerender"])
+    assert result.exit_code == 0, result.output
+    fresh = thread(client, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.get_json()["comments"][0]["html"] == "<p><strong>bold</strong></p>"
+
+
+def test_a_recount_that_fixes_a_vote_tally_gives_a_new_etag(app, client, runner, make_comment):
+    comment = make_comment()
+    change_stored_comment(app, comment["id"], likes=7)  # drifted: no vote rows behind it
+    etag = etag_of(thread(client))
+    result = runner.invoke(args=["recount"])
+    assert result.exit_code == 0, result.output
+    fresh = thread(client, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.get_json()["comments"][0]["likes"] == 0

@@ -1,0 +1,185 @@
+"""Alembic migrations are the one source of the schema: an empty database upgraded to head matches the models."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, inspect, text
+
+from commentsvc import create_app
+from commentsvc.database import alembic_config, configure_engine, schema_is_current, upgrade_database
+from commentsvc.extensions import db
+from conftest import POSTGRES_ADMIN_URL, TEST_SECRET, skip_or_fail
+
+COMMENTSVC = Path(sys.executable).parent / "commentsvc"
+
+
+@pytest.fixture
+def empty_postgres() -> Iterator[str]:
+    """A brand-new, empty database of our own on the shared server, dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    name = f"commentsvc_migrations_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any driver error means "not here"
+        admin.dispose()
+        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}")
+    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    return request.getfixturevalue("empty_postgres")
+
+
+_BOOLEAN_DEFAULTS = {"false": "0", "true": "1"}
+
+
+def _bare_default(rendered: str) -> str:
+    """The value of a server default however the engine spells it back: SQLite keeps it as written
+    ('0', ('')), PostgreSQL adds a cast (''::character varying) and turns a boolean '0' into false."""
+    value = re.sub(r"::[a-z ]+$", "", rendered.strip())
+    while value[:1] == "(" and value[-1:] == ")":
+        value = value[1:-1].strip()
+    value = value.strip("'\"")
+    return _BOOLEAN_DEFAULTS.get(value, value)
+
+
+def _server_defaults_differ(_context: object, _inspected_column: object, _metadata_column: object,
+                            inspected_default: str | None, _metadata_default: object,
+                            rendered_metadata_default: str | None) -> bool | None:
+    if inspected_default is None or rendered_metadata_default is None:
+        return None
+    return _bare_default(inspected_default) != _bare_default(rendered_metadata_default)
+
+
+def differences_from_models(database_url: str) -> list[object]:
+    """Tables, columns, types, nullability, server defaults, indexes and constraints, as Alembic compares them."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                   "compare_server_default": _server_defaults_differ})
+            return compare_metadata(context, db.metadata)
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    engine = create_engine("sqlite://")
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    engine.dispose()
+    assert head
+    return head
+
+
+def current_revision(database_url: str) -> str | None:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COMMENTSVC_")}
+    env.update(COMMENTSVC_DATABASE_URL=database_url, COMMENTSVC_SECRET_KEY=TEST_SECRET,
+               COMMENTSVC_INSTANCE_PATH=str(tmp_path / "instance"))
+    return env
+
+
+def downgrade_to_base(engine: Engine) -> None:
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+        connection.commit()
+
+
+def test_empty_database_upgraded_to_head_matches_the_models(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
+    configure_engine(engine)
+    upgrade_database(engine)
+    engine.dispose()
+
+    assert current_revision(empty_database_url) == head_revision()
+    assert differences_from_models(empty_database_url) == []
+
+
+def test_every_migration_can_be_undone_and_redone(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
+    configure_engine(engine)
+    upgrade_database(engine)
+    downgrade_to_base(engine)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade_database(engine)
+    engine.dispose()
+
+    assert differences_from_models(empty_database_url) == []
+
+
+def test_db_upgrade_command_migrates_an_empty_database_and_is_safe_to_repeat(
+        empty_database_url: str, tmp_path: Path) -> None:
+    env = cli_env(empty_database_url, tmp_path)
+
+    first = subprocess.run([str(COMMENTSVC), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run([str(COMMENTSVC), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+
+    assert first.returncode == 0, first.stderr
+    assert "database upgraded to head." in first.stdout
+    assert again.returncode == 0, again.stderr
+    assert current_revision(empty_database_url) == head_revision()
+    assert differences_from_models(empty_database_url) == []
+
+
+@pytest.mark.postgres
+def test_postgresql_is_not_migrated_on_start_unless_asked(empty_postgres: str, tmp_path: Path) -> None:
+    # Several app servers must not race to alter a shared schema; deploys run `commentsvc db upgrade`.
+    app = create_app({"COMMENTSVC_DATABASE_URL": empty_postgres, "COMMENTSVC_INSTANCE_PATH": str(tmp_path),
+                      "COMMENTSVC_SECRET_KEY": TEST_SECRET})
+    with app.app_context():
+        assert not schema_is_current(db.engine)
+        db.engine.dispose()
+    assert current_revision(empty_postgres) is None
+
+
+def test_the_embedded_sqlite_default_migrates_itself_on_start(tmp_path: Path) -> None:
+    app = create_app({"COMMENTSVC_INSTANCE_PATH": str(tmp_path), "COMMENTSVC_SECRET_KEY": TEST_SECRET})
+
+    response = app.test_client().get("/api/v1/comments", query_string={"article": "news/first-story"})
+
+    assert response.status_code == 200
+    assert response.get_json()["count"] == 0
+    with app.app_context():
+        db.engine.dispose()
+    assert differences_from_models(f"sqlite:///{tmp_path / 'commentsvc.sqlite3'}") == []
+
+
+@pytest.mark.postgres
+def test_two_servers_upgrading_one_postgresql_database_at_once_both_succeed(empty_postgres: str,
+                                                                            tmp_path: Path) -> None:
+    env = cli_env(empty_postgres, tmp_path)
+    runs = [subprocess.Popen([str(COMMENTSVC), "db", "upgrade"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+
+    assert [code for code, _, _ in results] == [0, 0], [err[-2000:] for _, _, err in results]
+    assert differences_from_models(empty_postgres) == []

@@ -1,0 +1,545 @@
+"""Proof that several app servers on one PostgreSQL and one Redis (or one SQLite file) lose nothing under load."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from commentsvc.models import Comment, Thread
+from conftest import POSTGRES_ADMIN_URL, REDIS_URL, TEST_SECRET, LiveServer, skip_or_fail
+
+pytestmark = pytest.mark.slow
+
+SITE = "scaleout"
+ARTICLES = ("world/ukraine/talks", "china/economy/gdp-q3", "sport/football/final")
+MAX_DEPTH = 5
+UNLIMITED = "1000000/minute"
+COMMENTSVC = Path(sys.executable).parent / "commentsvc"
+
+
+# --- services: our own PostgreSQL database and our own Redis keys -------------------------------
+
+@pytest.fixture
+def scaleout_database(tmp_path: Path) -> Iterator[str]:
+    """A database of our own on the shared server, migrated by `commentsvc db upgrade` as on a deploy."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    name = f"commentsvc_scaleout_{os.getpid()}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any driver error means "not here"
+        admin.dispose()
+        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    migrate = run_cli(["db", "upgrade"], cli_env(url, tmp_path))
+    assert migrate.returncode == 0, migrate.stderr
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix no one else uses on Redis db 15; only keys carrying it are removed afterwards."""
+    try:
+        import redis
+    except ImportError:
+        skip_or_fail("the redis package is not installed (pip install 'commentsvc[redis]')")
+    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        connection.ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {type(exc).__name__}")
+    prefix = f"commentsvc-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    yield prefix
+    for key in connection.scan_iter(match=f"*{prefix}*"):
+        connection.delete(key)
+    connection.close()
+
+
+def cli_env(database_url: str, instance: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COMMENTSVC_")}
+    env.update(COMMENTSVC_DATABASE_URL=database_url, COMMENTSVC_SECRET_KEY=TEST_SECRET,
+               COMMENTSVC_INSTANCE_PATH=str(instance / "cli"), COMMENTSVC_AUTO_MIGRATE="false")
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(COMMENTSVC), *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def server_env(database_url: str, redis_prefix: str | None = None, **overrides: str) -> dict[str, str]:
+    env = {
+        "COMMENTSVC_DATABASE_URL": database_url,
+        "COMMENTSVC_AUTO_MIGRATE": "false" if database_url.startswith("postgresql") else "true",
+        "COMMENTSVC_MAX_DEPTH": str(MAX_DEPTH),
+        **{f"COMMENTSVC_RATELIMIT_{kind}": UNLIMITED for kind in ("POST", "EDIT", "VOTE", "REPORT", "READ")},
+    }
+    if redis_prefix:
+        env.update(COMMENTSVC_RATELIMIT_STORAGE_URI=REDIS_URL, COMMENTSVC_RATELIMIT_KEY_PREFIX=redis_prefix)
+    env.update(overrides)
+    return env
+
+
+def child_pids(parent: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def kill_server(server: LiveServer) -> None:
+    """SIGKILL the gunicorn master and every worker at once: no graceful shutdown, no goodbye."""
+    master = server.process.pid
+    workers = child_pids(master)
+    assert len(workers) == 2, workers
+    for pid in (master, *workers):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    server.process.wait(timeout=10)
+
+
+# --- an HTTP client that fails over between servers ----------------------------------------------
+
+class Unreachable(Exception):
+    """No server answered the request at all."""
+
+
+class FailoverClient:
+    """One keep-alive connection per server; a dropped or refused connection moves on to the next server."""
+
+    def __init__(self, ports: list[int], rng: random.Random) -> None:
+        self.ports = ports
+        self.rng = rng
+        self.connections: dict[int, http.client.HTTPConnection] = {}
+        self.turn = rng.randrange(len(ports))
+        self.sent_at = 0.0
+
+    def _once(self, port: int, method: str, path: str, payload: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        connection = self.connections.get(port)
+        if connection is None:
+            connection = self.connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = json.dumps(payload).encode() if payload is not None else None
+        all_headers = {"Content-Type": "application/json", **headers} if body is not None else dict(headers)
+        try:
+            connection.request(method, path, body=body, headers=all_headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            del self.connections[port]
+            raise
+        data = json.loads(raw) if raw and response.getheader("Content-Type", "").startswith("application/json") else raw
+        return response.status, data
+
+    def send(self, method: str, path: str, payload: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, int]:
+        """Returns (status, JSON, port that answered); retries the same request elsewhere on a connection error."""
+        for attempt in range(40):
+            self.turn = (self.turn + 1) % len(self.ports)
+            port = self.ports[self.turn]
+            try:
+                self.sent_at = time.monotonic()
+                status, data = self._once(port, method, path, payload, headers or {})
+                return status, data, port
+            except (OSError, http.client.HTTPException):
+                time.sleep(min(0.01 * attempt, 0.2))
+        raise Unreachable(f"{method} {path}: no server answered")
+
+    def close(self) -> None:
+        for connection in self.connections.values():
+            connection.close()
+
+
+# --- the workload and what it remembers -----------------------------------------------------------
+
+@dataclass
+class Posted:
+    id: int
+    article: str
+    parent_id: int | None
+    depth: int
+    token: str
+    key: str
+
+
+@dataclass
+class Ledger:
+    """Everything clients were told, to compare with what the database kept."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    posted: dict[int, Posted] = field(default_factory=dict)
+    by_article: dict[str, list[int]] = field(default_factory=dict)
+    ids_by_key: dict[str, set[int]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    edit_attempts: dict[int, set[str]] = field(default_factory=dict)
+    edited: set[int] = field(default_factory=set)
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    served_by: Counter[int] = field(default_factory=Counter)
+    answers: list[tuple[float, int]] = field(default_factory=list)  # (sent at, port that answered)
+    server_errors: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    killed_at: float | None = None
+
+    def served_after(self, moment: float) -> Counter[int]:
+        """Answers to requests sent after `moment`, by server."""
+        return Counter(port for sent_at, port in self.answers if sent_at > moment)
+
+    def pick(self, rng: random.Random, article: str | None = None, recent: int = 0) -> Posted | None:
+        """A comment clients were told about; `recent` narrows to the newest few, so writers collide."""
+        with self.lock:
+            ids = self.by_article.get(article, []) if article else list(self.posted)
+            ids = ids[-recent:] if recent else ids
+            return self.posted[rng.choice(ids)] if ids else None
+
+    def answer(self, action: str, client: FailoverClient, status: int, data: Any, port: int,
+               expected: set[int]) -> None:
+        with self.lock:
+            self.statuses[(action, status)] += 1
+            self.served_by[port] += 1
+            self.answers.append((client.sent_at, port))
+            if status >= 500:
+                self.server_errors.append(f"{action}: {status} {data!r}"[:300])
+            elif status not in expected:
+                self.unexpected.append(f"{action}: {status} {data!r}"[:300])
+
+
+def expected_placement(target: Posted | None) -> tuple[int | None, int]:
+    """Where a reply lands: under its target, or beside it (under the target's parent) at the depth cap."""
+    if target is None:
+        return None, 0
+    if target.depth + 1 < MAX_DEPTH:
+        return target.id, target.depth + 1
+    return target.parent_id, target.depth
+
+
+def post_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: str) -> None:
+    article = rng.choice(ARTICLES)
+    target = ledger.pick(rng, article) if rng.random() < 0.6 else None
+    key = uuid.uuid4().hex
+    payload: dict[str, Any] = {"site": SITE, "article": article, "title": f"Story {article}", "name": name,
+                               "body": f"{name} says {uuid.uuid4().hex} 说得对"}
+    if target is not None:
+        payload["parent_id"] = target.id
+    status, data, port = client.send("POST", "/api/v1/comments", payload, {"Idempotency-Key": key})
+    ledger.answer("post", client, status, data, port, {201, 404})
+    if status == 404 and data["error"]["code"] != "parent_not_available":
+        ledger.unexpected.append(f"post: 404 {data!r}")
+    if status != 201:
+        return
+    parent_id, depth = expected_placement(target)
+    with ledger.lock:
+        if data["parent_id"] != parent_id:
+            ledger.unexpected.append(f"post: reply to {target} landed under {data['parent_id']}")
+        ledger.ids_by_key.setdefault(key, set()).add(data["id"])
+        ledger.posted[data["id"]] = Posted(data["id"], article, data["parent_id"], depth, data["edit_token"], key)
+        ledger.by_article.setdefault(article, []).append(data["id"])
+
+
+def edit_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: str) -> None:
+    target = ledger.pick(rng, recent=6)
+    if target is None:
+        return
+    body = f"{name} corrects {uuid.uuid4().hex}"
+    with ledger.lock:
+        ledger.edit_attempts.setdefault(target.id, set()).add(body)
+    status, data, port = client.send("PATCH", f"/api/v1/comments/{target.id}", {"body": body},
+                                     {"Authorization": f"Bearer {target.token}"})
+    ledger.answer("edit", client, status, data, port, {200, 403})
+    if status == 200:
+        with ledger.lock:
+            ledger.edited.add(target.id)
+    elif status == 403 and data["error"]["code"] != "comment_deleted":
+        ledger.unexpected.append(f"edit: 403 {data!r}")
+
+
+def delete_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: str) -> None:
+    target = ledger.pick(rng, recent=6)
+    if target is None:
+        return
+    status, data, port = client.send("DELETE", f"/api/v1/comments/{target.id}", None,
+                                     {"Authorization": f"Bearer {target.token}"})
+    ledger.answer("delete", client, status, data, port, {200, 403})
+    if status == 200 or (status == 403 and data["error"]["code"] == "comment_deleted"):
+        with ledger.lock:
+            ledger.deleted.add(target.id)
+    elif status == 403:
+        ledger.unexpected.append(f"delete: 403 {data!r}")
+
+
+def vote_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: str) -> None:
+    target = ledger.pick(rng, recent=rng.choice((0, 6)))
+    if target is None:
+        return
+    status, data, port = client.send("POST", f"/api/v1/comments/{target.id}/vote", {"value": rng.choice((1, -1, 0))})
+    ledger.answer("vote", client, status, data, port, {200, 404})
+
+
+def read_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: str) -> None:
+    article = rng.choice(ARTICLES)
+    status, data, port = client.send("GET", f"/api/v1/comments?site={SITE}&article={article}&sort=newest")
+    ledger.answer("read", client, status, data, port, {200})
+
+
+ROLES: tuple[tuple[str, Callable[..., None], int], ...] = (
+    ("poster", post_one, 4), ("editor", edit_one, 2), ("deleter", delete_one, 2),
+    ("voter", vote_one, 2), ("reader", read_one, 1),
+)
+
+
+def run_workload(ports: list[int], seconds: float, *, halfway: Callable[[Ledger], None] | None = None,
+                 seed: int = 20240916) -> Ledger:
+    """Clients post, reply to each other, edit, delete, vote and read on the same few threads until time is up."""
+    ledger = Ledger()
+    deadline = time.monotonic() + seconds
+    failures: list[BaseException] = []
+
+    def client_loop(role: str, action: Callable[..., None], number: int) -> None:
+        rng = random.Random(f"{seed}-{role}-{number}")
+        client = FailoverClient(ports, rng)
+        try:
+            while time.monotonic() < deadline:
+                action(client, ledger, rng, f"{role}{number}")
+        except BaseException as exc:  # surfaced below, with the thread's role
+            failures.append(exc)
+        finally:
+            client.close()
+
+    workers = [threading.Thread(target=client_loop, args=(role, action, n), name=f"{role}{n}", daemon=True)
+               for role, action, count in ROLES for n in range(count)]
+    for worker in workers:
+        worker.start()
+    if halfway is not None:
+        time.sleep(seconds * 0.4)
+        halfway(ledger)
+    for worker in workers:
+        worker.join(timeout=seconds + 90)
+    assert not [worker.name for worker in workers if worker.is_alive()], "clients hung"
+    if failures:
+        raise failures[0]
+    return ledger
+
+
+def assert_nothing_lost(ledger: Ledger, database_url: str, ports: list[int], instance: Path) -> None:
+    """The database holds exactly what clients were told, and every count agrees with the rows."""
+    print(f"\n{sorted(ledger.statuses.items())} served by {dict(ledger.served_by)}")
+    assert not ledger.server_errors, f"{len(ledger.server_errors)} server errors, e.g. {ledger.server_errors[:5]}"
+    assert not ledger.unexpected, ledger.unexpected[:10]
+    replies = sum(1 for posted in ledger.posted.values() if posted.parent_id is not None)
+    assert ledger.statuses[("post", 201)] >= 40 and replies >= 15, ledger.statuses
+    assert ledger.edited and ledger.deleted and ledger.statuses[("vote", 200)] >= 10, ledger.statuses
+    assert all(len(ids) == 1 for ids in ledger.ids_by_key.values()), "one Idempotency-Key stored twice"
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = {row.id: row for row in connection.execute(
+                select(Comment.id, Comment.parent_id, Comment.status, Comment.body_source, Thread.article)
+                .join(Thread, Thread.id == Comment.thread_id).where(Thread.site == SITE))}
+            threads = {row.article: row for row in connection.execute(
+                select(Thread.id, Thread.article, Thread.comment_count).where(Thread.site == SITE))}
+            reply_counts = dict(connection.execute(
+                select(Comment.id, Comment.reply_count).where(Comment.parent_id.is_(None))).all())
+            approved_replies = Counter(root for (root,) in connection.execute(
+                select(Comment.root_id).where(Comment.root_id.is_not(None), Comment.status == "approved")))
+            total = connection.execute(select(func.count()).select_from(Comment)).scalar_one()
+    finally:
+        engine.dispose()
+
+    lost = sorted(set(ledger.posted) - set(rows))
+    untold = sorted(set(rows) - set(ledger.posted))
+    assert not lost, f"acknowledged but not stored: {lost[:20]}"
+    assert not untold, f"stored but never acknowledged: {untold[:20]}"
+    assert total == len(rows)
+    for comment_id, posted in ledger.posted.items():
+        row = rows[comment_id]
+        assert (row.article, row.parent_id) == (posted.article, posted.parent_id), comment_id
+        assert row.status == ("deleted" if comment_id in ledger.deleted else "approved"), comment_id
+        if comment_id in ledger.edited:
+            assert row.body_source in ledger.edit_attempts[comment_id], comment_id
+
+    for article, thread in threads.items():
+        visible = sum(1 for row in rows.values() if row.article == article and row.status == "approved")
+        assert thread.comment_count == visible, f"{article}: count {thread.comment_count}, visible {visible}"
+    for root_id, stored in reply_counts.items():
+        visible = approved_replies[root_id]
+        assert stored == visible, f"#{root_id}: reply_count {stored}, visible {visible}"
+
+    for port in ports:
+        client = FailoverClient([port], random.Random(0))
+        query = "&".join(f"article={article}" for article in ARTICLES)
+        status, data, _ = client.send("GET", f"/api/v1/counts?site={SITE}&{query}")
+        client.close()
+        assert status == 200
+        assert data["counts"] == {article: sum(1 for row in rows.values()
+                                               if row.article == article and row.status == "approved")
+                                  for article in ARTICLES}
+
+    recount = run_cli(["recount"], cli_env(database_url, instance))
+    assert recount.returncode == 0, recount.stderr
+    assert "recount: 0 drift(s) fixed." in recount.stdout, recount.stdout
+
+
+def server_log_problems(*servers: LiveServer) -> list[str]:
+    problems = []
+    for server in servers:
+        log = server.log_path.read_text(errors="replace")
+        for marker in ("Traceback", "database is locked", "WORKER TIMEOUT"):
+            if marker in log:
+                problems.append(f"{server.url}: {marker}")
+    return problems
+
+
+# --- the proofs -----------------------------------------------------------------------------------
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_two_app_servers_on_one_postgresql_and_redis_lose_nothing_under_concurrent_writes(
+        start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path) -> None:
+    env = server_env(scaleout_database, redis_prefix)
+    servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
+    ports = [server.port for server in servers]
+
+    ledger = run_workload(ports, seconds=12)
+
+    assert all(ledger.served_by[port] > 50 for port in ports), ledger.served_by
+    assert_nothing_lost(ledger, scaleout_database, ports, tmp_path)
+    assert not server_log_problems(*servers)
+
+
+def post_once(port: int, body: str) -> tuple[int, Any, str | None]:
+    """One POST on a fresh connection: (status, JSON, Retry-After)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        payload = json.dumps({"site": SITE, "article": "limits", "body": body})
+        connection.request("POST", "/api/v1/comments", body=payload, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read()), response.getheader("Retry-After")
+    finally:
+        connection.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_post_limit_is_enforced_exactly_across_two_servers_through_redis(
+        start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str) -> None:
+    limit = 4
+    env = server_env(scaleout_database, redis_prefix, COMMENTSVC_RATELIMIT_POST=f"{limit}/minute")
+    servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
+
+    answers = [post_once(servers[n % 2].port, f"post {n} {uuid.uuid4().hex}") for n in range(3 * limit)]
+
+    assert [status for status, _, _ in answers] == [201] * limit + [429] * (2 * limit)
+    for _, data, retry_after in answers[limit:]:
+        assert data["error"]["code"] == "rate_limited"
+        assert retry_after is not None and 0 < int(retry_after) <= 60, retry_after
+
+
+def test_two_gunicorn_workers_on_the_embedded_sqlite_file_never_answer_database_is_locked(
+        start_server: Callable[..., LiveServer], tmp_path: Path) -> None:
+    # An empty file: both workers migrate it on start, taking turns under the write lock.
+    database_url = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
+    server = start_server(env=server_env(database_url), workers=2)
+
+    ledger = run_workload([server.port], seconds=10)
+
+    assert_nothing_lost(ledger, database_url, [server.port], tmp_path)
+    assert not server_log_problems(server)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_killing_one_app_server_mid_run_loses_no_acknowledged_comment_and_the_other_keeps_serving(
+        start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path) -> None:
+    env = server_env(scaleout_database, redis_prefix)
+    doomed, survivor = start_server(env=env, workers=2), start_server(env=env, workers=2)
+
+    def kill(ledger: Ledger) -> None:
+        kill_server(doomed)
+        with ledger.lock:
+            ledger.killed_at = time.monotonic()
+
+    ledger = run_workload([doomed.port, survivor.port], seconds=12, halfway=kill)
+
+    assert doomed.process.returncode == -signal.SIGKILL
+    assert ledger.killed_at is not None
+    after_kill = ledger.served_after(ledger.killed_at)
+    assert ledger.served_by[doomed.port] > 20
+    assert after_kill[survivor.port] > 30, after_kill
+    assert after_kill[doomed.port] == 0
+    assert_nothing_lost(ledger, scaleout_database, [survivor.port], tmp_path)
+    assert not server_log_problems(survivor)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_readers_reporting_one_comment_at_once_on_two_servers_hide_it_once(
+        start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path) -> None:
+    # Concurrent reports that cross the threshold together must take the comment out of the count once.
+    threshold, readers, rounds = 3, 6, 12
+    env = server_env(scaleout_database, redis_prefix, COMMENTSVC_TRUSTED_PROXIES="1",
+                     COMMENTSVC_REPORT_THRESHOLD=str(threshold))
+    servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def report(port: int, comment_id: int, reader_ip: str, barrier: threading.Barrier) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        barrier.wait()
+        try:
+            connection.request("POST", f"/api/v1/comments/{comment_id}/report", body=json.dumps({"reason": "spam"}),
+                               headers={"Content-Type": "application/json", "X-Forwarded-For": reader_ip})
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        with lock:
+            statuses[response.status] += 1
+
+    author = FailoverClient([servers[0].port], random.Random(0))
+    for round_number in range(rounds):
+        status, data, _ = author.send("POST", "/api/v1/comments",
+                                      {"site": SITE, "article": "reported", "body": f"round {round_number}"},
+                                      {"X-Forwarded-For": "203.0.113.1", "Idempotency-Key": uuid.uuid4().hex})
+        assert status == 201, data
+        barrier = threading.Barrier(readers)
+        reporters = [threading.Thread(target=report, args=(servers[n % 2].port, data["id"],
+                                                           f"198.51.100.{round_number * readers + n}", barrier))
+                     for n in range(readers)]
+        for reporter in reporters:
+            reporter.start()
+        for reporter in reporters:
+            reporter.join(timeout=60)
+
+    # A reader whose report arrives after the comment went to review finds it gone (404).
+    assert set(statuses) <= {202, 404} and statuses[202] >= rounds * threshold, statuses
+    status, data, _ = author.send("GET", f"/api/v1/counts?site={SITE}&article=reported")
+    author.close()
+    assert data["counts"] == {"reported": 0}
+    recount = run_cli(["recount"], cli_env(scaleout_database, tmp_path))
+    assert "recount: 0 drift(s) fixed." in recount.stdout, recount.stdout

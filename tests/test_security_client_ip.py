@@ -1,0 +1,87 @@
+"""Client IP: with COMMENTSVC_TRUSTED_PROXIES=0 a forged X-Forwarded-For changes nothing (stored address,
+rate-limit key, vote identity); with 1, the address the proxy appended is the client everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from commentsvc.extensions import db
+from commentsvc.models import Comment
+
+URL = "/api/v1/comments"
+SOCKET = "192.0.2.50"
+FORGED_HEADERS = (
+    {"X-Forwarded-For": "198.51.100.1"},
+    {"X-Forwarded-For": "198.51.100.2, 198.51.100.3"},
+    {"X-Real-IP": "198.51.100.4"},
+    {"Forwarded": "for=198.51.100.5"},
+    {"X-Forwarded-For": "127.0.0.1"},
+    {"X-Client-IP": "198.51.100.6", "True-Client-IP": "198.51.100.7", "CF-Connecting-IP": "198.51.100.8"},
+)
+
+
+def post(client: Any, n: int, headers: dict[str, str], socket: str = SOCKET) -> Any:
+    return client.post(URL, json={"article": "ip", "body": f"comment {n}"}, headers=headers,
+                       environ_base={"REMOTE_ADDR": socket})
+
+
+def stored_ips(app: Any) -> list[str]:
+    """Read after the requests, in an app context of its own (a pushed context would share its session)."""
+    with app.app_context():
+        return [comment.client_ip for comment in db.session.query(Comment).order_by(Comment.id)]
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 0, "COMMENTSVC_RATELIMIT_POST": "6/minute"}])
+def test_without_trusted_proxies_forged_headers_change_neither_the_stored_address_nor_the_limit(app, client,
+                                                                                               app_config):
+    statuses = [post(client, n, headers).status_code for n, headers in enumerate(FORGED_HEADERS)]
+    over = post(client, 99, {"X-Forwarded-For": "198.51.100.99"})
+
+    assert statuses == [201] * len(FORGED_HEADERS)
+    assert over.status_code == 429
+    assert stored_ips(app) == [SOCKET] * len(FORGED_HEADERS)
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 0}])
+def test_without_trusted_proxies_a_forged_header_does_not_buy_a_second_vote(client, make_comment, app_config):
+    comment = make_comment(body="vote target")
+    for n in range(5):
+        client.post(f"{URL}/{comment['id']}/vote", json={"value": 1}, headers={"X-Forwarded-For": f"198.51.100.{n}"})
+
+    thread = client.get(URL, query_string={"article": "news/2024/09/16/blinken-condemns-russia"}).get_json()
+    assert thread["comments"][0]["likes"] == 1
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 1, "COMMENTSVC_RATELIMIT_POST": "2/minute"}])
+def test_behind_one_proxy_the_appended_address_is_stored_and_limited_and_forged_prefixes_are_ignored(
+        app, client, app_config):
+    proxy = "10.0.0.2"
+    alice = [post(client, n, {"X-Forwarded-For": f"198.51.100.{n}, 203.0.113.7"}, socket=proxy).status_code
+             for n in range(3)]
+    bob = post(client, 10, {"X-Forwarded-For": "203.0.113.8"}, socket=proxy).status_code
+
+    # Alice rotated the forged first entry each time; the proxy's appended entry still named her.
+    assert alice == [201, 201, 429]
+    assert bob == 201
+    assert stored_ips(app) == ["203.0.113.7", "203.0.113.7", "203.0.113.8"]
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 1}])
+def test_behind_one_proxy_votes_are_counted_per_appended_address(client, make_comment, app_config):
+    comment = make_comment(body="vote target", headers={"X-Forwarded-For": "203.0.113.1"})
+    for forged in ("1.1.1.1", "2.2.2.2"):
+        client.post(f"{URL}/{comment['id']}/vote", json={"value": 1},
+                    headers={"X-Forwarded-For": f"{forged}, 203.0.113.20"})
+    client.post(f"{URL}/{comment['id']}/vote", json={"value": 1}, headers={"X-Forwarded-For": "203.0.113.21"})
+
+    thread = client.get(URL, query_string={"article": "news/2024/09/16/blinken-condemns-russia"}).get_json()
+    assert thread["comments"][0]["likes"] == 2
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 1}])
+def test_behind_one_proxy_a_request_without_the_header_is_the_proxy_itself(app, client, app_config):
+    assert post(client, 1, {}, socket="10.0.0.2").status_code == 201
+
+    assert stored_ips(app) == ["10.0.0.2"]
