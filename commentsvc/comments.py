@@ -19,7 +19,6 @@ from .auth import check_edit_token
 from .errors import Conflict, Forbidden, NotFound, ValidationError
 from .models import Comment, CommentStatus, IdempotencyKey, Thread
 from .moderation import Policy, ensure_open, screen_submission, set_comment_status, shift_counts
-from .sanitize import render_comment
 from .submission import Author
 from .threads import get_or_create_thread
 
@@ -202,7 +201,7 @@ def post_comment(session: Session, *, site: str, article: str, title: str | None
         author_website=author.website,
         author_hash=author_hash(rules.secret, author, client),
         body_source=body,
-        body_html=render_comment(screening.body),
+        body_html=screening.html,
         status=screening.status.value,
         created_at=now,
         client_ip=client.ip,
@@ -245,7 +244,7 @@ def edit_comment(session: Session, comment_id: int, *, body: str, token: str | N
                                   client_ip=comment.client_ip, now=now, default_mode=rules.moderation,
                                   policy=rules.policy)
     comment.body_source = body
-    comment.body_html = render_comment(screening.body)
+    comment.body_html = screening.html
     comment.edited_at = now
     keep_hidden = comment.status in (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
     set_comment_status(session, comment, CommentStatus(comment.status) if keep_hidden else screening.status)

@@ -91,7 +91,7 @@ _ERROR_PAGE = """<!doctype html>
 def _retry_after_seconds() -> int:
     """Only a 429 says when to retry: rate-limit headers on every response would be cached by CDNs."""
     current = limiter.current_limit
-    return max(1, math.ceil(current.reset_at - time.time())) if current is not None else 60
+    return max(1, math.ceil(current.window[0] - time.time())) if current is not None else 60
 
 
 def _wants_json() -> bool:

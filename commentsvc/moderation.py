@@ -26,10 +26,10 @@ class Policy:
 
 @dataclass(frozen=True)
 class Screening:
-    """What policy decided for a submitted body: the status to store, the body to render, and why."""
+    """What policy decided for a submitted body: the status to store, the HTML readers get, and why."""
 
     status: CommentStatus
-    body: str
+    html: str
     reasons: tuple[str, ...] = field(default=())
 
 
@@ -59,11 +59,6 @@ def ensure_open(session: Session, thread: Thread) -> None:
         raise Forbidden("Comments are closed for this article.", code="thread_closed")
 
 
-def count_links(body: str) -> int:
-    """Links as the reader will see them: Markdown links and bare URLs alike become <a> when rendered."""
-    return render_comment(body).count("<a ")
-
-
 def screen_submission(session: Session, thread: Thread, body: str, *, author_email: str | None, client_ip: str,
                       now: datetime, default_mode: str, policy: Policy | None = None) -> Screening:
     """New comments and edits pass through the same rules, so an edit cannot smuggle in what a post could not.
@@ -84,13 +79,14 @@ def screen_submission(session: Session, thread: Thread, body: str, *, author_ema
                               fields={"body": "contains a word that is not allowed"})
     if verdict.action == "hold":
         reasons.append("sensitive_word")
-    body = verdict.masked
-    if count_links(body) > policy.max_links:
+    html = render_comment(verdict.masked)
+    # Links as the reader will see them: Markdown links and bare URLs alike are <a> once rendered.
+    if html.count("<a ") > policy.max_links:
         reasons.append("too_many_links")
     if moderation_mode(session, thread, default_mode) == ModerationMode.PRE.value:
         reasons.append("pre_moderation")
     status = CommentStatus.PENDING if reasons else CommentStatus.APPROVED
-    return Screening(status, body, tuple(reasons))
+    return Screening(status, html, tuple(reasons))
 
 
 def publishable_html(session: Session, body: str) -> str:

@@ -24,7 +24,7 @@ def test_the_post_limit_answers_429_with_retry_after_then_recovers(client, time_
     refused = post(client, 3)
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "rate_limited"
-    assert 0 < int(refused.headers["Retry-After"]) <= 61
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
 
     time_machine.move_to("2026-05-01 10:01:02", tick=False)
     assert post(client, 4).status_code == 201
