@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .clock import isoformat
-from .comments import RepliesPage, ThreadPage, encode_cursor
+from .comments import PUBLIC_COLUMNS, RepliesPage, ThreadPage, encode_cursor
 from .models import CommentStatus
 
 # Plain strings: an Enum member's .value costs a descriptor call per comment on hot reads.
@@ -16,40 +15,20 @@ _DELETED = CommentStatus.DELETED.value
 
 def comment_json(comment: Any, *, avatar_base: str, reply_to_names: dict[int, str | None],
                  public: bool = True) -> dict[str, Any]:
-    """A hidden comment that still has visible replies becomes a bare placeholder for the public."""
-    reply_to = None
-    if comment.reply_to_id is not None:
-        reply_to = {"id": comment.reply_to_id, "name": reply_to_names.get(comment.reply_to_id)}
-    data: dict[str, Any] = {
-        "id": comment.id,
-        "parent_id": comment.parent_id,
-        "reply_to": reply_to,
-        "name": comment.author_name,
-        "website": comment.author_website,
-        "avatar": f"{avatar_base}{comment.author_hash}.svg",
-        "html": comment.body_html,
-        "created_at": isoformat(comment.created_at),
-        "edited_at": isoformat(comment.edited_at),
-        "status": comment.status,
-        "staff": bool(comment.is_staff),
-        "likes": comment.likes,
-        "dislikes": comment.dislikes,
-        "replies": [],
-    }
-    if public and comment.status != _APPROVED:
-        data.update(name=None, website=None, avatar=None, html=None, status=_DELETED,
-                    reply_to=None, staff=False, likes=0, dislikes=0)
-    return data
+    """One comment (an ORM object) in the public shape; public=False is the author's own view, pending included."""
+    row = tuple(getattr(comment, column.key) for column in PUBLIC_COLUMNS)
+    return rows_json([row], avatar_base=avatar_base, reply_to_names=reply_to_names, public=public)[0]
 
 
-def rows_json(rows: list[Any], *, avatar_base: str, reply_to_names: dict[int, str | None]) -> list[dict[str, Any]]:
-    """comment_json for a page of rows at once (a page can hold hundreds of comments): the same
-    output, built from rows that carry comments.PUBLIC_COLUMNS in order, unpacked once instead of
-    looked up attribute by attribute."""
+def rows_json(rows: list[Any], *, avatar_base: str, reply_to_names: dict[int, str | None],
+              public: bool = True) -> list[dict[str, Any]]:
+    """A page of rows carrying comments.PUBLIC_COLUMNS in order, unpacked once (a page can hold
+    hundreds of comments). For the public, a hidden comment that still has visible replies becomes
+    a bare placeholder."""
     result = []
     for (comment_id, parent_id, _root_id, reply_to_id, _depth, name, website, author_hash, html, status,
          created_at, edited_at, likes, dislikes, _reply_count, is_staff, _hot_score) in rows:
-        if status != _APPROVED:
+        if public and status != _APPROVED:
             result.append({
                 "id": comment_id, "parent_id": parent_id, "reply_to": None, "name": None, "website": None,
                 "avatar": None, "html": None, "created_at": created_at.isoformat(timespec="seconds") + "Z",

@@ -488,7 +488,7 @@ def test_staff_comment_carries_a_badge(page: Any, server: LiveServer, host_site:
     article = new_article()
     staff, reader = seed(server, article, 2)
     arrange_in_database(server, "UPDATE comments SET is_staff = 1 WHERE id = ?", staff["id"])
-    widget = open_widget(page, host_site.page_url(article))
+    open_widget(page, host_site.page_url(article))
     assert page.locator(f"#comments article#comment-{staff['id']} .commentsvc-staff").inner_text() == "官方"
     assert page.locator(f"#comments article#comment-{reader['id']} .commentsvc-staff").count() == 0
     assert_no_console_errors(page)
