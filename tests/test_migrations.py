@@ -6,8 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,38 +13,21 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect
 
 from commentsvc import create_app
 from commentsvc.database import alembic_config, configure_engine, schema_is_current, upgrade_database
 from commentsvc.extensions import db
-from conftest import POSTGRES_ADMIN_URL, TEST_SECRET, skip_or_fail
+from conftest import TEST_SECRET
 
 COMMENTSVC = Path(sys.executable).parent / "commentsvc"
-
-
-@pytest.fixture
-def empty_postgres() -> Iterator[str]:
-    """A brand-new, empty database of our own on the shared server, dropped afterwards."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    name = f"commentsvc_migrations_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any driver error means "not here"
-        admin.dispose()
-        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}")
-    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    return request.getfixturevalue("empty_postgres")
+    return request.getfixturevalue("empty_postgres_database")
 
 
 _BOOLEAN_DEFAULTS = {"false": "0", "true": "1"}
@@ -151,14 +132,14 @@ def test_db_upgrade_command_migrates_an_empty_database_and_is_safe_to_repeat(
 
 
 @pytest.mark.postgres
-def test_postgresql_is_not_migrated_on_start_unless_asked(empty_postgres: str, tmp_path: Path) -> None:
+def test_postgresql_is_not_migrated_on_start_unless_asked(empty_postgres_database: str, tmp_path: Path) -> None:
     # Several app servers must not race to alter a shared schema; deploys run `commentsvc db upgrade`.
-    app = create_app({"COMMENTSVC_DATABASE_URL": empty_postgres, "COMMENTSVC_INSTANCE_PATH": str(tmp_path),
+    app = create_app({"COMMENTSVC_DATABASE_URL": empty_postgres_database, "COMMENTSVC_INSTANCE_PATH": str(tmp_path),
                       "COMMENTSVC_SECRET_KEY": TEST_SECRET})
     with app.app_context():
         assert not schema_is_current(db.engine)
         db.engine.dispose()
-    assert current_revision(empty_postgres) is None
+    assert current_revision(empty_postgres_database) is None
 
 
 def test_the_embedded_sqlite_default_migrates_itself_on_start(tmp_path: Path) -> None:
@@ -174,12 +155,12 @@ def test_the_embedded_sqlite_default_migrates_itself_on_start(tmp_path: Path) ->
 
 
 @pytest.mark.postgres
-def test_two_servers_upgrading_one_postgresql_database_at_once_both_succeed(empty_postgres: str,
+def test_two_servers_upgrading_one_postgresql_database_at_once_both_succeed(empty_postgres_database: str,
                                                                             tmp_path: Path) -> None:
-    env = cli_env(empty_postgres, tmp_path)
+    env = cli_env(empty_postgres_database, tmp_path)
     runs = [subprocess.Popen([str(COMMENTSVC), "db", "upgrade"], env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
 
     assert [code for code, _, _ in results] == [0, 0], [err[-2000:] for _, _, err in results]
-    assert differences_from_models(empty_postgres) == []
+    assert differences_from_models(empty_postgres_database) == []

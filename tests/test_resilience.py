@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from commentsvc import create_app
 from commentsvc.extensions import db
-from conftest import POSTGRES_ADMIN_URL, REDIS_URL, LiveServer, app_settings, free_port, skip_or_fail
+from conftest import POSTGRES_ADMIN_URL, REDIS_URL, LiveServer, app_settings, free_port
 
 ARTICLE = "world/asia/typhoon-landfall"
 
@@ -106,17 +106,11 @@ def test_an_unknown_fallback_setting_is_refused_at_start(monkeypatch: pytest.Mon
 @pytest.mark.slow
 @pytest.mark.redis
 def test_limits_return_to_redis_when_it_answers_again_and_both_changes_are_logged_once(
-        start_server: Callable[..., LiveServer]) -> None:
-    try:
-        import redis
-    except ImportError:
-        skip_or_fail("the redis package is not installed (pip install 'commentsvc[redis]')")
+        start_server: Callable[..., LiveServer], redis_prefix: str) -> None:
+    import redis
+
+    prefix = redis_prefix
     real = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        real.ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {type(exc).__name__}")
-    prefix = f"commentsvc-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     address = real.connection_pool.connection_kwargs
     proxy = TcpProxy((address.get("host", "127.0.0.1"), int(address.get("port", 6379))))
     proxy.start()
@@ -142,8 +136,6 @@ def test_limits_return_to_redis_when_it_answers_again_and_both_changes_are_logge
         assert list(real.scan_iter(match=f"*{prefix}*")), "limits are not counted in Redis again"
     finally:
         proxy.stop()
-        for key in real.scan_iter(match=f"*{prefix}*"):
-            real.delete(key)
         real.close()
 
 
@@ -255,15 +247,8 @@ class TcpProxy:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_server_whose_database_goes_away_answers_503_and_recovers_when_it_is_back(
-        start_server: Callable[..., LiveServer], tmp_path: Path) -> None:
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    name = f"commentsvc_resilience_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any driver error means "not here"
-        admin.dispose()
-        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}")
+        start_server: Callable[..., LiveServer], empty_postgres_database: str) -> None:
+    name = empty_postgres_database.rsplit("/", 1)[1]
     target = create_engine(POSTGRES_ADMIN_URL).url
     proxy = TcpProxy((target.host or "127.0.0.1", target.port or 5432))
     proxy.start()
@@ -286,9 +271,6 @@ def test_a_server_whose_database_goes_away_answers_503_and_recovers_when_it_is_b
         assert not log_lines(server, "Traceback")
     finally:
         proxy.stop()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.slow

@@ -13,16 +13,16 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from commentsvc.models import Comment, Thread
-from conftest import POSTGRES_ADMIN_URL, REDIS_URL, TEST_SECRET, LiveServer, skip_or_fail
+from conftest import REDIS_URL, TEST_SECRET, LiveServer
 
 pytestmark = pytest.mark.slow
 
@@ -36,43 +36,11 @@ COMMENTSVC = Path(sys.executable).parent / "commentsvc"
 # --- services: our own PostgreSQL database and our own Redis keys -------------------------------
 
 @pytest.fixture
-def scaleout_database(tmp_path: Path) -> Iterator[str]:
+def scaleout_database(empty_postgres_database: str, tmp_path: Path) -> str:
     """A database of our own on the shared server, migrated by `commentsvc db upgrade` as on a deploy."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    name = f"commentsvc_scaleout_{os.getpid()}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any driver error means "not here"
-        admin.dispose()
-        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}")
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    migrate = run_cli(["db", "upgrade"], cli_env(url, tmp_path))
+    migrate = run_cli(["db", "upgrade"], cli_env(empty_postgres_database, tmp_path))
     assert migrate.returncode == 0, migrate.stderr
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix no one else uses on Redis db 15; only keys carrying it are removed afterwards."""
-    try:
-        import redis
-    except ImportError:
-        skip_or_fail("the redis package is not installed (pip install 'commentsvc[redis]')")
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        connection.ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {type(exc).__name__}")
-    prefix = f"commentsvc-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    yield prefix
-    for key in connection.scan_iter(match=f"*{prefix}*"):
-        connection.delete(key)
-    connection.close()
+    return empty_postgres_database
 
 
 def cli_env(database_url: str, instance: Path) -> dict[str, str]:
