@@ -19,6 +19,7 @@ from .clock import isoformat, utcnow
 from .database import begin_write
 from .errors import NotFound, ValidationError, json_error
 from .extensions import db, limiter
+from .models import MAX_ID
 from .moderation import Policy
 from .openapi import openapi_document
 from .serialize import comment_json, replies_json, thread_json
@@ -44,7 +45,7 @@ WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 def refuse_impossible_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     # <int:> accepts any size; past the 32-bit id column (PostgreSQL INTEGER) the drivers raise (a 500).
     comment_id = (values or {}).get("comment_id")
-    if isinstance(comment_id, int) and not 0 < comment_id < 2**31:
+    if isinstance(comment_id, int) and not 0 < comment_id < MAX_ID:
         raise NotFound(f"Comment {comment_id} does not exist.", code="comment_not_found")
 
 

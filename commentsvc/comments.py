@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .auth import check_edit_token
 from .errors import Conflict, Forbidden, NotFound, ValidationError
-from .models import Comment, CommentStatus, IdempotencyKey, Thread
+from .models import MAX_ID, Comment, CommentStatus, IdempotencyKey, Thread
 from .moderation import Policy, ensure_open, screen_submission, set_comment_status, shift_counts
 from .submission import Author
 from .threads import get_or_create_thread
@@ -100,8 +100,7 @@ def author_hash(secret: str, author: Author, client: Client) -> str:
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
-    # Ids past the 32-bit id column (PostgreSQL INTEGER) cannot exist; the drivers raise on them (a 500).
-    comment = session.get(Comment, comment_id) if 0 < comment_id < 2**31 else None
+    comment = session.get(Comment, comment_id) if 0 < comment_id < MAX_ID else None
     if comment is None:
         raise NotFound(f"Comment {comment_id} does not exist.", code="comment_not_found")
     return comment
@@ -345,7 +344,7 @@ def decode_cursor(cursor: str, *, kind: str) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("k") != kind:
         raise invalid
     last_id = payload.get("id")
-    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 < last_id < 2**31:
+    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 < last_id < MAX_ID:
         raise invalid
     score = payload.get("s")
     if kind == "hot" and (isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score)):

@@ -21,6 +21,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .extensions import db
 
 
+# Ids are 32-bit INTEGER columns on every engine: a larger number cannot name a row, and the
+# PostgreSQL driver raises on it, so callers refuse ids >= MAX_ID before querying.
+MAX_ID = 2**31
+
+
 class CommentStatus(str, enum.Enum):
     APPROVED = "approved"
     PENDING = "pending"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .comments import MAX_PAGE_SIZE
+from .models import MAX_ID
 from .reports import REPORT_REASONS
 from .submission import MAX_ARTICLE_LENGTH, MAX_NAME_LENGTH, MAX_SITE_LENGTH
 from .threads import MAX_ARTICLES_PER_COUNT
@@ -38,9 +39,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
 _SITE_PARAM = {"name": "site", "in": "query", "required": False,
                "schema": {"type": "string", "maxLength": MAX_SITE_LENGTH, "default": "default"}}
 # Ids are 32-bit (PostgreSQL INTEGER); larger ones are a 404 (path) or a 400 (parent_id).
-MAX_ID = 2**31 - 1
 _COMMENT_ID = {"name": "comment_id", "in": "path", "required": True,
-               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID - 1}}
 _BEARER = [{"editToken": []}]
 
 _SCHEMAS: dict[str, Any] = {
@@ -128,7 +128,7 @@ _SCHEMAS: dict[str, Any] = {
             "article": {"type": "string", "minLength": 1, "maxLength": MAX_ARTICLE_LENGTH},
             "title": {"type": "string"},
             "url": {"type": "string", "format": "uri"},
-            "parent_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "parent_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID - 1},
             "name": {"type": "string", "maxLength": MAX_NAME_LENGTH},
             "email": {"type": "string", "format": "email"},
             "website": {"type": "string", "format": "uri"},

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 from .errors import ValidationError
+from .models import MAX_ID
 
 MAX_ARTICLE_LENGTH = 512
 MAX_SITE_LENGTH = 128
@@ -182,6 +183,6 @@ def optional_int(payload: dict[str, Any], field: str) -> int | None:
     value = payload.get(field)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < MAX_ID:
         raise ValidationError(f"{field} must be a positive integer.", code="wrong_type", fields={field: "must be a positive integer"})
     return value

@@ -35,14 +35,13 @@ from ..database import begin_write
 from ..errors import CommentsvcError
 from ..extensions import db, limiter
 from ..labels import LANGUAGES, label, pick_language, reason_label
-from ..models import Moderator, ModeratorRole
+from ..models import MAX_ID, Moderator, ModeratorRole
 
 dashboard = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 PUBLIC_ENDPOINTS = frozenset({"dashboard.login"})
 WORD_IMPORT_MAX_BYTES = 4 * 1024 * 1024
-# Ids are 32-bit (PostgreSQL INTEGER); a page number past MAX_PAGE would overflow the query's OFFSET.
-MAX_ID = 2**31
+# A page number past MAX_PAGE would overflow the query's OFFSET.
 MAX_PAGE = 10**6
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import (
     Response,
@@ -21,7 +20,8 @@ from ..clock import utcnow
 from ..extensions import db
 from ..labels import label
 from ..wordfilter import split_highlights
-from .core import MAX_ID, MAX_PAGE, actor, commit_or_flash, dashboard, date_arg, safe_next
+from ..models import MAX_ID
+from .core import MAX_PAGE, actor, commit_or_flash, dashboard, date_arg, safe_next
 
 
 # --- queues and actions ---------------------------------------------------------------------------
