@@ -31,6 +31,7 @@ from .submission import (
     normalise_site,
     normalise_title,
     optional_int,
+    strip_line_controls,
     validate_all,
 )
 
@@ -90,8 +91,8 @@ def rules() -> comments.CommentRules:
 
 def current_client() -> comments.Client:
     """request.remote_addr is already the client as ProxyFix saw it through the trusted hops."""
-    # Control characters dropped: PostgreSQL refuses a NUL in text, and a header may carry one (a 500).
-    user_agent = "".join(ch for ch in request.user_agent.string or "" if ch >= " " and not "\x7f" <= ch <= "\x9f")
+    # A header may carry a NUL, which PostgreSQL refuses in text (a 500).
+    user_agent = strip_line_controls(request.user_agent.string or "")
     return comments.Client(ip=request.remote_addr or "0.0.0.0", user_agent=user_agent)
 
 

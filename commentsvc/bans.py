@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound, ValidationError
 from .models import Ban, BanKind
-
-MAX_NOTE_LENGTH = 500
+from .submission import normalise_note
 
 
 def normalise_ban_value(kind: str, raw: str) -> str:
@@ -36,10 +35,7 @@ def create_ban(session: Session, *, kind: str, value: str, note: str, expires_at
     if expires_at is not None and expires_at <= now:
         raise ValidationError("The expiry must be in the future.", code="ban_expiry_past",
                               fields={"expires_at": "in the past"})
-    note = note.strip()
-    if len(note) > MAX_NOTE_LENGTH:
-        raise ValidationError(f"The note is longer than {MAX_NOTE_LENGTH} characters.", code="note_too_long",
-                              fields={"note": f"at most {MAX_NOTE_LENGTH} characters"})
+    note = normalise_note(note)
     ban = Ban(kind=kind, value=normalise_ban_value(kind, value), note=note, expires_at=expires_at,
               created_at=now, moderator_id=moderator_id)
     session.add(ban)

@@ -7,7 +7,7 @@ from typing import Any
 from .comments import MAX_PAGE_SIZE
 from .models import MAX_ID
 from .reports import REPORT_REASONS
-from .submission import MAX_ARTICLE_LENGTH, MAX_NAME_LENGTH, MAX_SITE_LENGTH
+from .submission import MAX_ARTICLE_LENGTH, MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_SITE_LENGTH
 from .threads import MAX_ARTICLES_PER_COUNT
 
 
@@ -239,7 +239,7 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["reason"],
                         "properties": {"reason": {"type": "string", "enum": list(REPORT_REASONS)},
-                                       "note": {"type": "string", "maxLength": 500}}}}}},
+                                       "note": {"type": "string", "maxLength": MAX_NOTE_LENGTH}}}}}},
                     "responses": {
                         "202": _json({"type": "object", "required": ["id", "reported"], "properties": {
                             "id": {"type": "integer"}, "reported": {"type": "boolean"}}}, "Accepted."),

@@ -20,8 +20,10 @@ MAX_TITLE_LENGTH = 512
 MAX_URL_LENGTH = 2048
 MAX_NAME_LENGTH = 64
 MAX_WEBSITE_LENGTH = 512
+MAX_NOTE_LENGTH = 500
 
 # C0/C1 controls except tab and newline; the body keeps those two, names keep neither.
+# (PostgreSQL also refuses a NUL in text outright, so nothing stored may carry one.)
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Zero-width and bidi-override characters let a name impersonate another one.
@@ -108,6 +110,25 @@ def normalise_website(raw: Any) -> str | None:
         raise ValidationError("The website must be an http:// or https:// address.", code="website_invalid",
                               fields={"website": "must start with http:// or https://"})
     return website
+
+
+def normalise_note(raw: Any) -> str:
+    """A report's or a ban's note: optional, trimmed, short, multi-line text without control characters."""
+    if raw is not None and not isinstance(raw, str):
+        raise ValidationError("note must be a string.", code="wrong_type", fields={"note": "must be a string"})
+    note = (raw or "").strip()
+    if _BODY_CONTROL.search(note):
+        raise ValidationError("The note contains control characters.", code="note_control_characters",
+                              fields={"note": "control characters"})
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError(f"The note is longer than {MAX_NOTE_LENGTH} characters.", code="note_too_long",
+                              fields={"note": f"at most {MAX_NOTE_LENGTH} characters"})
+    return note
+
+
+def strip_line_controls(text: str) -> str:
+    """For text we store as sent but never show, such as a User-Agent header."""
+    return _LINE_CONTROL.sub("", text)
 
 
 def validate_all(checks: Iterable[tuple[str, Callable[[], Any]]]) -> dict[str, Any]:

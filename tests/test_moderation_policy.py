@@ -211,3 +211,14 @@ def test_removing_a_word_takes_effect_on_the_next_comment(app, client):
         words.delete_word(db.session, entry.id)
         db.session.commit()
     assert post(client, body="第二条敏感词").get_json()["status"] == "approved"
+
+
+@pytest.mark.parametrize("note, code", [("bad\x00note", "note_control_characters"), ("x" * 501, "note_too_long")])
+def test_a_ban_note_follows_the_same_rules_as_a_report_note(app, note, code):
+    # A NUL in a ban note reached PostgreSQL and failed there (a 500) until both notes shared one check.
+    from commentsvc.errors import ValidationError
+
+    with app.app_context(), pytest.raises(ValidationError) as refused:
+        bans.create_ban(db.session, kind="ip", value="198.51.100.1", note=note, moderator_id=None, now=utcnow(),
+                        expires_at=None)
+    assert refused.value.code == code
