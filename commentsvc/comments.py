@@ -402,15 +402,19 @@ def _reply_to_names(session: Session, rows: list[Row[Any]]) -> dict[int, str | N
     return {comment_id: names.get(comment_id) for comment_id in wanted}
 
 
+def _check_page_size(limit: int) -> None:
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError(f"limit must be between 1 and {MAX_PAGE_SIZE}.", code="limit_invalid",
+                              fields={"limit": f"1 to {MAX_PAGE_SIZE}"})
+
+
 def list_thread(session: Session, *, site: str, article: str, sort: str, limit: int, cursor: str | None,
                 reply_limit: int) -> ThreadPage:
     """One page of top-level comments plus, in one more query, the first replies under each:
     the cost depends on the page size, not on how big the thread has grown."""
     if sort not in SORTS:
         raise ValidationError("sort must be oldest, newest or hot.", code="sort_invalid", fields={"sort": "invalid"})
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationError(f"limit must be between 1 and {MAX_PAGE_SIZE}.", code="limit_invalid",
-                              fields={"limit": f"1 to {MAX_PAGE_SIZE}"})
+    _check_page_size(limit)
     position = decode_cursor(cursor, kind=sort) if cursor else None
     found = session.execute(_THREAD_SUMMARY, {"site": site, "article": article}).first()
     if found is None:
@@ -427,9 +431,7 @@ def list_thread(session: Session, *, site: str, article: str, sort: str, limit: 
 
 def list_replies(session: Session, root_id: int, *, limit: int, cursor: str | None) -> RepliesPage:
     """The rest of a long reply list, oldest first, as a flat list the client hangs under parent_id."""
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationError(f"limit must be between 1 and {MAX_PAGE_SIZE}.", code="limit_invalid",
-                              fields={"limit": f"1 to {MAX_PAGE_SIZE}"})
+    _check_page_size(limit)
     position = decode_cursor(cursor, kind="replies") if cursor else None
     root = get_comment(session, root_id)
     if root.parent_id is not None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .comments import PUBLIC_COLUMNS, RepliesPage, ThreadPage, encode_cursor
+from .comments import APPROVED, PUBLIC_COLUMNS, RepliesPage, ThreadPage, encode_cursor
 from .models import CommentStatus
 
-# Plain strings: an Enum member's .value costs a descriptor call per comment on hot reads.
-_APPROVED = CommentStatus.APPROVED.value
+# A plain string: an Enum member's .value costs a descriptor call per comment on hot reads.
 _DELETED = CommentStatus.DELETED.value
 
 
@@ -28,7 +27,7 @@ def rows_json(rows: list[Any], *, avatar_base: str, reply_to_names: dict[int, st
     result = []
     for (comment_id, parent_id, _root_id, reply_to_id, _depth, name, website, author_hash, html, status,
          created_at, edited_at, likes, dislikes, _reply_count, is_staff, _hot_score) in rows:
-        if public and status != _APPROVED:
+        if public and status != APPROVED:
             result.append({
                 "id": comment_id, "parent_id": parent_id, "reply_to": None, "name": None, "website": None,
                 "avatar": None, "html": None, "created_at": created_at.isoformat(timespec="seconds") + "Z",
@@ -73,7 +72,7 @@ def thread_json(page: ThreadPage, *, site: str, article: str, closed: bool, avat
     sent: Counter[int] = Counter()
     last_sent: dict[int, int] = {}
     for row in page.replies:
-        if row.status == _APPROVED:
+        if row.status == APPROVED:
             sent[row.root_id] += 1
             last_sent[row.root_id] = row.id
     for row, node in zip(page.top, top):
