@@ -48,9 +48,8 @@ def configure_engine(engine: Engine) -> None:
 
 
 def begin_write() -> None:
-    """Called before a request that writes: on SQLite its transaction starts with the write lock.
-    A session already inside a transaction (a test holding an app context open) keeps it."""
-    if db.engine.dialect.name == "sqlite" and not db.session().in_transaction():
+    """Called before a request that writes: on SQLite its transaction starts with the write lock."""
+    if db.engine.dialect.name == "sqlite":
         db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from commentsvc.extensions import db
+
 from conftest import ARTICLE
 
 URL = "/api/v1/comments"
@@ -56,7 +58,7 @@ def test_votes_have_their_own_limit(client, make_comment):
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_RATELIMIT_POST": "3/minute", "COMMENTSVC_TRUSTED_PROXIES": 1}])
-def test_behind_one_trusted_proxy_the_address_it_appended_is_the_client(client, db_session, app_config):
+def test_behind_one_trusted_proxy_the_address_it_appended_is_the_client(app, client, app_config):
     from commentsvc.models import Comment
 
     for n in range(3):
@@ -65,7 +67,8 @@ def test_behind_one_trusted_proxy_the_address_it_appended_is_the_client(client, 
     # Another reader behind the same proxy has a limit of their own.
     forged_then_real = {"X-Forwarded-For": "1.2.3.4, 192.0.2.11"}
     assert post(client, 4, headers=forged_then_real, ip="127.0.0.1").status_code == 201
-    assert {c.client_ip for c in db_session.query(Comment)} == {"192.0.2.10", "192.0.2.11"}
+    with app.app_context():
+        assert {c.client_ip for c in db.session.query(Comment)} == {"192.0.2.10", "192.0.2.11"}
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_RATELIMIT_ENABLED": False, "COMMENTSVC_RATELIMIT_POST": "1/minute"}])
