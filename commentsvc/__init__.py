@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401  (every table is known before the engine is prepared)
 from .api import api, health
+from .caching import ResponseCache
 from .cli import register_cli
 from .config import allowed_origins, load_settings
 from .dashboard import dashboard
@@ -82,6 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
+    app.extensions["commentsvc_response_cache"] = ResponseCache(settings["COMMENTSVC_RESPONSE_CACHE_MB"] * 1024 * 1024)
     install_outage_log(storage_uri=settings["COMMENTSVC_RATELIMIT_STORAGE_URI"],
                        fallback=settings["COMMENTSVC_RATELIMIT_FALLBACK"])
     limiter.init_app(app)

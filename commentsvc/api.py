@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import cachetools
 import orjson
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
@@ -97,22 +99,30 @@ def current_client() -> comments.Client:
 
 
 def avatar_base() -> str:
-    """Depends only on the host URL the request came in on; url_for costs more than the rest of a
-    304, so the answer is kept per app and host (bounded: the Host header is the client's)."""
+    """Depends only on the URL the request came in on; url_for costs more than the rest of a 304, so
+    the answer is kept per app and per the environ keys that make up request.host_url (ProxyFix has
+    already applied the trusted forwarded ones). Bounded: the Host header is the client's."""
+    environ = request.environ
+    key = (environ["wsgi.url_scheme"], environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+           environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME"))
     bases = current_app.extensions.setdefault("commentsvc_avatar_bases", {})
-    base = bases.get(request.host_url)
+    base = bases.get(key)
     if base is None:
         base = url_for("widget.avatar", seed="", _external=True).removesuffix(".svg")
         if len(bases) >= 64:
             bases.clear()
-        bases[request.host_url] = base
+        bases[key] = base
     return base
 
 
-def public_json(body: dict[str, Any]) -> Response:
-    """The public reads' JSON through orjson: a thread page holds hundreds of comments, and the
+def public_json(body: bytes) -> Response:
+    """The public reads' JSON is encoded by orjson: a thread page holds hundreds of comments, and the
     standard encoder took a fifth of such a request. Same JSON as jsonify, UTF-8 unescaped."""
-    return current_app.response_class(orjson.dumps(body), mimetype="application/json")
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def response_cache() -> caching.ResponseCache:
+    return current_app.extensions["commentsvc_response_cache"]
 
 
 def json_payload() -> dict[str, Any]:
@@ -165,7 +175,8 @@ def _own_comment_response(comment: Any, status: int) -> Response:
 @api.get("/comments")
 @read_limit
 def list_comments() -> Response:
-    """A conditional re-request costs one query on the thread row: see caching.py."""
+    """A conditional re-request costs one query on the thread row, and so does an unchanged page
+    this worker has sent before: see caching.py."""
     site = normalise_site(request.args.get("site"))
     article = normalise_article(request.args.get("article"))
     config = current_app.config
@@ -175,14 +186,17 @@ def list_comments() -> Response:
     reply_limit = config["COMMENTSVC_REPLY_PAGE_SIZE"]
     base = avatar_base()
     max_age = config["COMMENTSVC_CACHE_MAX_AGE"]
-    state = caching.thread_state(db.session, site, article)
+    state = caching.thread_state(db.engine, site, article)
     etag = caching.thread_etag(state, request_parts=(site, article, sort, limit, cursor, reply_limit, base))
     if caching.is_not_modified(request, etag):
         return caching.not_modified(etag, max_age)
-    page = comments.list_thread(db.session, site=site, article=article, sort=sort, limit=limit, cursor=cursor,
-                                reply_limit=reply_limit)
-    response = public_json(thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base))
-    return caching.mark_cacheable(response, etag, max_age)
+
+    def build() -> bytes:
+        page = comments.list_thread(db.session, site=site, article=article, sort=sort, limit=limit, cursor=cursor,
+                                    reply_limit=reply_limit)
+        return orjson.dumps(thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base))
+
+    return caching.mark_cacheable(public_json(response_cache().body(etag, build)), etag, max_age)
 
 
 @api.get("/comments/<int:comment_id>/replies")
@@ -192,13 +206,18 @@ def list_replies(comment_id: int) -> Response:
     cursor = request.args.get("cursor")
     base = avatar_base()
     max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
-    state = caching.root_thread_state(db.session, comment_id)
-    etag = caching.thread_etag(state, request_parts=("replies", comment_id, limit, cursor, base)) if state else None
-    if etag and caching.is_not_modified(request, etag):
+    state = caching.root_thread_state(db.engine, comment_id)
+
+    def build() -> bytes:
+        page = comments.list_replies(db.session, comment_id, limit=limit, cursor=cursor)
+        return orjson.dumps(replies_json(page, avatar_base=base))
+
+    if state is None:  # an unknown comment: the service answers why (404, or 400 for bad paging)
+        return public_json(build())
+    etag = caching.thread_etag(state, request_parts=("replies", comment_id, limit, cursor, base))
+    if caching.is_not_modified(request, etag):
         return caching.not_modified(etag, max_age)
-    page = comments.list_replies(db.session, comment_id, limit=limit, cursor=cursor)
-    response = public_json(replies_json(page, avatar_base=base))
-    return caching.mark_cacheable(response, etag, max_age) if etag else response
+    return caching.mark_cacheable(public_json(response_cache().body(etag, build)), etag, max_age)
 
 
 def _idempotency_key() -> str | None:
@@ -289,21 +308,32 @@ def report_comment(comment_id: int) -> Response | tuple[Response, int]:
     return jsonify({"id": comment_id, "reported": True}), 202
 
 
-def _count_request() -> tuple[str, list[str]]:
+def _count_request() -> tuple[str, Sequence[str]]:
     if request.method == "GET":
-        site_raw, articles_raw, field = request.args.get("site"), request.args.getlist("article"), "article"
-    else:
-        payload = json_payload()
-        site_raw, articles_raw, field = payload.get("site"), payload.get("articles"), "articles"
-        if not isinstance(articles_raw, list):
-            raise ValidationError("articles must be a list of article ids.", code="wrong_type",
-                                  fields={"articles": "must be a list"})
-    if not articles_raw:
+        return _count_query(request.query_string, lambda: request.args)
+    payload = json_payload()
+    articles = payload.get("articles")
+    if not isinstance(articles, list):
+        raise ValidationError("articles must be a list of article ids.", code="wrong_type",
+                              fields={"articles": "must be a list"})
+    return _normalise_count_request(payload.get("site"), articles, "articles")
+
+
+@cachetools.cached(cachetools.LRUCache(maxsize=256), key=lambda query_string, _args: query_string,
+                   lock=threading.Lock())
+def _count_query(query_string: bytes, args: Callable[[], Any]) -> tuple[str, tuple[str, ...]]:
+    """Kept per query string: a listing page asks for the same 50 articles on every view, and
+    parsing and normalising them cost more than the counts query. Refusals are not kept."""
+    return _normalise_count_request(args().get("site"), args().getlist("article"), "article")
+
+
+def _normalise_count_request(site: Any, articles: list[Any], field: str) -> tuple[str, tuple[str, ...]]:
+    if not articles:
         raise ValidationError("Name at least one article.", code="missing_field", fields={field: "required"})
-    if len(articles_raw) > threads.MAX_ARTICLES_PER_COUNT:
+    if len(articles) > threads.MAX_ARTICLES_PER_COUNT:
         raise ValidationError(f"At most {threads.MAX_ARTICLES_PER_COUNT} articles per request.",
                               code="too_many_articles", fields={field: f"at most {threads.MAX_ARTICLES_PER_COUNT}"})
-    return normalise_site(site_raw), [normalise_article(article, field) for article in articles_raw]
+    return normalise_site(site), tuple(normalise_article(article, field) for article in articles)
 
 
 @api.route("/counts", methods=["GET", "POST"])
@@ -311,14 +341,14 @@ def _count_request() -> tuple[str, list[str]]:
 def count_comments() -> Response:
     """Keys are the article ids after normalisation (NFC, trimmed), as they are stored."""
     site, articles = _count_request()
-    counts = threads.count_comments(db.session, site, articles)
+    counts = threads.count_comments(db.engine, site, articles)
     if request.method != "GET":
         return jsonify({"site": site, "counts": counts})
     max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
     etag = caching.counts_etag(site, counts)
     if caching.is_not_modified(request, etag):
         return caching.not_modified(etag, max_age)
-    return caching.mark_cacheable(public_json({"site": site, "counts": counts}), etag, max_age)
+    return caching.mark_cacheable(public_json(orjson.dumps({"site": site, "counts": counts})), etag, max_age)
 
 
 @api.get("/openapi.json")

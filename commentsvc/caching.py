@@ -11,14 +11,16 @@ needless full answer later) but never newer (which would pin a stale page behind
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+import cachetools
+from sqlalchemy import Engine, bindparam, select
 from werkzeug.wrappers import Request, Response
 
+from .database import PreparedSelect
 from .models import Comment, SiteSetting, Thread
 
 # Bump when the public JSON shape changes, so ETags issued by older code stop matching.
@@ -37,33 +39,31 @@ class ThreadState:
 
 _t = Thread.__table__.c
 # Built once with bound parameters: constructing a statement costs more than running it.
-_THREAD_STATE = (
+_THREAD_STATE = PreparedSelect(
     select(_t.id, _t.version, _t.closed, SiteSetting.__table__.c.closed.label("site_closed"))
     .outerjoin(SiteSetting.__table__, SiteSetting.__table__.c.site == _t.site)
     .where(_t.site == bindparam("site"), _t.article == bindparam("article"))
 )
-_ROOT_THREAD_STATE = (
+_ROOT_THREAD_STATE = PreparedSelect(
     select(_t.id, _t.version, _t.closed)
     .join(Comment.__table__, Comment.__table__.c.thread_id == _t.id)
     .where(Comment.__table__.c.id == bindparam("comment_id"))
 )
 
 
-def thread_state(session: Session, site: str, article: str) -> ThreadState:
+def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
     """One query on the (site, article) unique index; the site-wide switch joins in, because
     closing a whole site does not touch every thread's version."""
-    row = session.execute(_THREAD_STATE, {"site": site, "article": article}).first()
-    if row is None:
-        return ThreadState(None, 0, False)
-    return ThreadState(row.id, row.version, bool(row.closed or row.site_closed))
+    for thread_id, version, closed, site_closed in _THREAD_STATE.rows(engine, {"site": site, "article": article}):
+        return ThreadState(thread_id, version, bool(closed or site_closed))
+    return ThreadState(None, 0, False)
 
 
-def root_thread_state(session: Session, comment_id: int) -> ThreadState | None:
+def root_thread_state(engine: Engine, comment_id: int) -> ThreadState | None:
     """The state of the thread a comment lives in; None for an unknown comment (never cached)."""
-    row = session.execute(_ROOT_THREAD_STATE, {"comment_id": comment_id}).first()
-    if row is None:
-        return None
-    return ThreadState(row.id, row.version, bool(row.closed))
+    for thread_id, version, closed in _ROOT_THREAD_STATE.rows(engine, {"comment_id": comment_id}):
+        return ThreadState(thread_id, version, bool(closed))
+    return None
 
 
 def make_etag(kind: str, parts: Iterable[Any]) -> str:
@@ -105,3 +105,29 @@ def mark_cacheable(response: Response, etag: str, max_age: int) -> Response:
 def not_modified(etag: str, max_age: int) -> Response:
     """A 304 carries the validator and caching headers again (RFC 9110 15.4.5) and no body."""
     return mark_cacheable(Response(status=304), etag, max_age)
+
+
+class ResponseCache:
+    """Bodies of public reads kept in this worker, keyed by their strong ETag.
+
+    A viral article's page is asked for thousands of times between two changes; rebuilding it each
+    time costs ten times the version check. The key is the ETag, which changes with the thread's
+    stored version, so every request still asks the database (one indexed query) whether the page
+    changed, and a change on any server is seen at once: nothing here is ever stale or needs
+    invalidating. Least recently used bodies go first once `max_bytes` is reached."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._bodies: cachetools.LRUCache[str, bytes] = cachetools.LRUCache(maxsize=max_bytes, getsizeof=len)
+        self._lock = threading.Lock()  # cachetools is not thread-safe; `commentsvc serve` runs threads
+        self.max_bytes = max_bytes
+
+    def body(self, etag: str, build: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            cached = self._bodies.get(etag)
+        if cached is not None:
+            return cached
+        body = build()
+        if len(body) <= self.max_bytes:
+            with self._lock:
+                self._bodies[etag] = body
+        return body

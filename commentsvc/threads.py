@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .database import PreparedSelect
 from .models import Thread
 
 MAX_ARTICLES_PER_COUNT = 200
@@ -62,21 +62,21 @@ _t = Thread.__table__.c
 
 
 @functools.lru_cache(maxsize=MAX_ARTICLES_PER_COUNT)
-def _counts_statement(size: int) -> Select[Any]:
+def _counts_statement(size: int) -> PreparedSelect:
     """One statement per list length, built once: building it, or expanding an IN parameter,
     costs more than running the indexed query for a listing page's 50 articles."""
-    return select(_t.article, _t.comment_count).where(
-        _t.site == bindparam("site"), _t.article.in_([bindparam(f"a{n}") for n in range(size)]))
+    return PreparedSelect(select(_t.article, _t.comment_count).where(
+        _t.site == bindparam("site"), _t.article.in_([bindparam(f"a{n}") for n in range(size)])))
 
 
-def count_comments(session: Session, site: str, articles: Sequence[str]) -> dict[str, int]:
-    """Visible (approved) comments per article, replies included; unknown articles count 0."""
+def count_comments(engine: Engine, site: str, articles: Sequence[str]) -> dict[str, int]:
+    """Visible (approved) comments per article, replies included; unknown articles count 0.
+    Takes the engine, not a session: a listing page's counts are one read on their own."""
     counts = dict.fromkeys(articles, 0)
     if not counts:
         return counts
     params = {f"a{n}": article for n, article in enumerate(counts)}
     params["site"] = site
-    rows = session.execute(_counts_statement(len(counts)), params)
-    for article, count in rows:
+    for article, count in _counts_statement(len(counts)).rows(engine, params):
         counts[article] = count
     return counts

@@ -207,6 +207,49 @@ def test_replies_of_an_unknown_comment_are_a_404_without_an_etag(client):
     assert "ETag" not in response.headers
 
 
+# --- pages kept ready in the worker ----------------------------------------------------------
+
+def test_a_change_made_on_another_server_shows_at_once_on_one_that_kept_the_page(make_app):
+    """Each worker keeps the pages it built, but asks the database for the thread's version first."""
+    reader, writer = make_app().test_client(), make_app().test_client()
+    writer.post(URL, json={"article": ARTICLE, "body": "first"})
+    assert [node["html"] for node in thread(reader).get_json()["comments"]] == ["<p>first</p>"]
+    writer.post(URL, json={"article": ARTICLE, "body": "second"})
+    page = thread(reader).get_json()
+    assert [node["html"] for node in page["comments"]] == ["<p>first</p>", "<p>second</p>"]
+    assert page["count"] == 2
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_RESPONSE_CACHE_MB": 0}])
+def test_with_the_page_cache_off_pages_are_built_afresh_and_still_revalidate(client, make_comment):
+    make_comment()
+    first = thread(client)
+    assert thread(client).get_json() == first.get_json()
+    assert thread(client, headers={"If-None-Match": etag_of(first)}).status_code == 304
+    make_comment(body="second")
+    assert len(thread(client).get_json()["comments"]) == 2
+
+
+def test_the_page_cache_builds_a_page_once_and_drops_the_least_recently_used_past_its_budget():
+    from commentsvc.caching import ResponseCache
+
+    cache = ResponseCache(max_bytes=10)
+    built = []
+
+    def page(etag, size=4):
+        return cache.body(etag, lambda: built.append(etag) or etag.encode().ljust(size, b"."))
+
+    assert page("a") == page("a") == b"a..."
+    page("b")
+    page("a")          # a is now the most recently used
+    page("c")          # 12 bytes would pass the budget: b goes
+    page("a")
+    page("b")
+    assert built == ["a", "b", "c", "b"]
+    assert page("huge", size=11) == b"huge......." and page("huge", size=11)
+    assert built[-2:] == ["huge", "huge"], "a body larger than the whole budget is never kept"
+
+
 # --- counts ----------------------------------------------------------------------------------
 
 def counts(client, headers=None):
@@ -231,6 +274,18 @@ def test_counts_for_other_articles_have_another_etag(client, make_comment):
     etag = etag_of(counts(client))
     response = client.get(COUNTS, query_string={"article": ARTICLE}, headers={"If-None-Match": etag})
     assert response.status_code == 200
+
+
+def test_a_refused_counts_request_is_refused_again_and_new_posts_are_counted(client, make_comment):
+    """The parsed query string is kept per listing page, never a refusal or a count."""
+    too_many = [("article", f"a{n}") for n in range(201)]
+    for _ in range(2):
+        response = client.get(COUNTS, query_string=too_many)
+        assert response.status_code == 400
+        assert response.get_json()["error"]["code"] == "too_many_articles"
+    for expected in (1, 2):
+        make_comment(body=f"comment {expected}")
+        assert counts(client).get_json()["counts"] == {ARTICLE: expected, "other": 0}
 
 
 def test_counts_by_post_are_not_marked_cacheable(client, make_comment):

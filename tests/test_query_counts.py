@@ -75,6 +75,15 @@ def test_a_conditional_request_for_an_unchanged_page_is_one_statement(app, clien
     assert len(seen) == 1, [s for s, _ in seen]
 
 
+def test_an_unchanged_page_this_worker_sent_before_is_one_statement(app, client, make_comment):
+    grow(make_comment, ARTICLE, 30)
+    first = client.get(URL, query_string={"article": ARTICLE})
+    response, seen = page_statements(app, client, ARTICLE)
+    assert response.status_code == 200
+    assert response.data == first.data
+    assert len(seen) == 1, [s for s, _ in seen]
+
+
 def test_counts_for_fifty_articles_are_one_statement(app, client, make_comment):
     articles = [f"article-{n}" for n in range(50)]
     for article in articles[:5]:
