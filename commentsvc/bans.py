@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound, ValidationError
@@ -63,12 +63,16 @@ def list_bans(session: Session, *, now: datetime, include_expired: bool = False)
     return list(session.scalars(query))
 
 
+# Built once: every post asks, and building a statement costs more than running it.
+_ACTIVE_EMAIL_BAN = select(Ban).where(Ban.kind == BanKind.EMAIL.value, Ban.value == bindparam("email"),
+                                      _active(bindparam("now"))).limit(1)
+_ACTIVE_IP_BANS = select(Ban).where(Ban.kind == BanKind.IP.value, _active(bindparam("now")))
+
+
 def find_ban(session: Session, *, email: str | None, client_ip: str, now: datetime) -> Ban | None:
     """The first unexpired ban that covers this email or address; IPv4-mapped IPv6 counts as IPv4."""
     if email:
-        ban = session.scalars(
-            select(Ban).where(Ban.kind == BanKind.EMAIL.value, Ban.value == email.strip().lower(), _active(now)).limit(1)
-        ).first()
+        ban = session.scalars(_ACTIVE_EMAIL_BAN, {"email": email.strip().lower(), "now": now}).first()
         if ban is not None:
             return ban
     try:
@@ -77,7 +81,7 @@ def find_ban(session: Session, *, email: str | None, client_ip: str, now: dateti
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    for ban in session.scalars(select(Ban).where(Ban.kind == BanKind.IP.value, _active(now))):
+    for ban in session.scalars(_ACTIVE_IP_BANS, {"now": now}):
         network = ipaddress.ip_network(ban.value, strict=False)
         if network.version == address.version and address in network:
             return ban

@@ -9,18 +9,29 @@ import hmac
 import json
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from .auth import check_edit_token
 from .errors import Conflict, Forbidden, NotFound, ValidationError
 from .models import MAX_ID, Comment, CommentStatus, IdempotencyKey, Thread
-from .moderation import Policy, ensure_open, screen_submission, set_comment_status, shift_counts
+from .moderation import (
+    Policy,
+    Screening,
+    combined_policy,
+    ensure_open,
+    for_thread,
+    screen_body,
+    set_comment_status,
+    shift_counts,
+    thread_policy,
+)
 from .submission import Author
-from .threads import get_or_create_thread
+from .threads import thread_for_post
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
 IDEMPOTENCY_WINDOW = timedelta(days=1)
@@ -55,10 +66,21 @@ class Client:
         return hmac.new(secret.encode(), f"client:{self.ip}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
+class NewComment(SimpleNamespace):
+    """A comment as just inserted: its columns by attribute name, like a Comment, without loading it back."""
+
+
 @dataclass
 class PostResult:
-    comment: Comment
+    comment: Comment | NewComment
+    count: int
+    site: str
+    article: str
     replayed: bool = False
+
+    @classmethod
+    def of_replay(cls, comment: Comment) -> PostResult:
+        return cls(comment, comment.thread.comment_count, comment.thread.site, comment.thread.article, replayed=True)
 
 
 class ThreadSummary(NamedTuple):
@@ -142,13 +164,13 @@ def find_replayed_comment(session: Session, *, client: Client, idempotency_key: 
     return _find_replayed(session, client.key(secret), idempotency_key, now)
 
 
-def _resolve_parent(session: Session, thread: Thread, parent_id: int | None,
+def _resolve_parent(session: Session, thread_id: int, parent_id: int | None,
                     max_depth: int) -> tuple[Comment | None, Comment | None]:
     """Returns (the parent to attach under, the comment being answered when the cap moved it)."""
     if parent_id is None:
         return None, None
     parent = session.get(Comment, parent_id)
-    if parent is None or parent.thread_id != thread.id:
+    if parent is None or parent.thread_id != thread_id:
         raise NotFound("The comment you are replying to is not in this thread.", code="parent_not_in_thread",
                        fields={"parent_id": "not in this thread"})
     if parent.status != CommentStatus.APPROVED.value:
@@ -161,62 +183,83 @@ def _resolve_parent(session: Session, thread: Thread, parent_id: int | None,
     return holder, parent
 
 
+# Built once: every post asks, and building a statement costs more than running it.
+_INSERT_COMMENT = insert(Comment.__table__).returning(Comment.__table__.c.id)
+_RECENT_DUPLICATE = select(Comment.id).where(
+    Comment.client_ip == bindparam("client_ip"),
+    Comment.created_at >= bindparam("since"),
+    Comment.thread_id == bindparam("thread_id"),
+    Comment.body_source == bindparam("body"),
+).limit(1)
+
+
+def screen_new_comment(session: Session, *, author: Author, body: str, client: Client, now: datetime,
+                       rules: CommentRules) -> Screening:
+    """What the article-independent rules make of a submission; hand it to post_comment. Callers that
+    can, run this before they take the write lock (see moderation.screen_body)."""
+    return screen_body(session, body, author_email=author.email, client_ip=client.ip, now=now, policy=rules.policy)
+
+
 def post_comment(session: Session, *, site: str, article: str, title: str | None, url: str | None,
                  parent_id: int | None, author: Author, body: str, client: Client, now: datetime,
-                 rules: CommentRules, idempotency_key: str | None = None) -> PostResult:
-    """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead."""
+                 rules: CommentRules, idempotency_key: str | None = None,
+                 screening: Screening | None = None) -> PostResult:
+    """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
+    `screening` is screen_new_comment's verdict on this body, when the caller ran it already."""
     client_key = client.key(rules.secret)
     if idempotency_key:
         replayed = _find_replayed(session, client_key, idempotency_key, now)
         if replayed is not None:
-            return PostResult(replayed, replayed=True)
+            return PostResult.of_replay(replayed)
 
     # On an error the caller rolls back, so a thread created here for a bad reply is not kept.
-    thread = get_or_create_thread(session, site=site, article=article, title=title, url=url, now=now)
-    parent, answered = _resolve_parent(session, thread, parent_id, rules.max_depth)
-    ensure_open(session, thread)
+    # Statements here are Core, not ORM: posting is the hot write, and the ORM's unit of work
+    # cost more than the statements themselves (profile in bench/README.md).
+    thread = thread_for_post(session, site=site, article=article, title=title, url=url, now=now)
+    parent, answered = _resolve_parent(session, thread.id, parent_id, rules.max_depth)
+    policy = combined_policy(thread.closed, thread.moderation, thread.site_closed, thread.site_moderation,
+                             rules.moderation)
+    ensure_open(policy)
 
-    duplicate = session.scalar(
-        select(Comment.id).where(
-            Comment.client_ip == client.ip,
-            Comment.created_at >= now - DUPLICATE_WINDOW,
-            Comment.thread_id == thread.id,
-            Comment.body_source == body,
-        ).limit(1)
-    )
+    duplicate = session.scalar(_RECENT_DUPLICATE, {"client_ip": client.ip, "since": now - DUPLICATE_WINDOW,
+                                                   "thread_id": thread.id, "body": body})
     if duplicate is not None:
         raise Conflict("You already posted this comment here a moment ago.", code="duplicate_comment")
 
-    screening = screen_submission(session, thread, body, author_email=author.email, client_ip=client.ip, now=now,
-                                  default_mode=rules.moderation, policy=rules.policy)
-    comment = Comment(
-        thread_id=thread.id,
-        parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        reply_to_id=answered.id if answered else None,
-        depth=parent.depth + 1 if parent else 0,
-        author_name=author.name,
-        author_email=author.email,
-        author_website=author.website,
-        author_hash=author_hash(rules.secret, author, client),
-        body_source=body,
-        body_html=screening.html,
-        status=screening.status.value,
-        created_at=now,
-        client_ip=client.ip,
-        user_agent=client.user_agent[:512],
-        likes=0,
-        dislikes=0,
-        reply_count=0,
-        hot_score=hot_score(0, 0, now),
-    )
-    session.add(comment)
-    session.flush()
-    shift_counts(session, comment, int(screening.status == CommentStatus.APPROVED))
+    if screening is None:
+        screening = screen_new_comment(session, author=author, body=body, client=client, now=now, rules=rules)
+    screening = for_thread(screening, policy)
+    values = {
+        "thread_id": thread.id,
+        "parent_id": parent.id if parent else None,
+        "root_id": (parent.root_id or parent.id) if parent else None,
+        "reply_to_id": answered.id if answered else None,
+        "depth": parent.depth + 1 if parent else 0,
+        "author_name": author.name,
+        "author_email": author.email,
+        "author_website": author.website,
+        "author_hash": author_hash(rules.secret, author, client),
+        "body_source": body,
+        "body_html": screening.html,
+        "status": screening.status.value,
+        "created_at": now,
+        "edited_at": None,
+        "client_ip": client.ip,
+        "user_agent": client.user_agent[:512],
+        "likes": 0,
+        "dislikes": 0,
+        "reply_count": 0,
+        "hot_score": hot_score(0, 0, now),
+        "is_staff": False,
+        "moderator_id": None,
+    }
+    comment = NewComment(id=session.execute(_INSERT_COMMENT, values).scalar_one(), **values)
+    count = shift_counts(session, thread_id=thread.id, root_id=comment.root_id,
+                         delta=int(screening.status == CommentStatus.APPROVED))
     if idempotency_key:
-        session.add(IdempotencyKey(client_key=client_key, key=idempotency_key, comment_id=comment.id, created_at=now))
-        session.flush()
-    return PostResult(comment)
+        session.execute(insert(IdempotencyKey.__table__).values(
+            client_key=client_key, key=idempotency_key, comment_id=comment.id, created_at=now))
+    return PostResult(comment, count, site, article)
 
 
 def editable_until(comment: Comment, rules: CommentRules) -> datetime:
@@ -238,10 +281,10 @@ def edit_comment(session: Session, comment_id: int, *, body: str, token: str | N
     """Edits face the same screening as new comments: harmless first, links later, is caught."""
     comment = get_comment_for_change(session, comment_id)
     _authorise_author(comment, token, now, rules)
-    ensure_open(session, comment.thread)
-    screening = screen_submission(session, comment.thread, body, author_email=comment.author_email,
-                                  client_ip=comment.client_ip, now=now, default_mode=rules.moderation,
-                                  policy=rules.policy)
+    policy = thread_policy(session, comment.thread, rules.moderation)
+    ensure_open(policy)
+    screening = for_thread(screen_body(session, body, author_email=comment.author_email, client_ip=comment.client_ip,
+                                       now=now, policy=rules.policy), policy)
     comment.body_source = body
     comment.body_html = screening.html
     comment.edited_at = now

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from .bans import find_ban
@@ -37,34 +37,48 @@ def _site_setting(session: Session, site: str) -> SiteSetting | None:
     return session.get(SiteSetting, site)
 
 
-def moderation_mode(session: Session, thread: Thread, default_mode: str) -> str:
-    """The article's own setting wins, then the site's, then COMMENTSVC_MODERATION."""
-    if thread.moderation:
-        return thread.moderation
+@dataclass(frozen=True)
+class ThreadPolicy:
+    """Whether an article takes comments and how they are moderated, from one look at its site."""
+
+    closed: bool
+    mode: str
+
+
+def thread_policy(session: Session, thread: Thread, default_mode: str) -> ThreadPolicy:
     setting = _site_setting(session, thread.site)
-    if setting is not None and setting.moderation:
-        return setting.moderation
-    return default_mode
+    return combined_policy(thread.closed, thread.moderation, setting.closed if setting else None,
+                           setting.moderation if setting else None, default_mode)
+
+
+def combined_policy(thread_closed: bool, thread_mode: str | None, site_closed: bool | None, site_mode: str | None,
+                    default_mode: str) -> ThreadPolicy:
+    """The article's own setting wins, then the site's, then COMMENTSVC_MODERATION; an article is
+    closed when it or its whole site is."""
+    return ThreadPolicy(closed=bool(thread_closed or site_closed), mode=thread_mode or site_mode or default_mode)
+
+
+def moderation_mode(session: Session, thread: Thread, default_mode: str) -> str:
+    return thread_policy(session, thread, default_mode).mode
 
 
 def is_closed(session: Session, thread: Thread) -> bool:
-    if thread.closed:
-        return True
-    setting = _site_setting(session, thread.site)
-    return bool(setting is not None and setting.closed)
+    return thread_policy(session, thread, ModerationMode.POST.value).closed
 
 
-def ensure_open(session: Session, thread: Thread) -> None:
-    if is_closed(session, thread):
+def ensure_open(policy: ThreadPolicy) -> None:
+    if policy.closed:
         raise Forbidden("Comments are closed for this article.", code="thread_closed")
 
 
-def screen_submission(session: Session, thread: Thread, body: str, *, author_email: str | None, client_ip: str,
-                      now: datetime, default_mode: str, policy: Policy | None = None) -> Screening:
-    """New comments and edits pass through the same rules, so an edit cannot smuggle in what a post could not.
+def screen_body(session: Session, body: str, *, author_email: str | None, client_ip: str, now: datetime,
+                policy: Policy | None = None) -> Screening:
+    """The rules that do not depend on the article: bans, then sensitive words, then links. Refusals
+    raise; every other rule can only make the result stricter (approved -> pending) or mask the body.
 
-    Order: bans, then sensitive words, then links, then the moderation mode. Refusals raise; every
-    other rule can only make the result stricter (approved -> pending) or mask the body."""
+    This is where a submission's CPU goes (matching, Markdown, two sanitizers), so a post runs it
+    before it takes the database's write lock; a ban or word added in that millisecond applies to
+    the next comment."""
     policy = policy or Policy()
     reasons: list[str] = []
     ban = find_ban(session, email=author_email, client_ip=client_ip, now=now)
@@ -83,10 +97,15 @@ def screen_submission(session: Session, thread: Thread, body: str, *, author_ema
     # Links as the reader will see them: Markdown links and bare URLs alike are <a> once rendered.
     if html.count("<a ") > policy.max_links:
         reasons.append("too_many_links")
-    if moderation_mode(session, thread, default_mode) == ModerationMode.PRE.value:
-        reasons.append("pre_moderation")
-    status = CommentStatus.PENDING if reasons else CommentStatus.APPROVED
-    return Screening(status, html, tuple(reasons))
+    return Screening(CommentStatus.PENDING if reasons else CommentStatus.APPROVED, html, tuple(reasons))
+
+
+def for_thread(screening: Screening, policy: ThreadPolicy) -> Screening:
+    """Adds the article's rules to a screened body: closed articles refuse, pre-moderated ones hold."""
+    ensure_open(policy)
+    if policy.mode != ModerationMode.PRE.value:
+        return screening
+    return Screening(CommentStatus.PENDING, screening.html, (*screening.reasons, "pre_moderation"))
 
 
 def publishable_html(session: Session, body: str) -> str:
@@ -101,19 +120,23 @@ def set_comment_status(session: Session, comment: Comment, status: CommentStatus
     old_visible = comment.status == CommentStatus.APPROVED.value
     new_visible = status == CommentStatus.APPROVED
     comment.status = status.value
-    shift_counts(session, comment, int(new_visible) - int(old_visible))
+    shift_counts(session, thread_id=comment.thread_id, root_id=comment.root_id,
+                 delta=int(new_visible) - int(old_visible))
 
 
-def shift_counts(session: Session, comment: Comment, delta: int) -> None:
-    """Moves the thread count (and bumps its version even when delta is 0) and the root's reply count."""
-    adjust_thread_count(session, comment.thread_id, delta)
-    if delta and comment.root_id is not None:
-        session.execute(
-            update(Comment)
-            .where(Comment.id == comment.root_id)
-            .values(reply_count=Comment.reply_count + delta)
-            .execution_options(synchronize_session=False)
-        )
+def shift_counts(session: Session, *, thread_id: int, root_id: int | None, delta: int) -> int:
+    """Moves the thread count (and bumps its version even when delta is 0) and the root's reply
+    count; returns the thread's new count."""
+    count = adjust_thread_count(session, thread_id, delta)
+    if delta and root_id is not None:
+        session.execute(_ADJUST_REPLY_COUNT, {"root_comment_id": root_id, "delta": delta})
+    return count
+
+
+_c = Comment.__table__.c
+_ADJUST_REPLY_COUNT = (
+    update(Comment.__table__).where(_c.id == bindparam("root_comment_id")).values(reply_count=_c.reply_count + bindparam("delta"))
+)
 
 
 # --- per-site and per-article settings ----------------------------------------------------------

@@ -131,7 +131,8 @@ def reply_as_staff(session: Session, parent_id: int, body: str, *, moderator: Mo
         author=Author(name=moderator.username, email=None, website=None), body=body,
         client=Client(ip=actor.client_ip, user_agent=user_agent), now=now, rules=rules,
     )
-    comment = result.comment
+    comment = session.get(Comment, result.comment.id)
+    assert comment is not None
     comment.is_staff = True
     comment.moderator_id = moderator.id
     if comment.status != CommentStatus.APPROVED.value:

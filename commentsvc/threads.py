@@ -5,60 +5,81 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .database import PreparedSelect
-from .models import Thread
+from .models import SiteSetting, Thread
 
 MAX_ARTICLES_PER_COUNT = 200
 
+_FIND_THREAD = select(Thread).where(Thread.site == bindparam("site"), Thread.article == bindparam("article"))
+_t = Thread.__table__.c
+_s = SiteSetting.__table__.c
+_POST_TARGET = (
+    select(_t.id, _t.title, _t.url, _t.closed, _t.moderation, _s.closed, _s.moderation)
+    .outerjoin(SiteSetting.__table__, _s.site == _t.site)
+    .where(_t.site == bindparam("site"), _t.article == bindparam("article"))
+)
+_ADJUST_COUNT = (
+    update(Thread.__table__)
+    .where(_t.id == bindparam("thread_id"))
+    .values(comment_count=_t.comment_count + bindparam("delta"), version=_t.version + 1)
+    .returning(_t.comment_count)
+)
+
 
 def find_thread(session: Session, site: str, article: str) -> Thread | None:
-    return session.scalars(select(Thread).where(Thread.site == site, Thread.article == article)).first()
+    return session.scalars(_FIND_THREAD, {"site": site, "article": article}).first()
 
 
-def get_or_create_thread(session: Session, *, site: str, article: str, title: str | None, url: str | None,
-                         now: datetime) -> Thread:
-    """The first poster's title and url are remembered; later ones fill only what is still empty."""
-    thread = find_thread(session, site, article)
-    if thread is None:
+class PostTarget(NamedTuple):
+    """The thread a new comment goes into, with what decides whether and how it is taken, read as one row."""
+
+    id: int
+    title: str | None
+    url: str | None
+    closed: bool
+    moderation: str | None
+    site_closed: bool | None
+    site_moderation: str | None
+
+
+def thread_for_post(session: Session, *, site: str, article: str, title: str | None, url: str | None,
+                    now: datetime) -> PostTarget:
+    """Creates the thread on its first comment. The first poster's title and url are remembered; later
+    ones fill only what is still empty."""
+    params = {"site": site, "article": article}
+    row = session.execute(_POST_TARGET, params).first()
+    if row is None:
         # A savepoint, so losing the creation race to another server costs nothing but a re-read.
         try:
             with session.begin_nested():
-                thread = Thread(site=site, article=article, title=title, url=url, created_at=now,
-                                comment_count=0, version=0)
-                session.add(thread)
+                session.execute(insert(Thread.__table__).values(
+                    site=site, article=article, title=title, url=url, created_at=now, comment_count=0, version=0,
+                    closed=False))
         except IntegrityError:
-            thread = find_thread(session, site, article)
-            assert thread is not None
-    else:
-        if title and not thread.title:
-            thread.title = title
-        if url and not thread.url:
-            thread.url = url
-    return thread
+            pass
+        row = session.execute(_POST_TARGET, params).one()
+    elif (title and not row.title) or (url and not row.url):
+        session.execute(update(Thread.__table__).where(_t.id == row.id).values(
+            title=row.title or title, url=row.url or url))
+    return PostTarget(*row)
 
 
-def adjust_thread_count(session: Session, thread_id: int, delta: int) -> None:
+def adjust_thread_count(session: Session, thread_id: int, delta: int) -> int:
     """Counts change by an in-database increment: a row-locked UPDATE, never read-modify-write,
-    so concurrent writers on several app servers cannot lose an update on either engine."""
-    session.execute(
-        update(Thread)
-        .where(Thread.id == thread_id)
-        .values(comment_count=Thread.comment_count + delta, version=Thread.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    so concurrent writers on several app servers cannot lose an update on either engine.
+    Returns the new count, read by the same statement."""
+    return session.execute(_ADJUST_COUNT, {"thread_id": thread_id, "delta": delta}).scalar_one()
 
 
 def touch_thread(session: Session, thread_id: int) -> None:
     """A change readers can see that leaves the count alone still invalidates cached pages."""
     adjust_thread_count(session, thread_id, 0)
-
-
-_t = Thread.__table__.c
 
 
 @functools.lru_cache(maxsize=MAX_ARTICLES_PER_COUNT)

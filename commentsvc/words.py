@@ -105,15 +105,18 @@ def list_words(session: Session, *, search: str = "", limit: int = 200, offset: 
     return rows, total
 
 
+_ACTION_CODE = case((SensitiveWord.action == WordAction.REJECT.value, 1),
+                    (SensitiveWord.action == WordAction.HOLD.value, 2), else_=3)
+# Built once: every post asks, and building a statement costs more than running it.
+_FINGERPRINT = select(
+    func.count(), func.max(SensitiveWord.id), func.max(SensitiveWord.created_at),
+    func.sum(SensitiveWord.id * _ACTION_CODE), func.sum(SensitiveWord.id * func.length(SensitiveWord.word)),
+)
+
+
 def _fingerprint(session: Session) -> tuple[object, ...]:
     """Changes whenever a word is added, removed or changes action (ids are never reused while rows remain)."""
-    code = case((SensitiveWord.action == WordAction.REJECT.value, 1),
-                (SensitiveWord.action == WordAction.HOLD.value, 2), else_=3)
-    row = session.execute(select(
-        func.count(), func.max(SensitiveWord.id), func.max(SensitiveWord.created_at),
-        func.sum(SensitiveWord.id * code), func.sum(SensitiveWord.id * func.length(SensitiveWord.word)),
-    )).one()
-    return tuple(str(value) for value in row)
+    return tuple(str(value) for value in session.execute(_FINGERPRINT).one())
 
 
 def current_matcher(session: Session) -> WordMatcher:
