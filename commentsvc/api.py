@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import UnsupportedMediaType
 
 from . import caching, comments, reports, threads, votes
+from . import rules as screening_rules
 from .auth import issue_edit_token
 from .clock import isoformat, utcnow
 from .database import begin_write
@@ -252,11 +253,13 @@ def create_comment() -> Response:
         ("body", lambda: normalise_body(payload.get("body"), max_length=config["COMMENTSVC_BODY_MAX_LENGTH"])),
     ))
     now, post_rules = utcnow(), rules()
-    # Screening is where a post's CPU goes; it reads only rules, so it runs before the write lock,
-    # which is then held for a few short statements instead of the whole request.
-    screening = comments.screen_new_comment(db.session, author=values["author"], body=values["body"], client=client,
-                                            now=now, rules=post_rules)
-    db.session.rollback()
+    # Screening is where a post's CPU goes, so it runs before the write lock, with the bans and words
+    # this worker knows; post_comment checks under the lock that they are still the current ones.
+    screening = comments.screen_new_comment(db.session, screening_rules.known_rules(db.engine),
+                                            author=values["author"], body=values["body"], client=client, now=now,
+                                            rules=post_rules)
+    if db.session().in_transaction():
+        db.session.rollback()  # the rules were read afresh; the write starts its own transaction, locked
     begin_write()
     try:
         result = comments.post_comment(
@@ -264,7 +267,6 @@ def create_comment() -> Response:
             parent_id=values["parent_id"], author=values["author"], body=values["body"], client=client,
             now=now, rules=post_rules, idempotency_key=key, screening=screening,
         )
-        response = _posted_response(result)  # before the commit, which would expire all it reads
         db.session.commit()
     except IntegrityError:
         # Two retries with one Idempotency-Key raced; the loser answers with the winner's comment.
@@ -273,8 +275,8 @@ def create_comment() -> Response:
             db.session, client=client, idempotency_key=key, secret=post_rules.secret, now=utcnow())
         if not replayed:
             raise
-        response = _posted_response(comments.PostResult.of_replay(replayed))
-    return response
+        result = comments.PostResult.of_replay(replayed)
+    return _posted_response(result)
 
 
 def _posted_response(result: comments.PostResult) -> Response:

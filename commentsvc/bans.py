@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound, ValidationError
 from .models import Ban, BanKind
+from .rules import rules_changed
 from .submission import normalise_note
 
 
@@ -39,6 +40,7 @@ def create_ban(session: Session, *, kind: str, value: str, note: str, expires_at
     ban = Ban(kind=kind, value=normalise_ban_value(kind, value), note=note, expires_at=expires_at,
               created_at=now, moderator_id=moderator_id)
     session.add(ban)
+    rules_changed(session)
     session.flush()
     return ban
 
@@ -48,6 +50,7 @@ def delete_ban(session: Session, ban_id: int) -> Ban:
     if ban is None:
         raise NotFound(f"Ban {ban_id} does not exist.", code="ban_not_found")
     session.delete(ban)
+    rules_changed(session)
     session.flush()
     return ban
 
@@ -61,28 +64,3 @@ def list_bans(session: Session, *, now: datetime, include_expired: bool = False)
     if not include_expired:
         query = query.where(_active(now))
     return list(session.scalars(query))
-
-
-# Built once: every post asks, and building a statement costs more than running it.
-_ACTIVE_EMAIL_BAN = select(Ban).where(Ban.kind == BanKind.EMAIL.value, Ban.value == bindparam("email"),
-                                      _active(bindparam("now"))).limit(1)
-_ACTIVE_IP_BANS = select(Ban).where(Ban.kind == BanKind.IP.value, _active(bindparam("now")))
-
-
-def find_ban(session: Session, *, email: str | None, client_ip: str, now: datetime) -> Ban | None:
-    """The first unexpired ban that covers this email or address; IPv4-mapped IPv6 counts as IPv4."""
-    if email:
-        ban = session.scalars(_ACTIVE_EMAIL_BAN, {"email": email.strip().lower(), "now": now}).first()
-        if ban is not None:
-            return ban
-    try:
-        address = ipaddress.ip_address(client_ip)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    for ban in session.scalars(_ACTIVE_IP_BANS, {"now": now}):
-        network = ipaddress.ip_network(ban.value, strict=False)
-        if network.version == address.version and address in network:
-            return ban
-    return None

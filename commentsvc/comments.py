@@ -30,6 +30,7 @@ from .moderation import (
     shift_counts,
     thread_policy,
 )
+from .rules import Rules, current_rules, rules_with_token
 from .submission import Author
 from .threads import thread_for_post
 
@@ -193,11 +194,20 @@ _RECENT_DUPLICATE = select(Comment.id).where(
 ).limit(1)
 
 
-def screen_new_comment(session: Session, *, author: Author, body: str, client: Client, now: datetime,
-                       rules: CommentRules) -> Screening:
-    """What the article-independent rules make of a submission; hand it to post_comment. Callers that
-    can, run this before they take the write lock (see moderation.screen_body)."""
-    return screen_body(session, body, author_email=author.email, client_ip=client.ip, now=now, policy=rules.policy)
+def screen_new_comment(session: Session, known: Rules | None, *, author: Author, body: str, client: Client,
+                       now: datetime, rules: CommentRules) -> Screening:
+    """What the article-independent rules make of a submission; hand it to post_comment. Callers run it
+    before they take the write lock, with the rules this process knows (no statement at all, see
+    rules.py). A refusal is final only once the current rules confirm it, so a ban or word lifted on
+    another server never refuses anyone here."""
+    if known is not None:
+        try:
+            return screen_body(known, body, author_email=author.email, client_ip=client.ip, now=now,
+                               policy=rules.policy)
+        except (Forbidden, ValidationError):
+            pass
+    return screen_body(current_rules(session), body, author_email=author.email, client_ip=client.ip, now=now,
+                       policy=rules.policy)
 
 
 def post_comment(session: Session, *, site: str, article: str, title: str | None, url: str | None,
@@ -226,8 +236,10 @@ def post_comment(session: Session, *, site: str, article: str, title: str | None
     if duplicate is not None:
         raise Conflict("You already posted this comment here a moment ago.", code="duplicate_comment")
 
-    if screening is None:
-        screening = screen_new_comment(session, author=author, body=body, client=client, now=now, rules=rules)
+    if screening is None or screening.rules_token != thread.rules_token:
+        # Screened by rules that changed since (or not at all): judge it by the rules being stored with it.
+        screening = screen_body(rules_with_token(session, thread.rules_token), body, author_email=author.email,
+                                client_ip=client.ip, now=now, policy=rules.policy)
     screening = for_thread(screening, policy)
     values = {
         "thread_id": thread.id,
@@ -283,8 +295,8 @@ def edit_comment(session: Session, comment_id: int, *, body: str, token: str | N
     _authorise_author(comment, token, now, rules)
     policy = thread_policy(session, comment.thread, rules.moderation)
     ensure_open(policy)
-    screening = for_thread(screen_body(session, body, author_email=comment.author_email, client_ip=comment.client_ip,
-                                       now=now, policy=rules.policy), policy)
+    screening = for_thread(screen_body(current_rules(session), body, author_email=comment.author_email,
+                                       client_ip=comment.client_ip, now=now, policy=rules.policy), policy)
     comment.body_source = body
     comment.body_html = screening.html
     comment.edited_at = now

@@ -83,7 +83,11 @@ class PreparedSelect:
             # Someone watches statements (a query-count test, a tracer): run it where they see it.
             with engine.connect() as watched:
                 return [tuple(row) for row in watched.exec_driver_sql(sql, arguments)]
-        connection = engine.raw_connection()
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        try:
+            connection = engine.raw_connection()
+        except dbapi_error as error:  # the pool hands out the driver's own connect errors
+            raise exc.DBAPIError.instance(None, None, error, dbapi_error) from error
         try:
             cursor = connection.cursor()
             try:
@@ -91,11 +95,11 @@ class PreparedSelect:
                 return cursor.fetchall()
             finally:
                 cursor.close()
-        except engine.dialect.loaded_dbapi.Error as error:
+        except dbapi_error as error:
             # The same exceptions (and the same 503) as a query through SQLAlchemy would raise.
             if engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
                 connection.invalidate(error)
-            raise exc.DBAPIError.instance(sql, arguments, error, engine.dialect.loaded_dbapi.Error) from error
+            raise exc.DBAPIError.instance(sql, arguments, error, dbapi_error) from error
         finally:
             connection.close()
 

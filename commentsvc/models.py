@@ -75,9 +75,10 @@ class Comment(db.Model):
         Index("ix_comments_thread_hot", "thread_id", "parent_id", "hot_score", "id"),
         # Every reply under a page's top-level comments in one query.
         Index("ix_comments_root_status", "root_id", "status", "id"),
-        # Moderation queues and the duplicate-post check.
+        # Moderation queues.
         Index("ix_comments_status_id", "status", "id"),
-        Index("ix_comments_client_ip_created", "client_ip", "created_at"),
+        # The duplicate-post check: one reader's recent comments in one thread (many readers share an IP).
+        Index("ix_comments_thread_client_created", "thread_id", "client_ip", "created_at"),
         Index("ix_comments_author_email", "author_email"),
     )
 
@@ -198,6 +199,16 @@ class SensitiveWord(db.Model):
     word: Mapped[str] = mapped_column(String(128), unique=True)
     action: Mapped[str] = mapped_column(String(8), default=WordAction.HOLD.value)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RulesVersion(db.Model):
+    """One row whose token changes with every change to bans or sensitive words: each server keeps
+    both lists in memory and learns that they changed from this token (see rules.py)."""
+
+    __tablename__ = "rules_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
 
 
 class AuditEntry(db.Model):

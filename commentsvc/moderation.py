@@ -8,12 +8,11 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from .bans import find_ban
 from .errors import Forbidden, ValidationError
 from .models import Comment, CommentStatus, ModerationMode, SiteSetting, Thread
 from .sanitize import render_comment
 from .threads import adjust_thread_count
-from .words import current_matcher
+from .rules import Rules, current_rules
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,7 @@ class Screening:
     status: CommentStatus
     html: str
     reasons: tuple[str, ...] = field(default=())
+    rules_token: str | None = None  # which rules judged it: see rules.py
 
 
 def _site_setting(session: Session, site: str) -> SiteSetting | None:
@@ -71,23 +71,21 @@ def ensure_open(policy: ThreadPolicy) -> None:
         raise Forbidden("Comments are closed for this article.", code="thread_closed")
 
 
-def screen_body(session: Session, body: str, *, author_email: str | None, client_ip: str, now: datetime,
+def screen_body(rules: Rules, body: str, *, author_email: str | None, client_ip: str, now: datetime,
                 policy: Policy | None = None) -> Screening:
     """The rules that do not depend on the article: bans, then sensitive words, then links. Refusals
     raise; every other rule can only make the result stricter (approved -> pending) or mask the body.
-
     This is where a submission's CPU goes (matching, Markdown, two sanitizers), so a post runs it
-    before it takes the database's write lock; a ban or word added in that millisecond applies to
-    the next comment."""
+    before it takes the database's write lock."""
     policy = policy or Policy()
     reasons: list[str] = []
-    ban = find_ban(session, email=author_email, client_ip=client_ip, now=now)
+    ban = rules.find_ban(email=author_email, client_ip=client_ip, now=now)
     if ban is not None:
         if policy.ban_action == "reject":
             until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
             raise Forbidden(f"You cannot comment on this site{until}.", code="banned")
         reasons.append("banned")
-    verdict = current_matcher(session).screen(body)
+    verdict = rules.matcher.screen(body)
     if verdict.action == "reject":
         raise ValidationError("The comment contains words this site does not allow.", code="sensitive_word",
                               fields={"body": "contains a word that is not allowed"})
@@ -97,7 +95,7 @@ def screen_body(session: Session, body: str, *, author_email: str | None, client
     # Links as the reader will see them: Markdown links and bare URLs alike are <a> once rendered.
     if html.count("<a ") > policy.max_links:
         reasons.append("too_many_links")
-    return Screening(CommentStatus.PENDING if reasons else CommentStatus.APPROVED, html, tuple(reasons))
+    return Screening(CommentStatus.PENDING if reasons else CommentStatus.APPROVED, html, tuple(reasons), rules.token)
 
 
 def for_thread(screening: Screening, policy: ThreadPolicy) -> Screening:
@@ -105,13 +103,14 @@ def for_thread(screening: Screening, policy: ThreadPolicy) -> Screening:
     ensure_open(policy)
     if policy.mode != ModerationMode.PRE.value:
         return screening
-    return Screening(CommentStatus.PENDING, screening.html, (*screening.reasons, "pre_moderation"))
+    return Screening(CommentStatus.PENDING, screening.html, (*screening.reasons, "pre_moderation"),
+                     screening.rules_token)
 
 
 def publishable_html(session: Session, body: str) -> str:
     """The HTML readers get for a stored source: mask-words masked, then sanitized. Use it wherever HTML is
     rebuilt from body_source (moderator edits, `commentsvc rerender`), or masking would be undone."""
-    return render_comment(current_matcher(session).screen(body).masked)
+    return render_comment(current_rules(session).matcher.screen(body).masked)
 
 
 def set_comment_status(session: Session, comment: Comment, status: CommentStatus) -> None:

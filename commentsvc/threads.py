@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from .database import PreparedSelect
 from .models import SiteSetting, Thread
+from .rules import TOKEN as RULES_TOKEN
 
 MAX_ARTICLES_PER_COUNT = 200
 
@@ -20,7 +21,7 @@ _FIND_THREAD = select(Thread).where(Thread.site == bindparam("site"), Thread.art
 _t = Thread.__table__.c
 _s = SiteSetting.__table__.c
 _POST_TARGET = (
-    select(_t.id, _t.title, _t.url, _t.closed, _t.moderation, _s.closed, _s.moderation)
+    select(_t.id, _t.title, _t.url, _t.closed, _t.moderation, _s.closed, _s.moderation, RULES_TOKEN)
     .outerjoin(SiteSetting.__table__, _s.site == _t.site)
     .where(_t.site == bindparam("site"), _t.article == bindparam("article"))
 )
@@ -37,7 +38,8 @@ def find_thread(session: Session, site: str, article: str) -> Thread | None:
 
 
 class PostTarget(NamedTuple):
-    """The thread a new comment goes into, with what decides whether and how it is taken, read as one row."""
+    """The thread a new comment goes into, with what decides whether and how it is taken (its own and
+    its site's settings, the screening rules' token), read as one row."""
 
     id: int
     title: str | None
@@ -46,6 +48,7 @@ class PostTarget(NamedTuple):
     moderation: str | None
     site_closed: bool | None
     site_moderation: str | None
+    rules_token: str | None
 
 
 def thread_for_post(session: Session, *, site: str, article: str, title: str | None, url: str | None,

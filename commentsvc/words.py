@@ -1,24 +1,20 @@
-"""The editable sensitive-word list (敏感词) and the matcher built from it, rebuilt only when the list changes."""
+"""The editable sensitive-word list (敏感词); rules.py keeps the matcher built from it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound, ValidationError
 from .models import SensitiveWord, WordAction
-from .wordfilter import WordMatcher, fold_word, parse_word_list
+from .rules import rules_changed
+from .wordfilter import fold_word, parse_word_list
 
 MAX_WORD_LENGTH = 128
 ACTIONS = tuple(action.value for action in WordAction)
-
-# One matcher per database, with the fingerprint of the list it was built from. Every process checks
-# the fingerprint (one aggregate query) before using its matcher, so a change made through any app
-# server is seen by all of them; this is a cache, never a source of truth.
-_matchers: dict[str, tuple[tuple[object, ...], WordMatcher]] = {}
 
 
 def _check_action(action: str) -> str:
@@ -46,10 +42,11 @@ def add_word(session: Session, *, word: str, action: str, now: datetime) -> Sens
     existing = session.scalars(select(SensitiveWord).where(SensitiveWord.word == word)).first()
     if existing is not None:
         existing.action = action
-        session.flush()
-        return existing
-    entry = SensitiveWord(word=word, action=action, created_at=now)
-    session.add(entry)
+        entry = existing
+    else:
+        entry = SensitiveWord(word=word, action=action, created_at=now)
+        session.add(entry)
+    rules_changed(session)
     session.flush()
     return entry
 
@@ -83,6 +80,8 @@ def import_words(session: Session, raw: str, *, action: str, now: datetime) -> I
         elif entry.action != action:
             entry.action = action
             updated += 1
+    if added or updated:
+        rules_changed(session)
     session.flush()
     return ImportResult(added, updated, skipped)
 
@@ -92,6 +91,7 @@ def delete_word(session: Session, word_id: int) -> SensitiveWord:
     if entry is None:
         raise NotFound(f"Word {word_id} does not exist.", code="word_not_found")
     session.delete(entry)
+    rules_changed(session)
     session.flush()
     return entry
 
@@ -103,30 +103,3 @@ def list_words(session: Session, *, search: str = "", limit: int = 200, offset: 
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(SensitiveWord.id.desc()).limit(limit).offset(offset)))
     return rows, total
-
-
-_ACTION_CODE = case((SensitiveWord.action == WordAction.REJECT.value, 1),
-                    (SensitiveWord.action == WordAction.HOLD.value, 2), else_=3)
-# Built once: every post asks, and building a statement costs more than running it.
-_FINGERPRINT = select(
-    func.count(), func.max(SensitiveWord.id), func.max(SensitiveWord.created_at),
-    func.sum(SensitiveWord.id * _ACTION_CODE), func.sum(SensitiveWord.id * func.length(SensitiveWord.word)),
-)
-
-
-def _fingerprint(session: Session) -> tuple[object, ...]:
-    """Changes whenever a word is added, removed or changes action (ids are never reused while rows remain)."""
-    return tuple(str(value) for value in session.execute(_FINGERPRINT).one())
-
-
-def current_matcher(session: Session) -> WordMatcher:
-    """The matcher for the list as it is in the database now."""
-    bind = session.get_bind()
-    key = bind.url.render_as_string(hide_password=True)
-    fingerprint = _fingerprint(session)
-    cached = _matchers.get(key)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
-    matcher = WordMatcher(session.execute(select(SensitiveWord.word, SensitiveWord.action)).all())
-    _matchers[key] = (fingerprint, matcher)
-    return matcher

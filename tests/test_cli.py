@@ -80,11 +80,11 @@ def test_db_upgrade_is_a_no_op_on_a_current_database(runner):
 
 
 def test_rerender_keeps_sensitive_words_masked(app, runner, client):
-    from commentsvc.models import SensitiveWord
     from commentsvc.clock import utcnow
+    from commentsvc.words import add_word
 
     with app.app_context():
-        db.session.add(SensitiveWord(word="坏词", action="mask", created_at=utcnow()))
+        add_word(db.session, word="坏词", action="mask", now=utcnow())
         db.session.commit()
     comment = client.post("/api/v1/comments", json={"article": "a", "body": "这是坏词"}).get_json()
     assert "坏词" not in comment["html"]

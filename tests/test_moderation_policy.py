@@ -61,12 +61,34 @@ def test_a_ban_does_not_touch_other_addresses(app, client):
     assert post(client, ip="203.0.114.1").status_code == 201
 
 
-def test_an_expired_ban_no_longer_applies(app, client):
-    with app.app_context():
-        db.session.add(bans.Ban(kind="ip", value="203.0.113.7/32", note="", created_at=utcnow() - timedelta(days=2),
-                                expires_at=utcnow() - timedelta(days=1)))
+def test_a_ban_stops_applying_when_it_expires(app, client, time_machine):
+    time_machine.move_to("2026-03-01 08:00:00", tick=False)
+    ban(app, "ip", "203.0.113.7", expires_in=timedelta(hours=1))
+    assert post(client).status_code == 403
+    time_machine.move_to("2026-03-01 09:00:01", tick=False)
+    late = post(client, body="一个小时以后")
+    assert late.status_code == 201, late.get_json()
+
+
+def test_lifting_a_ban_applies_to_the_next_comment_on_every_server(make_app):
+    """Each server keeps the bans in memory; the rules token tells it when they changed."""
+    first, second = make_app(), make_app()
+    assert post(second.test_client()).status_code == 201, "second now knows the (empty) rules"
+    ban(first, "ip", "203.0.113.7")
+    assert post(second.test_client(), body="banned now").status_code == 403
+    with first.app_context():
+        bans.delete_ban(db.session, bans.list_bans(db.session, now=utcnow())[0].id)
         db.session.commit()
-    assert post(client).status_code == 201
+    assert post(second.test_client(), body="welcome back").status_code == 201
+
+
+def test_a_word_added_on_one_server_holds_comments_on_another(make_app):
+    first, second = make_app(), make_app()
+    assert post(second.test_client()).status_code == 201
+    word(first, "坏词", "hold")
+    response = post(second.test_client(), body="这是坏词")
+    assert response.status_code == 201
+    assert response.get_json()["status"] == "pending"
 
 
 def test_a_ban_with_a_future_expiry_applies_and_says_until_when(app, client):

@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 
-from .. import queues, review, words
+from .. import queues, review, rules
 from ..api import rules as comment_rules
 from ..clock import utcnow
 from ..extensions import db
@@ -35,7 +35,7 @@ def _filters() -> queues.QueueFilter:
 
 def _highlights(items: list[queues.QueueItem]) -> dict[int, list[tuple[str, bool]]]:
     """Matched sensitive words per comment, as pieces of its original text to mark up."""
-    matcher = words.current_matcher(db.session)
+    matcher = rules.current_rules(db.session).matcher
     found = {}
     for item in items:
         matches = matcher.find(item.comment.body_source)
