@@ -185,12 +185,13 @@ def _resolve_parent(session: Session, thread_id: int, parent_id: int | None,
 
 
 # Built once: every post asks, and building a statement costs more than running it.
-_INSERT_COMMENT = insert(Comment.__table__).returning(Comment.__table__.c.id)
-_RECENT_DUPLICATE = select(Comment.id).where(
-    Comment.client_ip == bindparam("client_ip"),
-    Comment.created_at >= bindparam("since"),
-    Comment.thread_id == bindparam("thread_id"),
-    Comment.body_source == bindparam("body"),
+_comments = Comment.__table__.c
+_INSERT_COMMENT = insert(Comment.__table__).returning(_comments.id)
+_RECENT_DUPLICATE = select(_comments.id).where(
+    _comments.client_ip == bindparam("client_ip"),
+    _comments.created_at >= bindparam("since"),
+    _comments.thread_id == bindparam("thread_id"),
+    _comments.body_source == bindparam("body"),
 ).limit(1)
 
 

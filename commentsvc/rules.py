@@ -64,7 +64,8 @@ class Rules:
 # The last rules read from each database, by its URL; a cache checked against the token, never a source of truth.
 _known: dict[str, Rules] = {}
 
-TOKEN = select(RulesVersion.token).where(RulesVersion.id == 1).scalar_subquery()
+_v = RulesVersion.__table__.c
+TOKEN = select(_v.token).where(_v.id == 1).scalar_subquery()
 _CURRENT_TOKEN = select(TOKEN)
 
 
