@@ -49,6 +49,8 @@ class Workload:
     target: float | None = None
     env: dict[str, str] = field(default_factory=dict)
     ceiling: bool = False
+    # False: served by a second commentsvc with COMMENTSVC_RESPONSE_CACHE_MB=0, so every page is built afresh.
+    page_cache: bool = True
 
 
 @dataclass
@@ -248,9 +250,13 @@ def workloads(info: dict[str, Any]) -> list[Workload]:
         Workload("W1", "counts for 50 articles in one GET", counts, target=0.6),
         Workload("W2", "first page of the hot article (3,000 comments)", thread_path(site, info["hot"]), target=0.3),
         Workload("W2b", "first page of a typical 20-comment thread", thread_path(site, info["typical"]), target=0.4),
-        # limit=10: the sized threads share their first 10 comments, so only the thread size differs.
-        *(Workload(f"S{size}", f"first 10 comments of a {int(size):,}-comment thread",
-                   thread_path(site, article, limit=str(dataset.SIZED_HEAD)))
+        Workload("W2-cold", "W2 with the page cache off: the page built from the database every time",
+                 thread_path(site, info["hot"]), page_cache=False),
+        Workload("W2b-cold", "W2b with the page cache off", thread_path(site, info["typical"]), page_cache=False),
+        # limit=10: the sized threads share their first 10 comments, so only the thread size differs;
+        # page cache off, so what is compared is the cost of building the page from the database.
+        *(Workload(f"S{size}", f"first 10 comments of a {int(size):,}-comment thread (page cache off)",
+                   thread_path(site, article, limit=str(dataset.SIZED_HEAD)), page_cache=False)
           for size, article in info["sized"].items()),
         Workload("R304", "W2 again with If-None-Match: 304", thread_path(site, info["hot"]), target=0.7),
         Workload("W3", "post a new comment (unique bodies)", "/api/v1/comments", mode="post", target=0.15,
@@ -371,29 +377,36 @@ def main() -> None:
         info = dataset.build(database_url, log=lambda message: print(f"bench: {message}", flush=True))
         base_env = {key: value for key, value in os.environ.items() if not key.startswith("COMMENTSVC_")}
         ceiling = Server("ceiling", "ceiling:app", base_env, out, pythonpath=BENCH)
-        service = Server("commentsvc", "commentsvc.wsgi:app", {
+        service_env = {
             **base_env,
             "COMMENTSVC_DATABASE_URL": database_url,
             "COMMENTSVC_INSTANCE_PATH": str(out / "instance"),
             "COMMENTSVC_SECRET_KEY": secrets.token_urlsafe(32),
             "COMMENTSVC_RATELIMIT_ENABLED": "false",
             "COMMENTSVC_AUTO_MIGRATE": "false",
-        }, out)
-        servers += [ceiling, service]
-        ceiling.wait_ready("/fixed")
-        service.wait_ready("/healthz")
-
+        }
         chosen = workloads(info)
         if args.only:
             wanted = {name.strip() for name in args.only.split(",")}
             chosen = [w for w in chosen if w.name in wanted]
+        service = Server("commentsvc", "commentsvc.wsgi:app", service_env, out)
+        servers += [ceiling, service]
+        cold = None
+        if any(not w.page_cache for w in chosen):
+            cold = Server("commentsvc-cold", "commentsvc.wsgi:app", {**service_env, "COMMENTSVC_RESPONSE_CACHE_MB": "0"},
+                          out)
+            servers.append(cold)
+        for server in servers:
+            server.wait_ready("/fixed" if server is ceiling else "/healthz")
         # Check every workload answers as intended before timing it, and note the body sizes.
         sizes: dict[str, int | None] = {}
         for workload in chosen:
             if workload.mode == "post":
                 sizes[workload.name] = None
                 continue
-            status, headers, body = fetch(service.base + workload.path)
+            server = service if workload.page_cache else cold
+            assert server is not None
+            status, headers, body = fetch(server.base + workload.path)
             if status != 200:
                 raise RuntimeError(f"{workload.name}: {workload.path} answered {status}: {body[:300]!r}")
             sizes[workload.name] = len(body)
@@ -416,7 +429,8 @@ def main() -> None:
             for number in range(args.rounds):
                 warmup = args.warmup if number == 0 else 0
                 fixed_result = measure(wrk, ceiling, fixed, args, sizes["CEIL"], warmup if not ceilings else 0)
-                result = measure(wrk, service, workload, args, sizes[workload.name], warmup)
+                result = measure(wrk, service if workload.page_cache else cold, workload, args, sizes[workload.name],
+                                 warmup)
                 result.ratio = result.rps / fixed_result.rps if fixed_result.rps else None
                 fixed_result.ratio = 1.0
                 ceilings.append(fixed_result)
