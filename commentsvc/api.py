@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -136,10 +135,10 @@ def json_payload() -> dict[str, Any]:
         raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
     raw = request.get_data(cache=False)
     try:
-        payload = json.loads(raw)
-        # "\ud800" escapes decode to lone surrogates, which no database driver can encode (a 500).
-        json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    except (ValueError, RecursionError):
+        # orjson refuses what no database driver could store: lone surrogates ("\ud800"), NaN, and
+        # nesting deeper than 1,024 levels; and it parses a post in a tenth of the time json does.
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         raise ValidationError("The request body is not valid JSON.", code="json_invalid") from None
     if not isinstance(payload, dict):
         raise ValidationError("The request body must be a JSON object.", code="json_not_object")
