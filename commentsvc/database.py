@@ -88,7 +88,13 @@ class PreparedSelect:
             connection = engine.raw_connection()
         except dbapi_error as error:  # the pool hands out the driver's own connect errors
             raise exc.DBAPIError.instance(None, None, error, dbapi_error) from error
+        dbapi_connection = connection.dbapi_connection
+        # psycopg would open a transaction for the SELECT and the pool would ROLLBACK it on return: a
+        # second round trip. SQLite's driver here already runs it without one (see _sqlite_on_connect).
+        outside_transaction = engine.dialect.name == "postgresql"
         try:
+            if outside_transaction:
+                dbapi_connection.autocommit = True
             cursor = connection.cursor()
             try:
                 cursor.execute(sql, arguments)
@@ -97,10 +103,12 @@ class PreparedSelect:
                 cursor.close()
         except dbapi_error as error:
             # The same exceptions (and the same 503) as a query through SQLAlchemy would raise.
-            if engine.dialect.is_disconnect(error, connection.dbapi_connection, None):
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
                 connection.invalidate(error)
             raise exc.DBAPIError.instance(sql, arguments, error, dbapi_error) from error
         finally:
+            if outside_transaction and not dbapi_connection.closed:
+                dbapi_connection.autocommit = False
             connection.close()
 
 
