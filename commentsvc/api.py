@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import UnsupportedMediaType
 
-from . import caching, comments, reports, threads, votes
+from . import caching, comments, pages, reports, threads, votes
 from . import rules as screening_rules
 from .auth import issue_edit_token
 from .clock import isoformat, utcnow
@@ -196,7 +196,7 @@ def list_comments() -> Response:
         return caching.not_modified(etag, max_age)
 
     def build() -> bytes:
-        page = comments.list_thread(db.session, site=site, article=article, sort=sort, limit=limit, cursor=cursor,
+        page = pages.list_thread(db.session, site=site, article=article, sort=sort, limit=limit, cursor=cursor,
                                     reply_limit=reply_limit)
         return orjson.dumps(thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base))
 
@@ -213,7 +213,7 @@ def list_replies(comment_id: int) -> Response:
     state = caching.root_thread_state(db.engine, comment_id)
 
     def build() -> bytes:
-        page = comments.list_replies(db.session, comment_id, limit=limit, cursor=cursor)
+        page = pages.list_replies(db.session, comment_id, limit=limit, cursor=cursor)
         return orjson.dumps(replies_json(page, avatar_base=base))
 
     if state is None:  # an unknown comment: the service answers why (404, or 400 for bad paging)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .comments import MAX_PAGE_SIZE
+from .pages import MAX_PAGE_SIZE
 from .models import MAX_ID
 from .reports import REPORT_REASONS
 from .submission import MAX_ARTICLE_LENGTH, MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_SITE_LENGTH

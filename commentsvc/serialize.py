@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .comments import APPROVED, PUBLIC_COLUMNS, RepliesPage, ThreadPage, encode_cursor
+from .pages import APPROVED, PUBLIC_COLUMNS, RepliesPage, ThreadPage, encode_cursor
 from .models import CommentStatus
 
 # A plain string: an Enum member's .value costs a descriptor call per comment on hot reads.
@@ -21,7 +21,7 @@ def comment_json(comment: Any, *, avatar_base: str, reply_to_names: dict[int, st
 
 def rows_json(rows: list[Any], *, avatar_base: str, reply_to_names: dict[int, str | None],
               public: bool = True) -> list[dict[str, Any]]:
-    """A page of rows carrying comments.PUBLIC_COLUMNS in order, unpacked once (a page can hold
+    """A page of rows carrying pages.PUBLIC_COLUMNS in order, unpacked once (a page can hold
     hundreds of comments). For the public, a hidden comment that still has visible replies becomes
     a bare placeholder."""
     result = []
