@@ -5,7 +5,8 @@ to; every change to a ban or a word writes a new random token in the same transa
 screens against the lists it has (no statement at all), then reads the token under the write
 lock, in the statement that reads its thread, and screens again only if the rules changed in
 between. So a comment is always judged by the rules current when it is stored, and the matcher
-(45 ms to build for 10,000 words) is rebuilt only when something changed.
+(45 ms to build for 10,000 words) is rebuilt only when something changed. Bans and words changed
+with plain SQL, behind the services' back, are seen once the token changes: call rules_changed.
 """
 
 from __future__ import annotations
