@@ -119,7 +119,6 @@ class ResponseCache:
     def __init__(self, max_bytes: int) -> None:
         self._bodies: cachetools.LRUCache[str, bytes] = cachetools.LRUCache(maxsize=max_bytes, getsizeof=len)
         self._lock = threading.Lock()  # cachetools is not thread-safe; `commentsvc serve` runs threads
-        self.max_bytes = max_bytes
 
     def body(self, etag: str, build: Callable[[], bytes]) -> bytes:
         with self._lock:
@@ -127,7 +126,7 @@ class ResponseCache:
         if cached is not None:
             return cached
         body = build()
-        if len(body) <= self.max_bytes:
+        if len(body) <= self._bodies.maxsize:
             with self._lock:
                 self._bodies[etag] = body
         return body

@@ -173,11 +173,15 @@ def screen_new_comment(session: Session, known: Rules | None, *, author: Author,
     another server never refuses anyone here."""
     if known is not None:
         try:
-            return screen_body(known, body, author_email=author.email, client_ip=client.ip, now=now,
-                               policy=rules.policy)
+            return _screen(known, author=author, body=body, client=client, now=now, rules=rules)
         except (Forbidden, ValidationError):
             pass
-    return screen_body(current_rules(session), body, author_email=author.email, client_ip=client.ip, now=now,
+    return _screen(current_rules(session), author=author, body=body, client=client, now=now, rules=rules)
+
+
+def _screen(screening_rules: Rules, *, author: Author, body: str, client: Client, now: datetime,
+            rules: CommentRules) -> Screening:
+    return screen_body(screening_rules, body, author_email=author.email, client_ip=client.ip, now=now,
                        policy=rules.policy)
 
 
@@ -209,8 +213,8 @@ def post_comment(session: Session, *, site: str, article: str, title: str | None
 
     if screening is None or screening.rules_token != thread.rules_token:
         # Screened by rules that changed since (or not at all): judge it by the rules being stored with it.
-        screening = screen_body(rules_with_token(session, thread.rules_token), body, author_email=author.email,
-                                client_ip=client.ip, now=now, policy=rules.policy)
+        screening = _screen(rules_with_token(session, thread.rules_token), author=author, body=body, client=client,
+                            now=now, rules=rules)
     screening = for_thread(screening, policy)
     values = {
         "thread_id": thread.id,

@@ -62,10 +62,6 @@ def moderation_mode(session: Session, thread: Thread, default_mode: str) -> str:
     return thread_policy(session, thread, default_mode).mode
 
 
-def is_closed(session: Session, thread: Thread) -> bool:
-    return thread_policy(session, thread, ModerationMode.POST.value).closed
-
-
 def ensure_open(policy: ThreadPolicy) -> None:
     if policy.closed:
         raise Forbidden("Comments are closed for this article.", code="thread_closed")

@@ -22,7 +22,8 @@ from ..clock import utcnow
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import SiteSetting, Thread
-from ..moderation import is_closed, moderation_mode, set_site_policy, set_thread_policy
+from ..moderation import set_site_policy, set_thread_policy
+from ..moderation import thread_policy as policy_of
 from .core import admin_required, checkbox, commit_or_flash, dashboard, record_audit
 
 
@@ -33,8 +34,8 @@ def thread(thread_id: int) -> str:
     found = db.session.get(Thread, thread_id)
     if found is None:
         abort(404)
-    return render_template("dashboard/thread.html", thread=found, closed=is_closed(db.session, found),
-                           mode=moderation_mode(db.session, found, current_app.config["COMMENTSVC_MODERATION"]))
+    policy = policy_of(db.session, found, current_app.config["COMMENTSVC_MODERATION"])
+    return render_template("dashboard/thread.html", thread=found, closed=policy.closed, mode=policy.mode)
 
 
 @dashboard.post("/threads/<int:thread_id>")
