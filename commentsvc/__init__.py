@@ -18,7 +18,7 @@ from .caching import ResponseCache
 from .cli import register_cli
 from .config import allowed_origins, load_settings
 from .dashboard import dashboard
-from .database import prepare_database
+from .database import engine_options, prepare_database
 from .errors import register_error_handlers
 from .extensions import cors, csrf, db, limiter
 from .ratelimits import install_outage_log, limiter_settings
@@ -64,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         COMMENTSVC_DATABASE_URL=database_url,
         COMMENTSVC_AUTO_MIGRATE=database_url.startswith("sqlite") if auto_migrate is None else auto_migrate,
         SQLALCHEMY_DATABASE_URI=database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True} if not database_url.startswith("sqlite") else {},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(database_url),
         SECRET_KEY=_secret_key(instance_path, settings["COMMENTSVC_SECRET_KEY"]),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         RATELIMIT_ENABLED=settings["COMMENTSVC_RATELIMIT_ENABLED"],

@@ -20,7 +20,7 @@ import cachetools
 from sqlalchemy import Engine, bindparam, select
 from werkzeug.wrappers import Request, Response
 
-from .database import PreparedSelect
+from .database import PreparedStatement
 from .models import Comment, SiteSetting, Thread
 
 # Bump when the public JSON shape changes, so ETags issued by older code stop matching.
@@ -39,12 +39,12 @@ class ThreadState:
 
 _t = Thread.__table__.c
 # Built once with bound parameters: constructing a statement costs more than running it.
-_THREAD_STATE = PreparedSelect(
+_THREAD_STATE = PreparedStatement(
     select(_t.id, _t.version, _t.closed, SiteSetting.__table__.c.closed.label("site_closed"))
     .outerjoin(SiteSetting.__table__, SiteSetting.__table__.c.site == _t.site)
     .where(_t.site == bindparam("site"), _t.article == bindparam("article"))
 )
-_ROOT_THREAD_STATE = PreparedSelect(
+_ROOT_THREAD_STATE = PreparedStatement(
     select(_t.id, _t.version, _t.closed)
     .join(Comment.__table__, Comment.__table__.c.thread_id == _t.id)
     .where(Comment.__table__.c.id == bindparam("comment_id"))

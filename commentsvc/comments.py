@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from .auth import check_edit_token
+from .database import PreparedStatement
 from .errors import Conflict, Forbidden, NotFound, ValidationError
 from .models import MAX_ID, Comment, CommentStatus, IdempotencyKey, Thread
 from .moderation import (
@@ -154,15 +155,18 @@ def _resolve_parent(session: Session, thread_id: int, parent_id: int | None,
     return holder, parent
 
 
-# Built once: every post asks, and building a statement costs more than running it.
+# Prepared once: every post runs them under the write lock, and building a statement, or running it
+# through the session, costs more than running it.
 _comments = Comment.__table__.c
-_INSERT_COMMENT = insert(Comment.__table__).returning(_comments.id)
-_RECENT_DUPLICATE = select(_comments.id).where(
+_NEW_COMMENT_COLUMNS = tuple(column.key for column in Comment.__table__.columns if column.key != "id")
+_INSERT_COMMENT = PreparedStatement(
+    insert(Comment.__table__).values({key: bindparam(key) for key in _NEW_COMMENT_COLUMNS}).returning(_comments.id))
+_RECENT_DUPLICATE = PreparedStatement(select(_comments.id).where(
     _comments.client_ip == bindparam("client_ip"),
     _comments.created_at >= bindparam("since"),
     _comments.thread_id == bindparam("thread_id"),
     _comments.body_source == bindparam("body"),
-).limit(1)
+).limit(1))
 
 
 def screen_new_comment(session: Session, known: Rules | None, *, author: Author, body: str, client: Client,
@@ -206,9 +210,9 @@ def post_comment(session: Session, *, site: str, article: str, title: str | None
                              rules.moderation)
     ensure_open(policy)
 
-    duplicate = session.scalar(_RECENT_DUPLICATE, {"client_ip": client.ip, "since": now - DUPLICATE_WINDOW,
-                                                   "thread_id": thread.id, "body": body})
-    if duplicate is not None:
+    duplicate = _RECENT_DUPLICATE.rows(session.connection(), {
+        "client_ip": client.ip, "since": now - DUPLICATE_WINDOW, "thread_id": thread.id, "body": body})
+    if duplicate:
         raise Conflict("You already posted this comment here a moment ago.", code="duplicate_comment")
 
     if screening is None or screening.rules_token != thread.rules_token:
@@ -240,7 +244,8 @@ def post_comment(session: Session, *, site: str, article: str, title: str | None
         "is_staff": False,
         "moderator_id": None,
     }
-    comment = NewComment(id=session.execute(_INSERT_COMMENT, values).scalar_one(), **values)
+    ((comment_id,),) = _INSERT_COMMENT.rows(session.connection(), values)
+    comment = NewComment(id=comment_id, **values)
     count = shift_counts(session, thread_id=thread.id, root_id=comment.root_id,
                          delta=int(screening.status == CommentStatus.APPROVED))
     if idempotency_key:

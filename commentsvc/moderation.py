@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
+from .database import PreparedStatement
 from .errors import Forbidden, ValidationError
 from .models import Comment, CommentStatus, ModerationMode, SiteSetting, Thread
 from .sanitize import render_comment
@@ -124,12 +125,12 @@ def shift_counts(session: Session, *, thread_id: int, root_id: int | None, delta
     count; returns the thread's new count."""
     count = adjust_thread_count(session, thread_id, delta)
     if delta and root_id is not None:
-        session.execute(_ADJUST_REPLY_COUNT, {"root_comment_id": root_id, "delta": delta})
+        _ADJUST_REPLY_COUNT.rows(session.connection(), {"root_comment_id": root_id, "delta": delta})
     return count
 
 
 _c = Comment.__table__.c
-_ADJUST_REPLY_COUNT = (
+_ADJUST_REPLY_COUNT = PreparedStatement(
     update(Comment.__table__).where(_c.id == bindparam("root_comment_id")).values(reply_count=_c.reply_count + bindparam("delta"))
 )
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .database import PreparedSelect
+from .database import PreparedStatement
 from .models import SiteSetting, Thread
 from .rules import TOKEN as RULES_TOKEN
 
@@ -20,12 +20,13 @@ MAX_ARTICLES_PER_COUNT = 200
 _FIND_THREAD = select(Thread).where(Thread.site == bindparam("site"), Thread.article == bindparam("article"))
 _t = Thread.__table__.c
 _s = SiteSetting.__table__.c
-_POST_TARGET = (
+# The statements of a post, which runs them under the write lock: prepared, so they hold it briefly.
+_POST_TARGET = PreparedStatement(
     select(_t.id, _t.title, _t.url, _t.closed, _t.moderation, _s.closed, _s.moderation, RULES_TOKEN)
     .outerjoin(SiteSetting.__table__, _s.site == _t.site)
     .where(_t.site == bindparam("site"), _t.article == bindparam("article"))
 )
-_ADJUST_COUNT = (
+_ADJUST_COUNT = PreparedStatement(
     update(Thread.__table__)
     .where(_t.id == bindparam("thread_id"))
     .values(comment_count=_t.comment_count + bindparam("delta"), version=_t.version + 1)
@@ -56,8 +57,8 @@ def thread_for_post(session: Session, *, site: str, article: str, title: str | N
     """Creates the thread on its first comment. The first poster's title and url are remembered; later
     ones fill only what is still empty."""
     params = {"site": site, "article": article}
-    row = session.execute(_POST_TARGET, params).first()
-    if row is None:
+    rows = _POST_TARGET.rows(session.connection(), params)
+    if not rows:
         # A savepoint, so losing the creation race to another server costs nothing but a re-read.
         try:
             with session.begin_nested():
@@ -66,18 +67,21 @@ def thread_for_post(session: Session, *, site: str, article: str, title: str | N
                     closed=False))
         except IntegrityError:
             pass
-        row = session.execute(_POST_TARGET, params).one()
-    elif (title and not row.title) or (url and not row.url):
-        session.execute(update(Thread.__table__).where(_t.id == row.id).values(
-            title=row.title or title, url=row.url or url))
-    return PostTarget(*row)
+        rows = _POST_TARGET.rows(session.connection(), params)
+    target = PostTarget(*rows[0])
+    if (title and not target.title) or (url and not target.url):
+        session.execute(update(Thread.__table__).where(_t.id == target.id).values(
+            title=target.title or title, url=target.url or url))
+    return target
 
 
 def adjust_thread_count(session: Session, thread_id: int, delta: int) -> int:
     """Counts change by an in-database increment: a row-locked UPDATE, never read-modify-write,
     so concurrent writers on several app servers cannot lose an update on either engine.
     Returns the new count, read by the same statement."""
-    return session.execute(_ADJUST_COUNT, {"thread_id": thread_id, "delta": delta}).scalar_one()
+    session.flush()  # the prepared statement runs past the session's autoflush
+    ((count,),) = _ADJUST_COUNT.rows(session.connection(), {"thread_id": thread_id, "delta": delta})
+    return count
 
 
 def touch_thread(session: Session, thread_id: int) -> None:
@@ -86,10 +90,10 @@ def touch_thread(session: Session, thread_id: int) -> None:
 
 
 @functools.lru_cache(maxsize=MAX_ARTICLES_PER_COUNT)
-def _counts_statement(size: int) -> PreparedSelect:
+def _counts_statement(size: int) -> PreparedStatement:
     """One statement per list length, built once: building it, or expanding an IN parameter,
     costs more than running the indexed query for a listing page's 50 articles."""
-    return PreparedSelect(select(_t.article, _t.comment_count).where(
+    return PreparedStatement(select(_t.article, _t.comment_count).where(
         _t.site == bindparam("site"), _t.article.in_([bindparam(f"a{n}") for n in range(size)])))
 
 
