@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401  (every table is known before the engine is prepared)
 from .api import api, health
-from .caching import ResponseCache
+from .caching import ReadStormRequest, ResponseCache
 from .cli import register_cli
 from .config import allowed_origins, load_settings
 from .dashboard import dashboard
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
     )
+    app.request_class = ReadStormRequest
     app.config.update(settings)
     instance_path = Path(app.instance_path)
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -72,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         **limiter_settings(storage_uri=settings["COMMENTSVC_RATELIMIT_STORAGE_URI"],
                            fallback=settings["COMMENTSVC_RATELIMIT_FALLBACK"],
                            key_prefix=settings["COMMENTSVC_RATELIMIT_KEY_PREFIX"]),
+        WTF_CSRF_CHECK_DEFAULT=False,  # the dashboard checks its own forms (dashboard/core.py)
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
@@ -95,12 +97,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         expose_headers=["ETag", "Retry-After", "Location"],
         methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
         max_age=600,
+        # With every origin allowed, answer "*" rather than echo the Origin: one cached copy serves
+        # every publisher's page (a CDN keeps one variant, not one per site).
+        send_wildcard=True,
     )
-    for blueprint in (api, health):
-        csrf.exempt(blueprint)
+    for blueprint in (api, health, widget, dashboard):
         app.register_blueprint(blueprint)
-    app.register_blueprint(widget)
-    app.register_blueprint(dashboard)
     register_error_handlers(app)
     register_cli(app)
     prepare_database(app)

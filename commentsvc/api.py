@@ -363,10 +363,11 @@ def count_comments() -> Response:
     if request.method != "GET":
         return jsonify({"site": site, "counts": counts})
     max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
-    etag = caching.counts_etag(site, counts)
+    body = orjson.dumps({"site": site, "counts": counts})
+    etag = caching.counts_etag(body)
     if caching.is_not_modified(request, etag):
         return caching.not_modified(etag, max_age)
-    return caching.mark_cacheable(public_json(orjson.dumps({"site": site, "counts": counts})), etag, max_age)
+    return caching.mark_cacheable(public_json(body), etag, max_age)
 
 
 @api.get("/openapi.json")

@@ -18,7 +18,10 @@ from typing import Any
 
 import cachetools
 from sqlalchemy import Engine, bindparam, select
-from werkzeug.wrappers import Request, Response
+from flask import Request
+from werkzeug.datastructures import ETags, MultiDict
+from werkzeug.utils import cached_property
+from werkzeug.wrappers import Response
 
 from .database import PreparedStatement
 from .models import Comment, SiteSetting, Thread
@@ -76,9 +79,46 @@ def thread_etag(state: ThreadState, *, request_parts: Iterable[Any]) -> str:
     return make_etag("t", (state.thread_id, state.version, state.closed, *request_parts))
 
 
-def counts_etag(site: str, counts: dict[str, int]) -> str:
-    """Counts are one cheap indexed query anyway, so the validator is simply over the answer."""
-    return make_etag("c", (site, *(f"{article}\x1e{count}" for article, count in counts.items())))
+def counts_etag(body: bytes) -> str:
+    """Counts are one cheap indexed query anyway, so the validator is simply a hash of the answer."""
+    return "c-" + hashlib.blake2b(FORMAT.encode() + b"\x1f" + body, digest_size=16).hexdigest()
+
+
+# Longer query strings or validators are parsed each time: memory stays bounded by what a key may hold.
+MAX_MEMO_KEY = 4096
+_memo_lock = threading.Lock()
+
+
+@cachetools.cached(cachetools.LRUCache(maxsize=512), lock=_memo_lock, key=lambda query, _parse: query)
+def _parsed_query(query: bytes, parse: Callable[[], MultiDict[str, str]]) -> MultiDict[str, str]:
+    return parse()
+
+
+@cachetools.cached(cachetools.LRUCache(maxsize=512), lock=_memo_lock, key=lambda header, _parse: header)
+def _parsed_etags(header: str, parse: Callable[[], ETags]) -> ETags:
+    return parse()
+
+
+class ReadStormRequest(Request):
+    """Parses a query string or an If-None-Match header once per worker, not once per request.
+
+    In a read storm every reader sends the same URL (and a CDN the same validator); parsing them
+    cost as much as the version lookup that decides the answer. What is kept is immutable
+    (ImmutableMultiDict, ETags), so sharing it between requests is safe."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        query = self.query_string
+        if len(query) > MAX_MEMO_KEY:
+            return super().args
+        return _parsed_query(query, lambda: super(ReadStormRequest, self).args)
+
+    @cached_property
+    def if_none_match(self) -> ETags:
+        header = self.headers.get("If-None-Match", "")
+        if len(header) > MAX_MEMO_KEY:
+            return super().if_none_match
+        return _parsed_etags(header, lambda: super(ReadStormRequest, self).if_none_match)
 
 
 def is_not_modified(request: Request, etag: str) -> bool:

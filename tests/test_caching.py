@@ -250,6 +250,27 @@ def test_the_page_cache_builds_a_page_once_and_drops_the_least_recently_used_pas
     assert built[-2:] == ["huge", "huge"], "a body larger than the whole budget is never kept"
 
 
+def test_a_query_string_and_a_validator_are_parsed_once_and_shared_read_only(app):
+    """In a read storm every reader sends the same URL; each worker parses it once."""
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    def parsed(query, if_none_match):
+        with app.test_request_context(f"/api/v1/comments?{query}", headers={"If-None-Match": if_none_match}):
+            from flask import request
+            return request.args, request.if_none_match
+
+    args, etags = parsed("site=a&article=b%20c&article=d", '"t-1", W/"t-2"')
+    again_args, again_etags = parsed("site=a&article=b%20c&article=d", '"t-1", W/"t-2"')
+    assert again_args is args and again_etags is etags
+    assert isinstance(args, ImmutableMultiDict) and args.getlist("article") == ["b c", "d"]
+    assert etags.contains("t-1") and etags.contains_weak("t-2") and not etags.contains("t-2")
+    other_args, other_etags = parsed("site=a&article=e", '"t-3"')
+    assert other_args.getlist("article") == ["e"] and other_etags.contains("t-3")
+    long_args, _ = parsed("article=" + "x" * 5000, "")
+    assert long_args["article"] == "x" * 5000
+    assert parsed("article=" + "x" * 5000, "")[0] is not long_args, "past 4 KB nothing is kept"
+
+
 # --- counts ----------------------------------------------------------------------------------
 
 def counts(client, headers=None):

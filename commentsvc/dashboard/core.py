@@ -33,7 +33,7 @@ from ..auth import authenticate, session_marker
 from ..clock import utcnow
 from ..database import begin_write
 from ..errors import CommentsvcError
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..labels import LANGUAGES, label, pick_language, reason_label
 from ..models import MAX_ID, Moderator, ModeratorRole
 
@@ -55,8 +55,10 @@ class DashboardSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, marked Secure per request when it came over HTTPS."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        # Readers' API calls carry no session cookie: skip building the signer (~10% of a cached read).
-        if not request.cookies.get(self.get_cookie_name(app)):
+        # Readers' API calls carry no session cookie: skip parsing cookies and building the signer
+        # (a fifth of a cached read). The raw header is searched first, which cannot miss the cookie.
+        name = self.get_cookie_name(app)
+        if name not in request.environ.get("HTTP_COOKIE", "") or not request.cookies.get(name):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -108,6 +110,14 @@ def _current_moderator() -> Moderator | None:
     if moderator is None or not moderator.active or session.get("marker") != session_marker(moderator):
         return None
     return moderator
+
+
+@dashboard.before_request
+def _check_csrf() -> None:
+    """Only the dashboard takes forms and cookies; the API authenticates by token, so its requests
+    (the hot paths of a read storm) skip this hook altogether (WTF_CSRF_CHECK_DEFAULT is off)."""
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
 
 
 @dashboard.before_request
