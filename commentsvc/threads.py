@@ -89,12 +89,15 @@ def touch_thread(session: Session, thread_id: int) -> None:
     adjust_thread_count(session, thread_id, 0)
 
 
+_ARTICLE_PARAMETERS = tuple(f"a{n}" for n in range(MAX_ARTICLES_PER_COUNT))
+
+
 @functools.lru_cache(maxsize=MAX_ARTICLES_PER_COUNT)
 def _counts_statement(size: int) -> PreparedStatement:
     """One statement per list length, built once: building it, or expanding an IN parameter,
     costs more than running the indexed query for a listing page's 50 articles."""
     return PreparedStatement(select(_t.article, _t.comment_count).where(
-        _t.site == bindparam("site"), _t.article.in_([bindparam(f"a{n}") for n in range(size)])))
+        _t.site == bindparam("site"), _t.article.in_([bindparam(name) for name in _ARTICLE_PARAMETERS[:size]])))
 
 
 def count_comments(engine: Engine, site: str, articles: Sequence[str]) -> dict[str, int]:
@@ -103,7 +106,7 @@ def count_comments(engine: Engine, site: str, articles: Sequence[str]) -> dict[s
     counts = dict.fromkeys(articles, 0)
     if not counts:
         return counts
-    params = {f"a{n}": article for n, article in enumerate(counts)}
+    params = dict(zip(_ARTICLE_PARAMETERS, counts))
     params["site"] = site
     for article, count in _counts_statement(len(counts)).rows(engine, params):
         counts[article] = count
