@@ -40,7 +40,8 @@ class QueuedSQLiteConnection(sqlite3.Connection):
 
     SQLite's own busy handler makes a writer that finds the write lock taken sleep 1, 2, 5, 10 …
     ms between attempts, while the lock is held for a fraction of a millisecond: with two workers
-    posting, each spent a third of its time asleep with the lock free (bench/README.md). Here a
+    posting, each spent a fifth of its time in BEGIN IMMEDIATE, mostly asleep with the lock free
+    (bench/README.md). Here a
     writer first takes its turn — an flock on `<database>-write-turn` tried every 0.2 ms — and
     only then BEGIN IMMEDIATE; the turn ends when its transaction does. The turn only speeds up
     the handover: SQLite's lock still guards the data, writers that do not take turns (another

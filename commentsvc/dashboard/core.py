@@ -56,7 +56,7 @@ class DashboardSessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         # Readers' API calls carry no session cookie: skip parsing cookies and building the signer
-        # (a fifth of a cached read). The raw header is searched first, which cannot miss the cookie.
+        # (a tenth of a cached read). The raw header is searched first, which cannot miss the cookie.
         name = self.get_cookie_name(app)
         if name not in request.environ.get("HTTP_COOKIE", "") or not request.cookies.get(name):
             return self.session_class()
