@@ -16,6 +16,10 @@ def run_migrations(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # One transaction for the whole upgrade, on SQLite too (commentsvc issues BEGIN itself, so DDL
+        # is transactional there): with one per migration, a second server starting at once could read
+        # the revision between two of them and apply the next migration a second time.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine, event, inspect
 
 from commentsvc import create_app
 from commentsvc.database import alembic_config, configure_engine, schema_is_current, upgrade_database
@@ -103,6 +103,20 @@ def test_empty_database_upgraded_to_head_matches_the_models(empty_database_url: 
 
     assert current_revision(empty_database_url) == head_revision()
     assert differences_from_models(empty_database_url) == []
+
+
+def test_an_upgrade_is_one_transaction_so_a_server_starting_beside_it_never_sees_it_half_done(
+        empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
+    configure_engine(engine)
+    commits: list[object] = []
+    event.listen(engine, "commit", commits.append)
+    upgrade_database(engine)
+    engine.dispose()
+
+    assert len(list(ScriptDirectory.from_config(alembic_config(engine)).walk_revisions())) >= 2
+    assert len(commits) == 1, "every migration in the one transaction that holds the migration lock"
+    assert current_revision(empty_database_url) == head_revision()
 
 
 def test_every_migration_can_be_undone_and_redone(empty_database_url: str) -> None:
