@@ -264,7 +264,8 @@ def schema_is_current(engine: Engine) -> bool:
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
     """Applies migrations under a lock, so several workers or deploy hosts starting at once take turns:
     the write lock on SQLite, a transaction-scoped advisory lock on PostgreSQL. Alembic then runs
-    inside that one transaction and reads the current revision only once it holds the lock."""
+    inside that one transaction (env.py asks for transactional DDL, so not one per migration) and
+    reads the current revision only once it holds the lock."""
     config = alembic_config(engine)
     with engine.connect() as connection:
         connection.execution_options(sqlite_begin="IMMEDIATE")
