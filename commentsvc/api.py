@@ -12,6 +12,7 @@ import orjson
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
 from . import caching, comments, pages, reports, threads, votes
@@ -145,14 +146,29 @@ def json_payload() -> dict[str, Any]:
     return payload
 
 
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
+def _optional_int(name: str, raw: str | None) -> int | None:
     if raw is None:
-        return default
+        return None
     # isascii: str.isdigit() also accepts "⁰⁴⁵", which int() then refuses (a 500).
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise ValidationError(f"{name} must be a positive integer.", code=f"{name}_invalid", fields={name: "invalid"})
     return int(raw)
+
+
+def per_query_string(parse: Callable[[MultiDict[str, str]], Any]) -> Callable[[], Any]:
+    """Turns `parse(args)` into a function of the current request that keeps its answer per query
+    string: readers of a viral article and a listing page's count script send the same one every
+    time, and parsing and normalising it cost as much as the database lookup that answers it.
+    Refusals are raised, never kept; longer query strings are parsed each time."""
+    memo = cachetools.cached(cachetools.LRUCache(maxsize=256), key=lambda query_string, _args: query_string,
+                             lock=threading.Lock())(lambda _query_string, args: parse(args()))
+
+    def parsed() -> Any:
+        if len(request.query_string) > caching.MAX_MEMO_KEY:
+            return parse(request.args)
+        return memo(request.query_string, lambda: request.args)
+
+    return parsed
 
 
 def _bearer_token() -> str | None:
@@ -176,17 +192,21 @@ def _own_comment_response(comment: Any, count: int, status: int) -> Response:
     return response
 
 
+@per_query_string
+def _thread_query(args: MultiDict[str, str]) -> tuple[str, str, str, int | None, str | None]:
+    """site, article, sort, limit (None: the configured page size) and cursor of a thread request."""
+    return (normalise_site(args.get("site")), normalise_article(args.get("article")), args.get("sort", "oldest"),
+            _optional_int("limit", args.get("limit")), args.get("cursor"))
+
+
 @api.get("/comments")
 @read_limit
 def list_comments() -> Response:
     """A conditional re-request costs one query on the thread row, and so does an unchanged page
     this worker has sent before: see caching.py."""
-    site = normalise_site(request.args.get("site"))
-    article = normalise_article(request.args.get("article"))
+    site, article, sort, limit, cursor = _thread_query()
     config = current_app.config
-    sort = request.args.get("sort", "oldest")
-    limit = _int_arg("limit", config["COMMENTSVC_PAGE_SIZE"])
-    cursor = request.args.get("cursor")
+    limit = config["COMMENTSVC_PAGE_SIZE"] if limit is None else limit
     reply_limit = config["COMMENTSVC_REPLY_PAGE_SIZE"]
     base = avatar_base()
     max_age = config["COMMENTSVC_CACHE_MAX_AGE"]
@@ -203,11 +223,16 @@ def list_comments() -> Response:
     return caching.mark_cacheable(public_json(response_cache().body(etag, build)), etag, max_age)
 
 
+@per_query_string
+def _replies_query(args: MultiDict[str, str]) -> tuple[int | None, str | None]:
+    return _optional_int("limit", args.get("limit")), args.get("cursor")
+
+
 @api.get("/comments/<int:comment_id>/replies")
 @read_limit
 def list_replies(comment_id: int) -> Response:
-    limit = _int_arg("limit", current_app.config["COMMENTSVC_REPLY_PAGE_SIZE"])
-    cursor = request.args.get("cursor")
+    limit, cursor = _replies_query()
+    limit = current_app.config["COMMENTSVC_REPLY_PAGE_SIZE"] if limit is None else limit
     base = avatar_base()
     max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
     state = caching.root_thread_state(db.engine, comment_id)
@@ -328,7 +353,7 @@ def report_comment(comment_id: int) -> Response | tuple[Response, int]:
 
 def _count_request() -> tuple[str, Sequence[str]]:
     if request.method == "GET":
-        return _count_query(request.query_string, lambda: request.args)
+        return _count_query()
     payload = json_payload()
     articles = payload.get("articles")
     if not isinstance(articles, list):
@@ -337,12 +362,9 @@ def _count_request() -> tuple[str, Sequence[str]]:
     return _normalise_count_request(payload.get("site"), articles, "articles")
 
 
-@cachetools.cached(cachetools.LRUCache(maxsize=256), key=lambda query_string, _args: query_string,
-                   lock=threading.Lock())
-def _count_query(query_string: bytes, args: Callable[[], Any]) -> tuple[str, tuple[str, ...]]:
-    """Kept per query string: a listing page asks for the same 50 articles on every view, and
-    parsing and normalising them cost more than the counts query. Refusals are not kept."""
-    return _normalise_count_request(args().get("site"), args().getlist("article"), "article")
+@per_query_string
+def _count_query(args: MultiDict[str, str]) -> tuple[str, tuple[str, ...]]:
+    return _normalise_count_request(args.get("site"), args.getlist("article"), "article")
 
 
 def _normalise_count_request(site: Any, articles: list[Any], field: str) -> tuple[str, tuple[str, ...]]:

@@ -309,6 +309,20 @@ def test_a_refused_counts_request_is_refused_again_and_new_posts_are_counted(cli
         assert counts(client).get_json()["counts"] == {ARTICLE: expected, "other": 0}
 
 
+def test_a_refused_thread_request_is_refused_again_and_each_query_string_keeps_its_own_answer(client, make_comment):
+    """Thread requests are parsed once per query string too; a refusal is never kept."""
+    for _ in range(2):
+        response = thread(client, limit="abc")
+        assert response.status_code == 400
+        assert response.get_json()["error"]["code"] == "limit_invalid"
+        assert thread(client, limit="0").get_json()["error"]["code"] == "limit_invalid"
+    for expected in (1, 2):
+        make_comment(body=f"comment {expected}")
+        assert len(thread(client, limit="1").get_json()["comments"]) == 1
+        assert len(thread(client).get_json()["comments"]) == expected
+        assert thread(client, article="other").get_json()["count"] == 0
+
+
 def test_counts_by_post_are_not_marked_cacheable(client, make_comment):
     make_comment()
     response = client.post(COUNTS, json={"articles": [ARTICLE]})
