@@ -248,6 +248,8 @@ def workloads(info: dict[str, Any]) -> list[Workload]:
     counts = "/api/v1/counts?" + urllib.parse.urlencode([("site", site)] + [("article", a) for a in info["count_articles"]])
     return [
         Workload("W1", "counts for 50 articles in one GET", counts, target=0.6),
+        Workload("W1-cold", "W1 with the response cache off: the counts read from the database every time", counts,
+                 page_cache=False),
         Workload("W2", "first page of the hot article (3,000 comments)", thread_path(site, info["hot"]), target=0.3),
         Workload("W2b", "first page of a typical 20-comment thread", thread_path(site, info["typical"]), target=0.4),
         Workload("W2-cold", "W2 with the page cache off: the page built from the database every time",

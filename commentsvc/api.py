@@ -381,11 +381,13 @@ def _normalise_count_request(site: Any, articles: list[Any], field: str) -> tupl
 def count_comments() -> Response:
     """Keys are the article ids after normalisation (NFC, trimmed), as they are stored."""
     site, articles = _count_request()
-    counts = threads.count_comments(db.engine, site, articles)
     if request.method != "GET":
-        return jsonify({"site": site, "counts": counts})
+        return jsonify({"site": site, "counts": threads.count_comments(db.engine, site, articles)})
     max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
-    body = orjson.dumps({"site": site, "counts": counts})
+    # A listing page asks for the same articles on every view: the answer is kept per site counts token.
+    token = threads.counts_token(db.engine, site)
+    body = response_cache().body(("counts", site, token, articles), lambda: orjson.dumps(
+        {"site": site, "counts": threads.count_comments(db.engine, site, articles)}))
     etag = caching.counts_etag(body)
     if caching.is_not_modified(request, etag):
         return caching.not_modified(etag, max_age)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +80,8 @@ def thread_etag(state: ThreadState, *, request_parts: Iterable[Any]) -> str:
 
 
 def counts_etag(body: bytes) -> str:
-    """Counts are one cheap indexed query anyway, so the validator is simply a hash of the answer."""
+    """A hash of the answer: a post elsewhere on the site renews the counts token (see threads.py)
+    but leaves these counts, and this validator, as they were."""
     return "c-" + hashlib.blake2b(FORMAT.encode() + b"\x1f" + body, digest_size=16).hexdigest()
 
 
@@ -152,25 +153,26 @@ def not_modified(etag: str, max_age: int) -> Response:
 
 
 class ResponseCache:
-    """Bodies of public reads kept in this worker, keyed by their strong ETag.
+    """Bodies of public reads kept in this worker, keyed by what they were built from.
 
     A viral article's page is asked for thousands of times between two changes; rebuilding it each
-    time costs ten times the version check. The key is the ETag, which changes with the thread's
-    stored version, so every request still asks the database (one indexed query) whether the page
-    changed, and a change on any server is seen at once: nothing here is ever stale or needs
-    invalidating. Least recently used bodies go first once `max_bytes` is reached."""
+    time costs ten times the version check. The key of a thread page is its ETag, which changes with
+    the thread's stored version; the key of a listing page's counts holds its site's counts token.
+    So every request still asks the database (one indexed query) whether the answer changed, and a
+    change on any server is seen at once: nothing here is ever stale or needs invalidating. Least
+    recently used bodies go first once `max_bytes` is reached."""
 
     def __init__(self, max_bytes: int) -> None:
-        self._bodies: cachetools.LRUCache[str, bytes] = cachetools.LRUCache(maxsize=max_bytes, getsizeof=len)
+        self._bodies: cachetools.LRUCache[Hashable, bytes] = cachetools.LRUCache(maxsize=max_bytes, getsizeof=len)
         self._lock = threading.Lock()  # cachetools is not thread-safe; `commentsvc serve` runs threads
 
-    def body(self, etag: str, build: Callable[[], bytes]) -> bytes:
+    def body(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
         with self._lock:
-            cached = self._bodies.get(etag)
+            cached = self._bodies.get(key)
         if cached is not None:
             return cached
         body = build()
         if len(body) <= self._bodies.maxsize:
             with self._lock:
-                self._bodies[etag] = body
+                self._bodies[key] = body
         return body

@@ -109,8 +109,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMENTSVC_CACHE_MAX_AGE", 5, _parse_nonnegative_int,
             "Seconds browsers and CDNs may cache public reads (threads, counts)."),
     Setting("COMMENTSVC_RESPONSE_CACHE_MB", 16, _parse_nonnegative_int,
-            "Memory per worker for thread pages kept ready to send, checked against the thread's version "
-            "on every request; 0 turns it off."),
+            "Memory per worker for thread pages and listing counts kept ready to send, checked against the "
+            "thread's version or the site's counts token on every request; 0 turns it off."),
     Setting("COMMENTSVC_BAN_ACTION", "reject", _parse_ban_action,
             "reject refuses a banned reader's new comments (403, code banned); hold keeps them pending for review."),
     Setting("COMMENTSVC_MAX_LINKS", 2, _parse_nonnegative_int,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .comments import hot_score
 from .models import Comment, CommentStatus, Thread, Vote
-from .threads import touch_thread
+from .threads import counts_changed, touch_thread
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ def recount(session: Session) -> list[Drift]:
             drifts.append(Drift("thread.comment_count", thread.id, thread.comment_count, actual))
             thread.comment_count = actual
             thread.version += 1
+            counts_changed(session, thread.site)
 
     reply = aliased(Comment)
     reply_counts = dict(session.execute(

@@ -211,6 +211,16 @@ class RulesVersion(db.Model):
     token: Mapped[str] = mapped_column(String(32))
 
 
+class CountsVersion(db.Model):
+    """Per site, a token renewed by every transaction that changes a thread's stored count there: each
+    server keeps the counts it answered under this token and learns from it that they changed."""
+
+    __tablename__ = "counts_versions"
+
+    site: Mapped[str] = mapped_column(String(128), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_created", "created_at"),)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .database import PreparedStatement
-from .models import SiteSetting, Thread
+from .models import CountsVersion, SiteSetting, Thread
 from .rules import TOKEN as RULES_TOKEN
 
 MAX_ARTICLES_PER_COUNT = 200
@@ -30,7 +31,7 @@ _ADJUST_COUNT = PreparedStatement(
     update(Thread.__table__)
     .where(_t.id == bindparam("thread_id"))
     .values(comment_count=_t.comment_count + bindparam("delta"), version=_t.version + 1)
-    .returning(_t.comment_count)
+    .returning(_t.comment_count, _t.site)
 )
 
 
@@ -80,8 +81,53 @@ def adjust_thread_count(session: Session, thread_id: int, delta: int) -> int:
     so concurrent writers on several app servers cannot lose an update on either engine.
     Returns the new count, read by the same statement."""
     session.flush()  # the prepared statement runs past the session's autoflush
-    ((count,),) = _ADJUST_COUNT.rows(session.connection(), {"thread_id": thread_id, "delta": delta})
+    ((count, site),) = _ADJUST_COUNT.rows(session.connection(), {"thread_id": thread_id, "delta": delta})
+    if delta:
+        counts_changed(session, site)
     return count
+
+
+# --- counts for listing pages ---------------------------------------------------------------------
+
+_v = CountsVersion.__table__.c
+_COUNTS_TOKEN = PreparedStatement(select(_v.token).where(_v.site == bindparam("site")))
+_RENEW_COUNTS_TOKEN = PreparedStatement(
+    update(CountsVersion.__table__).where(_v.site == bindparam("site")).values(token=bindparam("token"))
+    .returning(_v.site)
+)
+_CHANGED_SITES = "commentsvc_counts_changed_sites"
+
+
+def counts_changed(session: Session, site: str) -> None:
+    """Call in a transaction that changes a stored thread count: its commit renews the site's counts
+    token, so every server drops the counts it answered for that site."""
+    session.info.setdefault(_CHANGED_SITES, set()).add(site)
+
+
+@event.listens_for(Session, "before_commit")
+def _renew_counts_tokens(session: Session) -> None:
+    """At the commit, not at each change: a bulk moderation renews a site's token once, and the row
+    is locked (PostgreSQL) only for the commit itself, after every thread row the transaction locks.
+    Sites go in one order, so two commits never wait for each other's token rows in a circle.
+    A transaction rolled back leaves its sites here: the next commit renews them needlessly, which
+    costs one rebuilt answer and never a stale one."""
+    for site in sorted(session.info.pop(_CHANGED_SITES, ())):
+        params = {"site": site, "token": secrets.token_hex(16)}
+        if _RENEW_COUNTS_TOKEN.rows(session.connection(), params):
+            continue
+        try:  # the site's first count (or a database older than the table): create its row
+            with session.begin_nested():
+                session.execute(insert(CountsVersion.__table__).values(params))
+        except IntegrityError:  # another server created it meanwhile
+            _RENEW_COUNTS_TOKEN.rows(session.connection(), params)
+
+
+def counts_token(engine: Engine, site: str) -> str | None:
+    """The site's counts token, None before its first counted comment. Read it before the counts
+    it validates, so counts kept under a token are never older than the token."""
+    for (token,) in _COUNTS_TOKEN.rows(engine, {"site": site}):
+        return token
+    return None
 
 
 def touch_thread(session: Session, thread_id: int) -> None:

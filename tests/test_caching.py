@@ -323,6 +323,71 @@ def test_a_refused_thread_request_is_refused_again_and_each_query_string_keeps_i
         assert thread(client, article="other").get_json()["count"] == 0
 
 
+def count_here(client):
+    return counts(client).get_json()["counts"][ARTICLE]
+
+
+def change_stored_thread_count(app, count):
+    """A count gone stale behind the services' back, as `commentsvc recount` exists to fix."""
+    from commentsvc.extensions import db
+    from commentsvc.models import Thread
+
+    with app.app_context():
+        db.session.query(Thread).update({"comment_count": count})
+        db.session.commit()
+
+
+def _post_in_thread(context, comment):
+    context["make_comment"](body="another comment")
+
+
+def _delete_by_author(context, comment):
+    _delete(context["client"], None, comment)
+
+
+def _reject_by_moderator(context, comment):
+    from commentsvc.models import Comment, CommentStatus
+    from commentsvc.moderation import set_comment_status
+
+    session = context["db_session"]
+    set_comment_status(session, session.get(Comment, comment["id"]), CommentStatus.REJECTED)
+    session.commit()
+
+
+@pytest.mark.parametrize("change, expected", [(_post_in_thread, 2), (_delete_by_author, 0), (_reject_by_moderator, 0)],
+                         ids=["post", "delete", "reject"])
+def test_counts_a_server_kept_change_with_every_change_to_a_count(client, make_comment, db_session, change,
+                                                                    expected):
+    comment = make_comment()
+    assert count_here(client) == count_here(client) == 1
+    change({"client": client, "make_comment": make_comment, "db_session": db_session}, comment)
+    assert count_here(client) == expected
+
+
+def test_counts_a_server_kept_change_when_a_recount_fixes_them(app, client, runner, make_comment):
+    make_comment()
+    change_stored_thread_count(app, 9)
+    assert count_here(client) == count_here(client) == 9
+    result = runner.invoke(args=["recount"])
+    assert result.exit_code == 0, result.output
+    assert count_here(client) == 1
+
+
+def test_counts_kept_by_one_server_change_at_once_when_another_server_posts(make_app):
+    reader, writer = make_app().test_client(), make_app().test_client()
+    writer.post(URL, json={"article": ARTICLE, "body": "first"})
+    assert count_here(reader) == count_here(reader) == 1
+    writer.post(URL, json={"article": ARTICLE, "body": "second"})
+    assert count_here(reader) == 2
+
+
+def test_a_post_on_another_article_of_the_site_leaves_the_counts_etag_as_it_was(client, make_comment):
+    make_comment()
+    etag = etag_of(counts(client))
+    make_comment(article="unlisted", body="elsewhere")
+    assert counts(client, {"If-None-Match": etag}).status_code == 304
+
+
 def test_counts_by_post_are_not_marked_cacheable(client, make_comment):
     make_comment()
     response = client.post(COUNTS, json={"articles": [ARTICLE]})

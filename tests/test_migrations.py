@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 from commentsvc import create_app
 from commentsvc.database import alembic_config, configure_engine, schema_is_current, upgrade_database
@@ -129,6 +130,24 @@ def test_every_migration_can_be_undone_and_redone(empty_database_url: str) -> No
     engine.dispose()
 
     assert differences_from_models(empty_database_url) == []
+
+
+def test_upgrading_a_database_with_threads_gives_each_of_their_sites_a_counts_token(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
+    configure_engine(engine)
+    upgrade_database(engine, "0002")
+    with engine.begin() as connection:
+        for n, site in enumerate(["news.example", "news.example", "blog.example"]):
+            connection.execute(text("INSERT INTO threads (site, article, comment_count, version, closed, created_at) "
+                                    "VALUES (:site, :article, 1, 1, :closed, :now)"),
+                               {"site": site, "article": f"a{n}", "closed": False, "now": datetime(2026, 11, 28)})
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        tokens = dict(connection.execute(text("SELECT site, token FROM counts_versions")).all())
+    engine.dispose()
+
+    assert sorted(tokens) == ["blog.example", "news.example"]
+    assert all(len(token) == 32 for token in tokens.values())
 
 
 def test_db_upgrade_command_migrates_an_empty_database_and_is_safe_to_repeat(

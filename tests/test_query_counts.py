@@ -84,15 +84,25 @@ def test_an_unchanged_page_this_worker_sent_before_is_one_statement(app, client,
     assert len(seen) == 1, [s for s, _ in seen]
 
 
-def test_counts_for_fifty_articles_are_one_statement(app, client, make_comment):
+def test_counts_for_fifty_articles_are_two_statements_then_one_until_a_count_changes(app, client, make_comment):
+    """The site's counts token, then the counts in one statement; the answer is kept under the token."""
     articles = [f"article-{n}" for n in range(50)]
     for article in articles[:5]:
         make_comment(article=article)
-    with statements(app) as seen:
-        response = client.get("/api/v1/counts", query_string=[("article", article) for article in articles])
-    assert response.status_code == 200
-    assert sum(response.get_json()["counts"].values()) == 5
-    assert len(seen) == 1, [s for s, _ in seen]
+
+    def counts_statements():
+        with statements(app) as seen:
+            response = client.get("/api/v1/counts", query_string=[("article", article) for article in articles])
+        assert response.status_code == 200
+        return sum(response.get_json()["counts"].values()), [statement for statement, _ in seen]
+
+    total, first = counts_statements()
+    assert total == 5 and len(first) == 2, first
+    total, again = counts_statements()
+    assert total == 5 and again == first[:1], again
+    make_comment(article=articles[-1])
+    total, after_a_post = counts_statements()
+    assert total == 6 and after_a_post == first
 
 
 def test_deep_nesting_and_deleted_ancestors_stay_within_a_fixed_bound(app, client, make_comment):
