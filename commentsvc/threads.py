@@ -100,7 +100,8 @@ _CHANGED_SITES = "commentsvc_counts_changed_sites"
 
 def counts_changed(session: Session, site: str) -> None:
     """Call in a transaction that changes a stored thread count: its commit renews the site's counts
-    token, so every server drops the counts it answered for that site."""
+    token, so every server drops the counts it answered for that site. Counts changed with plain
+    SQL, behind the services' back, are seen once the token changes (`commentsvc recount` does)."""
     session.info.setdefault(_CHANGED_SITES, set()).add(site)
 
 
