@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import cachetools
 import orjson
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
@@ -157,18 +155,11 @@ def _optional_int(name: str, raw: str | None) -> int | None:
 
 def per_query_string(parse: Callable[[MultiDict[str, str]], Any]) -> Callable[[], Any]:
     """Turns `parse(args)` into a function of the current request that keeps its answer per query
-    string: readers of a viral article and a listing page's count script send the same one every
-    time, and parsing and normalising it cost as much as the database lookup that answers it.
-    Refusals are raised, never kept; longer query strings are parsed each time."""
-    memo = cachetools.cached(cachetools.LRUCache(maxsize=256), key=lambda query_string, _args: query_string,
-                             lock=threading.Lock())(lambda _query_string, args: parse(args()))
-
-    def parsed() -> Any:
-        if len(request.query_string) > caching.MAX_MEMO_KEY:
-            return parse(request.args)
-        return memo(request.query_string, lambda: request.args)
-
-    return parsed
+    string (caching.kept_per_key): readers of a viral article and a listing page's count script send
+    the same one every time, and parsing and normalising it cost as much as the database lookup that
+    answers it."""
+    kept = caching.kept_per_key(256)
+    return lambda: kept(request.query_string, lambda: parse(request.args))
 
 
 def _bearer_token() -> str | None:

@@ -90,14 +90,21 @@ MAX_MEMO_KEY = 4096
 _memo_lock = threading.Lock()
 
 
-@cachetools.cached(cachetools.LRUCache(maxsize=512), lock=_memo_lock, key=lambda query, _parse: query)
-def _parsed_query(query: bytes, parse: Callable[[], MultiDict[str, str]]) -> MultiDict[str, str]:
-    return parse()
+def kept_per_key(maxsize: int) -> Callable[[str | bytes, Callable[[], Any]], Any]:
+    """`kept(key, parse)` calls parse() once per key, for the last `maxsize` keys: in a read storm
+    every reader sends the same URL and validator. Keep only immutable answers, as they are shared
+    between requests. A parse that raises is never kept; keys over MAX_MEMO_KEY are parsed each time."""
+    memo = cachetools.cached(cachetools.LRUCache(maxsize=maxsize), lock=_memo_lock,
+                             key=lambda key, _parse: key)(lambda _key, parse: parse())
+
+    def kept(key: str | bytes, parse: Callable[[], Any]) -> Any:
+        return parse() if len(key) > MAX_MEMO_KEY else memo(key, parse)
+
+    return kept
 
 
-@cachetools.cached(cachetools.LRUCache(maxsize=512), lock=_memo_lock, key=lambda header, _parse: header)
-def _parsed_etags(header: str, parse: Callable[[], ETags]) -> ETags:
-    return parse()
+_parsed_query = kept_per_key(512)
+_parsed_etags = kept_per_key(512)
 
 
 class ReadStormRequest(Request):
@@ -109,17 +116,12 @@ class ReadStormRequest(Request):
 
     @cached_property
     def args(self) -> MultiDict[str, str]:
-        query = self.query_string
-        if len(query) > MAX_MEMO_KEY:
-            return super().args
-        return _parsed_query(query, lambda: super(ReadStormRequest, self).args)
+        return _parsed_query(self.query_string, lambda: super(ReadStormRequest, self).args)
 
     @cached_property
     def if_none_match(self) -> ETags:
-        header = self.headers.get("If-None-Match", "")
-        if len(header) > MAX_MEMO_KEY:
-            return super().if_none_match
-        return _parsed_etags(header, lambda: super(ReadStormRequest, self).if_none_match)
+        return _parsed_etags(self.headers.get("If-None-Match", ""),
+                             lambda: super(ReadStormRequest, self).if_none_match)
 
 
 def is_not_modified(request: Request, etag: str) -> bool:
