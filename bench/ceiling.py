@@ -18,8 +18,15 @@ BODY: dict[str, Any] = {
     "site": "news.example",
     "article": "news/2026/11/27/fixed",
     "comments": [
-        {"id": n, "name": "读者", "html": "<p>这篇报道写得很清楚. Great reporting, as usual.</p>",
-         "created_at": "2026-11-27T12:00:00Z", "likes": n, "dislikes": 0, "replies": []}
+        {
+            "id": n,
+            "name": "读者",
+            "html": "<p>这篇报道写得很清楚. Great reporting, as usual.</p>",
+            "created_at": "2026-11-27T12:00:00Z",
+            "likes": n,
+            "dislikes": 0,
+            "replies": [],
+        }
         for n in range(12)
     ],
 }

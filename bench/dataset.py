@@ -24,10 +24,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, insert, text
 
-from commentsvc.comments import hot_score
-from commentsvc.database import configure_engine, upgrade_database
+from commentsvc.domain.ranking import hot_score
 from commentsvc.models import Comment, CommentStatus, Thread
-from commentsvc.sanitize import render_comment
+from commentsvc.storage.engine import configure_engine
+from commentsvc.storage.migrations import upgrade_database
+from commentsvc.text.sanitize import render_comment
 
 SITE = "news.example"
 TOTAL_ARTICLES = 1000
@@ -43,19 +44,87 @@ SIZED_ARTICLES = {size: f"news/2026/11/25/thread-of-{size}" for size in (10, 100
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 
 _CHINESE = (
-    "这篇报道写得很清楚", "我不太同意作者的观点", "希望有关部门尽快回应", "数据来源是什么", "感谢记者的深入调查",
-    "国际局势越来越复杂了", "经济形势值得关注", "这个问题需要更多讨论", "支持", "说得有道理",
-    "年轻人的就业压力很大", "房价还会继续下跌吗", "教育改革不能一刀切", "环境保护人人有责", "北京今天下雪了",
-    "上海的地铁又延长了", "医疗资源分配不均", "科技公司应该承担更多社会责任", "历史总是惊人地相似", "标题党",
+    "这篇报道写得很清楚",
+    "我不太同意作者的观点",
+    "希望有关部门尽快回应",
+    "数据来源是什么",
+    "感谢记者的深入调查",
+    "国际局势越来越复杂了",
+    "经济形势值得关注",
+    "这个问题需要更多讨论",
+    "支持",
+    "说得有道理",
+    "年轻人的就业压力很大",
+    "房价还会继续下跌吗",
+    "教育改革不能一刀切",
+    "环境保护人人有责",
+    "北京今天下雪了",
+    "上海的地铁又延长了",
+    "医疗资源分配不均",
+    "科技公司应该承担更多社会责任",
+    "历史总是惊人地相似",
+    "标题党",
 )
 _ENGLISH = (
-    "I think", "the article", "misses the point", "about", "inflation", "and", "the central bank", "policy",
-    "Great reporting", "as usual", "Source?", "this is", "exactly what", "we expected", "from", "the government",
-    "climate", "data", "shows", "otherwise", "In my experience", "Shanghai", "Beijing", "trade", "tariffs",
-    "elections", "really", "not", "sure", "why", "people", "keep", "saying", "that", "well", "written",
+    "I think",
+    "the article",
+    "misses the point",
+    "about",
+    "inflation",
+    "and",
+    "the central bank",
+    "policy",
+    "Great reporting",
+    "as usual",
+    "Source?",
+    "this is",
+    "exactly what",
+    "we expected",
+    "from",
+    "the government",
+    "climate",
+    "data",
+    "shows",
+    "otherwise",
+    "In my experience",
+    "Shanghai",
+    "Beijing",
+    "trade",
+    "tariffs",
+    "elections",
+    "really",
+    "not",
+    "sure",
+    "why",
+    "people",
+    "keep",
+    "saying",
+    "that",
+    "well",
+    "written",
 )
-_NAMES = ("读者", "张伟", "王芳", "李娜", "刘洋", "陈静", "Alice", "Bob", "Chen Wei", "Maria", "老王", "路人甲",
-          "Daniel K.", "小李飞刀", "Emma", "匿名用户", "Tom", "吴敏", "Jun", "观察者")
+_NAMES = (
+    "读者",
+    "张伟",
+    "王芳",
+    "李娜",
+    "刘洋",
+    "陈静",
+    "Alice",
+    "Bob",
+    "Chen Wei",
+    "Maria",
+    "老王",
+    "路人甲",
+    "Daniel K.",
+    "小李飞刀",
+    "Emma",
+    "匿名用户",
+    "Tom",
+    "吴敏",
+    "Jun",
+    "观察者",
+)
 
 
 def make_body(rng: random.Random) -> str:
@@ -105,8 +174,10 @@ def article_sizes(rng: random.Random) -> dict[str, int]:
     """Special threads first, then a long tail of 0-20 that brings the total to exactly 20,000."""
     sizes = {HOT_ARTICLE: 3000, TYPICAL_ARTICLE: 20}
     sizes.update({article: size for size, article in SIZED_ARTICLES.items()})
-    tail = [f"news/2026/{rng.randint(1, 11):02d}/{rng.randint(1, 28):02d}/story-{n}"
-            for n in range(TOTAL_ARTICLES - len(sizes))]
+    tail = [
+        f"news/2026/{rng.randint(1, 11):02d}/{rng.randint(1, 28):02d}/story-{n}"
+        for n in range(TOTAL_ARTICLES - len(sizes))
+    ]
     counts = [rng.randint(0, 20) for _ in tail]
     missing = TOTAL_COMMENTS - sum(sizes.values()) - sum(counts)
     while missing:
@@ -115,12 +186,13 @@ def article_sizes(rng: random.Random) -> dict[str, int]:
         if 0 <= counts[i] + step <= 20:
             counts[i] += step
             missing -= step
-    sizes.update(zip(tail, counts))
+    sizes.update(zip(tail, counts, strict=False))
     return sizes
 
 
-def thread_nodes(rng: random.Random, thread: int, size: int, start: datetime,
-                 head: list[str] | None = None) -> list[Node]:
+def thread_nodes(
+    rng: random.Random, thread: int, size: int, start: datetime, head: list[str] | None = None
+) -> list[Node]:
     """Comments in arrival order; a reply answers an earlier approved comment, and a reply below
     the depth cap attaches beside the answered comment, as the service does. A `head` of fixed
     bodies opens the thread with top-level comments that are never answered."""
@@ -173,9 +245,19 @@ def build(database_url: str, *, seed: int = 20261127, log: Any = print) -> dict[
             continue  # a thread row appears with the first comment
         thread_id = len(threads) + 1
         created = NOW - timedelta(days=rng.uniform(1, 30))
-        threads.append({"id": thread_id, "site": SITE, "article": article, "title": f"Story {article}",
-                        "url": f"https://{SITE}/{article}", "created_at": created, "comment_count": 0,
-                        "version": 0, "closed": False})
+        threads.append(
+            {
+                "id": thread_id,
+                "site": SITE,
+                "article": article,
+                "title": f"Story {article}",
+                "url": f"https://{SITE}/{article}",
+                "created_at": created,
+                "comment_count": 0,
+                "version": 0,
+                "closed": False,
+            }
+        )
         head = head_bodies if article in SIZED_ARTICLES.values() else None
         nodes.extend(thread_nodes(rng, thread_id, size, created, head[:size] if head else None))
     # Comments of all threads interleave by time, as they arrive on a real site.
@@ -196,20 +278,32 @@ def build(database_url: str, *, seed: int = 20261127, log: Any = print) -> dict[
             if root is not None:
                 reply_counts[root.id] = reply_counts.get(root.id, 0) + 1
         name = "读者" if node.body else rng.choice(_NAMES)
-        rows.append({
-            "id": node.id, "thread_id": node.thread,
-            "parent_id": node.parent.id if node.parent else None,
-            "root_id": root.id if root else None,
-            "reply_to_id": node.reply_to.id if node.reply_to else None,
-            "depth": node.depth, "author_name": name,
-            "author_email": f"reader{rng.randint(1, 5000)}@example.org" if rng.random() < 0.4 else None,
-            "author_website": "https://blog.example.net/" if rng.random() < 0.05 else None,
-            "author_hash": secrets.token_hex(16), "body_source": body, "body_html": render_comment(body),
-            "status": node.status, "created_at": node.created_at, "edited_at": None,
-            "client_ip": f"198.51.100.{rng.randint(1, 254)}", "user_agent": "Mozilla/5.0 (bench)",
-            "likes": 0, "dislikes": 0, "hot_score": hot_score(0, 0, node.created_at),
-            "reply_count": 0, "is_staff": False,
-        })
+        rows.append(
+            {
+                "id": node.id,
+                "thread_id": node.thread,
+                "parent_id": node.parent.id if node.parent else None,
+                "root_id": root.id if root else None,
+                "reply_to_id": node.reply_to.id if node.reply_to else None,
+                "depth": node.depth,
+                "author_name": name,
+                "author_email": f"reader{rng.randint(1, 5000)}@example.org" if rng.random() < 0.4 else None,
+                "author_website": "https://blog.example.net/" if rng.random() < 0.05 else None,
+                "author_hash": secrets.token_hex(16),
+                "body_source": body,
+                "body_html": render_comment(body),
+                "status": node.status,
+                "created_at": node.created_at,
+                "edited_at": None,
+                "client_ip": f"198.51.100.{rng.randint(1, 254)}",
+                "user_agent": "Mozilla/5.0 (bench)",
+                "likes": 0,
+                "dislikes": 0,
+                "hot_score": hot_score(0, 0, node.created_at),
+                "reply_count": 0,
+                "is_staff": False,
+            }
+        )
     for row in rows:
         if row["root_id"] is None:
             row["reply_count"] = reply_counts.get(row["id"], 0)
@@ -221,11 +315,12 @@ def build(database_url: str, *, seed: int = 20261127, log: Any = print) -> dict[
     with engine.begin() as connection:
         connection.execute(insert(Thread.__table__), threads)
         for start in range(0, len(rows), 2000):
-            connection.execute(insert(Comment.__table__), rows[start:start + 2000])
+            connection.execute(insert(Comment.__table__), rows[start : start + 2000])
         if engine.dialect.name == "postgresql":
             for table in ("threads", "comments"):
-                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                        f"(SELECT max(id) FROM {table}))"))
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
             connection.exec_driver_sql("ANALYZE")
@@ -235,20 +330,30 @@ def build(database_url: str, *, seed: int = 20261127, log: Any = print) -> dict[
     _check_counts(engine)
     engine.dispose()
 
-    tail = [article for article, size in sizes.items()
-            if article != HOT_ARTICLE and article != TYPICAL_ARTICLE and article not in SIZED_ARTICLES.values()]
+    tail = [
+        article
+        for article, size in sizes.items()
+        if article != HOT_ARTICLE and article != TYPICAL_ARTICLE and article not in SIZED_ARTICLES.values()
+    ]
     info = {
-        "site": SITE, "hot": HOT_ARTICLE, "typical": TYPICAL_ARTICLE,
+        "site": SITE,
+        "hot": HOT_ARTICLE,
+        "typical": TYPICAL_ARTICLE,
         "sized": {str(size): article for size, article in SIZED_ARTICLES.items()},
-        "count_articles": tail[:50], "post_articles": tail[50:150],
-        "comments": len(rows), "threads": len(threads), "articles": len(sizes),
+        "count_articles": tail[:50],
+        "post_articles": tail[50:150],
+        "comments": len(rows),
+        "threads": len(threads),
+        "articles": len(sizes),
         "replies": sum(1 for row in rows if row["parent_id"] is not None),
         "max_depth": max(row["depth"] for row in rows),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    log(f"dataset: {info['articles']} articles ({info['threads']} with comments), {info['comments']} comments, "
+    log(
+        f"dataset: {info['articles']} articles ({info['threads']} with comments), {info['comments']} comments, "
         f"{info['replies']} replies ({info['replies'] / info['comments']:.0%}), max depth {info['max_depth']}, "
-        f"built in {info['seconds']} s")
+        f"built in {info['seconds']} s"
+    )
     return info
 
 
@@ -256,7 +361,7 @@ def _check_counts(engine: Engine) -> None:
     """The stored counters must equal what `commentsvc recount` computes, or the bench lies."""
     from sqlalchemy.orm import Session
 
-    from commentsvc.counts import recount
+    from commentsvc.domain.recount import recount
 
     with Session(engine) as session:
         drifts = recount(session)

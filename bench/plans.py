@@ -49,8 +49,11 @@ def capture(app: Any, path: str, headers: dict[str, str] | None = None) -> tuple
 def shorten(statement: str) -> str:
     """One line; a long select list and a long IN list are abbreviated for reading."""
     text = " ".join(statement.split())
-    text = re.sub(r"^SELECT ((?:\w+\.\w+(?: AS \w+)?, ){6,}\w+\.\w+(?: AS \w+)?) FROM",
-                  lambda m: f"SELECT {m.group(1).split(', ')[0]}, … ({m.group(1).count(',') + 1} columns) FROM", text)
+    text = re.sub(
+        r"^SELECT ((?:\w+\.\w+(?: AS \w+)?, ){6,}\w+\.\w+(?: AS \w+)?) FROM",
+        lambda m: f"SELECT {m.group(1).split(', ')[0]}, … ({m.group(1).count(',') + 1} columns) FROM",
+        text,
+    )
     return re.sub(r"((?:\?|%\(\w+\)s), ){3,}(\?|%\(\w+\)s)", r"\1…, \2", text)
 
 
@@ -78,18 +81,28 @@ def main() -> None:
             create_postgres(url, replace=False)
         try:
             info = dataset.build(url, log=lambda message: print(f"plans: {message}", file=sys.stderr))
-            app = create_app({"COMMENTSVC_DATABASE_URL": url, "COMMENTSVC_INSTANCE_PATH": f"{folder}/instance",
-                              "COMMENTSVC_SECRET_KEY": "plans", "COMMENTSVC_RATELIMIT_ENABLED": False,
-                              "COMMENTSVC_AUTO_MIGRATE": False})
+            app = create_app(
+                {
+                    "COMMENTSVC_DATABASE_URL": url,
+                    "COMMENTSVC_INSTANCE_PATH": f"{folder}/instance",
+                    "COMMENTSVC_SECRET_KEY": "plans",
+                    "COMMENTSVC_RATELIMIT_ENABLED": False,
+                    "COMMENTSVC_AUTO_MIGRATE": False,
+                }
+            )
             site = info["site"]
             hot = thread_path(site, info["hot"])
             counts = "/api/v1/counts?" + urllib.parse.urlencode(
-                [("site", site)] + [("article", a) for a in info["count_articles"]])
+                [("site", site)] + [("article", a) for a in info["count_articles"]]
+            )
             etag = app.test_client().get(hot).headers["ETag"]
             cases = [
                 ("W2: first page of the hot thread", hot, None),
-                ("S5000: first 10 comments of a 5,000-comment thread",
-                 thread_path(site, info["sized"]["5000"], limit=str(dataset.SIZED_HEAD)), None),
+                (
+                    "S5000: first 10 comments of a 5,000-comment thread",
+                    thread_path(site, info["sized"]["5000"], limit=str(dataset.SIZED_HEAD)),
+                    None,
+                ),
                 ("W2, newest first", thread_path(site, info["hot"], sort="newest"), None),
                 ("W2, hot first", thread_path(site, info["hot"], sort="hot"), None),
                 ("R304: revalidation of W2", hot, {"If-None-Match": etag}),

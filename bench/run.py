@@ -83,7 +83,9 @@ def ensure_wrk() -> str:
         sys.exit("wrk is not installed: run `sudo apt-get install wrk` and try again.")
     print("bench: installing wrk with apt-get ...", flush=True)
     subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    )
     found = shutil.which("wrk")
     if not found:
         sys.exit("wrk is still not on PATH after apt-get install wrk.")
@@ -99,9 +101,24 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
-        command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(WORKERS), "--worker-class", "sync", "--timeout", "60",
-                   "--graceful-timeout", "5", "--log-level", "warning"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ]
         if pythonpath:
             command += ["--pythonpath", str(pythonpath)]
         self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -180,8 +197,19 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 
 def run_wrk(wrk: str, url: str, workload: Workload, seconds: float, connections: int) -> dict[str, Any]:
     env = {**os.environ, "BENCH_MODE": workload.mode, "BENCH_NONCE": secrets.token_hex(4), **workload.env}
-    command = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-               "-s", str(BENCH / "wrk.lua"), "-H", f"Origin: {ORIGIN}", url]
+    command = [
+        wrk,
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "wrk.lua"),
+        "-H",
+        f"Origin: {ORIGIN}",
+        url,
+    ]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60)
     for line in completed.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
@@ -189,8 +217,9 @@ def run_wrk(wrk: str, url: str, workload: Workload, seconds: float, connections:
     raise RuntimeError(f"wrk gave no summary for {workload.name}:\n{completed.stdout}\n{completed.stderr}")
 
 
-def measure(wrk: str, server: Server, workload: Workload, args: argparse.Namespace,
-            body_bytes: int | None, warmup: float) -> Result:
+def measure(
+    wrk: str, server: Server, workload: Workload, args: argparse.Namespace, body_bytes: int | None, warmup: float
+) -> Result:
     url = server.base + workload.path
     if warmup > 0:
         run_wrk(wrk, url, workload, warmup, args.connections)
@@ -245,28 +274,51 @@ def thread_path(site: str, article: str, **extra: str) -> str:
 
 def workloads(info: dict[str, Any]) -> list[Workload]:
     site = info["site"]
-    counts = "/api/v1/counts?" + urllib.parse.urlencode([("site", site)] + [("article", a) for a in info["count_articles"]])
+    counts = "/api/v1/counts?" + urllib.parse.urlencode(
+        [("site", site)] + [("article", a) for a in info["count_articles"]]
+    )
     return [
         Workload("W1", "counts for 50 articles in one GET", counts, target=0.6),
-        Workload("W1-cold", "W1 with the response cache off: the counts read from the database every time", counts,
-                 page_cache=False),
+        Workload(
+            "W1-cold",
+            "W1 with the response cache off: the counts read from the database every time",
+            counts,
+            page_cache=False,
+        ),
         Workload("W2", "first page of the hot article (3,000 comments)", thread_path(site, info["hot"]), target=0.3),
         Workload("W2b", "first page of a typical 20-comment thread", thread_path(site, info["typical"]), target=0.4),
-        Workload("W2-cold", "W2 with the page cache off: the page built from the database every time",
-                 thread_path(site, info["hot"]), page_cache=False),
+        Workload(
+            "W2-cold",
+            "W2 with the page cache off: the page built from the database every time",
+            thread_path(site, info["hot"]),
+            page_cache=False,
+        ),
         Workload("W2b-cold", "W2b with the page cache off", thread_path(site, info["typical"]), page_cache=False),
         # limit=10: the sized threads share their first 10 comments, so only the thread size differs;
         # page cache off, so what is compared is the cost of building the page from the database.
-        *(Workload(f"S{size}", f"first 10 comments of a {int(size):,}-comment thread (page cache off)",
-                   thread_path(site, article, limit=str(dataset.SIZED_HEAD)), page_cache=False)
-          for size, article in info["sized"].items()),
+        *(
+            Workload(
+                f"S{size}",
+                f"first 10 comments of a {int(size):,}-comment thread (page cache off)",
+                thread_path(site, article, limit=str(dataset.SIZED_HEAD)),
+                page_cache=False,
+            )
+            for size, article in info["sized"].items()
+        ),
         Workload("R304", "W2 again with If-None-Match: 304", thread_path(site, info["hot"]), target=0.7),
-        Workload("W3", "post a new comment (unique bodies)", "/api/v1/comments", mode="post", target=0.15,
-                 env={"BENCH_SITE": site, "BENCH_ARTICLES": ",".join(info["post_articles"])}),
+        Workload(
+            "W3",
+            "post a new comment (unique bodies)",
+            "/api/v1/comments",
+            mode="post",
+            target=0.15,
+            env={"BENCH_SITE": site, "BENCH_ARTICLES": ",".join(info["post_articles"])},
+        ),
     ]
 
 
 # --- databases -----------------------------------------------------------------------------
+
 
 def create_postgres(url: str, replace: bool) -> None:
     from sqlalchemy import create_engine, text
@@ -280,8 +332,10 @@ def create_postgres(url: str, replace: bool) -> None:
     with admin.connect() as connection:
         exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
         if exists and not replace:
-            sys.exit(f"database {name!r} already exists; the bench only uses a database it creates "
-                     f"(drop it, pick another name, or pass --replace-database).")
+            sys.exit(
+                f"database {name!r} already exists; the bench only uses a database it creates "
+                f"(drop it, pick another name, or pass --replace-database)."
+            )
         if exists:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -301,6 +355,7 @@ def drop_postgres(url: str) -> None:
 
 # --- report --------------------------------------------------------------------------------
 
+
 def verdict(result: Result) -> str:
     target = result.workload.target
     if target is None or result.ratio is None:
@@ -309,9 +364,11 @@ def verdict(result: Result) -> str:
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| workload | what | req/s | p50 ms | p99 ms | × ceiling | target | met | errors | peak RSS/worker MB "
-             "| body KB | worker CPU ms/req | × ceiling by CPU |",
-             "|---|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| workload | what | req/s | p50 ms | p99 ms | × ceiling | target | met | errors | peak RSS/worker MB "
+        "| body KB | worker CPU ms/req | × ceiling by CPU |",
+        "|---|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|",
+    ]
     ceiling_cpu = results[0].cpu_ms
     for r in results:
         by_cpu = ceiling_cpu / r.cpu_ms if ceiling_cpu and r.cpu_ms else None
@@ -321,7 +378,8 @@ def table(results: list[Result]) -> str:
             f"{'' if r.workload.target is None else f'≥ {r.workload.target:g}'} | {verdict(r)} | {r.errors} | "
             f"{'' if r.rss_mb is None else f'{r.rss_mb:.0f}'} | "
             f"{'' if r.body_bytes is None else f'{r.body_bytes / 1024:.1f}'} | "
-            f"{'' if r.cpu_ms is None else f'{r.cpu_ms:.2f}'} | {'' if by_cpu is None else f'{by_cpu:.2f}'} |")
+            f"{'' if r.cpu_ms is None else f'{r.cpu_ms:.2f}'} | {'' if by_cpu is None else f'{by_cpu:.2f}'} |"
+        )
     return "\n".join(lines)
 
 
@@ -331,32 +389,48 @@ def summary_lines(results: list[Result]) -> list[str]:
     if "S10" in by_name and "S5000" in by_name:
         s10, s5000 = by_name["S10"], by_name["S5000"]
         ratio = s5000.ratio / s10.ratio if s10.ratio and s5000.ratio else s5000.rps / s10.rps
-        lines.append(f"- S5000 against S10, throughput (× ceiling): {ratio:.2f} (target: within 20%, i.e. ≥ 0.80): "
-                     f"{'yes' if ratio >= 0.8 else 'no'}")
+        lines.append(
+            f"- S5000 against S10, throughput (× ceiling): {ratio:.2f} (target: within 20%, i.e. ≥ 0.80): "
+            f"{'yes' if ratio >= 0.8 else 'no'}"
+        )
         if s10.cpu_ms and s5000.cpu_ms:
             cost = s5000.cpu_ms / s10.cpu_ms
-            lines.append(f"- S5000 against S10, worker CPU per request: {cost:.2f}× (target: within 20%, i.e. ≤ 1.20): "
-                         f"{'yes' if cost <= 1.2 else 'no'}")
+            lines.append(
+                f"- S5000 against S10, worker CPU per request: {cost:.2f}× (target: within 20%, i.e. ≤ 1.20): "
+                f"{'yes' if cost <= 1.2 else 'no'}"
+            )
     peaks = [r.rss_mb for r in results if r.rss_mb is not None and not r.workload.ceiling]
     if peaks:
-        lines.append(f"- peak RSS per commentsvc worker: {max(peaks):.0f} MB (target ≤ 120 MB): "
-                     f"{'yes' if max(peaks) <= 120 else 'no'}")
+        lines.append(
+            f"- peak RSS per commentsvc worker: {max(peaks):.0f} MB (target ≤ 120 MB): "
+            f"{'yes' if max(peaks) <= 120 else 'no'}"
+        )
     errors = sum(r.errors for r in results)
     lines.append(f"- errors (non-2xx/304 or socket errors) over all workloads: {errors}")
     return lines
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=float, default=2, help="seconds per measurement (default 2)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="measurements of each workload, each paired with one of the ceiling (default 3)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="measurements of each workload, each paired with one of the ceiling (default 3)",
+    )
     parser.add_argument("--warmup", type=float, default=1, help="seconds of warm-up before each workload (default 1)")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
-    parser.add_argument("--database-url", help="run against this PostgreSQL database, which the bench creates and "
-                                               "drops, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/commentsvc_bench")
-    parser.add_argument("--replace-database", action="store_true", help="drop the --database-url database first if it exists")
+    parser.add_argument(
+        "--database-url",
+        help="run against this PostgreSQL database, which the bench creates and "
+        "drops, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/commentsvc_bench",
+    )
+    parser.add_argument(
+        "--replace-database", action="store_true", help="drop the --database-url database first if it exists"
+    )
     parser.add_argument("--only", help="comma-separated workloads to run, e.g. W1,R304 (the ceiling always runs)")
     parser.add_argument("--keep", action="store_true", help="keep the data (SQLite file or PostgreSQL database)")
     args = parser.parse_args()
@@ -371,8 +445,11 @@ def main() -> None:
     else:
         database_url = f"sqlite:///{out / 'bench.sqlite3'}"
     started = datetime.now(UTC)
-    print(f"bench: {started:%Y-%m-%d %H:%M:%S} UTC, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"database {database_url.split('://')[0]}, results in {out.relative_to(ROOT)}", flush=True)
+    print(
+        f"bench: {started:%Y-%m-%d %H:%M:%S} UTC, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"database {database_url.split('://')[0]}, results in {out.relative_to(ROOT)}",
+        flush=True,
+    )
 
     servers: list[Server] = []
     try:
@@ -395,8 +472,9 @@ def main() -> None:
         servers += [ceiling, service]
         cold = None
         if any(not w.page_cache for w in chosen):
-            cold = Server("commentsvc-cold", "commentsvc.wsgi:app", {**service_env, "COMMENTSVC_RESPONSE_CACHE_MB": "0"},
-                          out)
+            cold = Server(
+                "commentsvc-cold", "commentsvc.wsgi:app", {**service_env, "COMMENTSVC_RESPONSE_CACHE_MB": "0"}, out
+            )
             servers.append(cold)
         for server in servers:
             server.wait_ready("/fixed" if server is ceiling else "/healthz")
@@ -431,16 +509,20 @@ def main() -> None:
             for number in range(args.rounds):
                 warmup = args.warmup if number == 0 else 0
                 fixed_result = measure(wrk, ceiling, fixed, args, sizes["CEIL"], warmup if not ceilings else 0)
-                result = measure(wrk, service if workload.page_cache else cold, workload, args, sizes[workload.name],
-                                 warmup)
+                result = measure(
+                    wrk, service if workload.page_cache else cold, workload, args, sizes[workload.name], warmup
+                )
                 result.ratio = result.rps / fixed_result.rps if fixed_result.rps else None
                 fixed_result.ratio = 1.0
                 ceilings.append(fixed_result)
                 pairs.append(result)
             combined = combine(pairs)
             results.append(combined)
-            print(f"bench: {workload.name}: {combined.rps:,.0f} req/s, {combined.ratio or 0:.2f} × ceiling, "
-                  f"{combined.cpu_ms or 0:.2f} CPU ms/req, errors {combined.errors}", flush=True)
+            print(
+                f"bench: {workload.name}: {combined.rps:,.0f} req/s, {combined.ratio or 0:.2f} × ceiling, "
+                f"{combined.cpu_ms or 0:.2f} CPU ms/req, errors {combined.errors}",
+                flush=True,
+            )
         results.insert(0, combine(ceilings))
     finally:
         for server in servers:
@@ -453,27 +535,50 @@ def main() -> None:
 
     ceiling_rps = results[0].rps
     finished = datetime.now(UTC)
-    header = (f"Run {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} CPUs; "
-              f"{database_url.split('://')[0]}" + (f" (SQLite {sqlite3.sqlite_version})" if not args.database_url else "") +
-              f"; gunicorn {WORKERS} sync workers; wrk -t1 -c{args.connections}; each workload measured "
-              f"{args.rounds} times for {args.duration:g} s (after {args.warmup:g} s warm-up), each time right after "
-              f"the ceiling; figures are medians, × ceiling is the median of the pairs' ratios; ceiling "
-              f"{ceiling_rps:,.0f} req/s (median of {len(ceilings)}, range {min(c.rps for c in ceilings):,.0f}–"
-              f"{max(c.rps for c in ceilings):,.0f}).")
+    header = (
+        f"Run {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} CPUs; "
+        f"{database_url.split('://')[0]}"
+        + (f" (SQLite {sqlite3.sqlite_version})" if not args.database_url else "")
+        + f"; gunicorn {WORKERS} sync workers; wrk -t1 -c{args.connections}; each workload measured "
+        f"{args.rounds} times for {args.duration:g} s (after {args.warmup:g} s warm-up), each time right after "
+        f"the ceiling; figures are medians, × ceiling is the median of the pairs' ratios; ceiling "
+        f"{ceiling_rps:,.0f} req/s (median of {len(ceilings)}, range {min(c.rps for c in ceilings):,.0f}–"
+        f"{max(c.rps for c in ceilings):,.0f})."
+    )
     report = "\n".join([header, "", table(results), "", *summary_lines(results)])
     print()
     print(report)
     (out / "results.md").write_text(report + "\n")
-    (out / "results.json").write_text(json.dumps({
-        "started": started.isoformat(), "finished": finished.isoformat(), "database": database_url.split("://")[0],
-        "dataset": {k: v for k, v in info.items() if k not in ("count_articles", "post_articles")},
-        "ceiling_rps": ceiling_rps, "ceiling_measurements": [c.rps for c in ceilings],
-        "results": [{"workload": r.workload.name, "rps": r.rps, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms,
-                     "ratio": r.ratio, "target": r.workload.target, "errors": r.errors, "requests": r.requests,
-                     "statuses": r.statuses, "peak_rss_mb": r.rss_mb, "body_bytes": r.body_bytes,
-                     "worker_cpu_ms_per_request": r.cpu_ms}
-                    for r in results],
-    }, indent=2))
+    (out / "results.json").write_text(
+        json.dumps(
+            {
+                "started": started.isoformat(),
+                "finished": finished.isoformat(),
+                "database": database_url.split("://")[0],
+                "dataset": {k: v for k, v in info.items() if k not in ("count_articles", "post_articles")},
+                "ceiling_rps": ceiling_rps,
+                "ceiling_measurements": [c.rps for c in ceilings],
+                "results": [
+                    {
+                        "workload": r.workload.name,
+                        "rps": r.rps,
+                        "p50_ms": r.p50_ms,
+                        "p99_ms": r.p99_ms,
+                        "ratio": r.ratio,
+                        "target": r.workload.target,
+                        "errors": r.errors,
+                        "requests": r.requests,
+                        "statuses": r.statuses,
+                        "peak_rss_mb": r.rss_mb,
+                        "body_bytes": r.body_bytes,
+                        "worker_cpu_ms_per_request": r.cpu_ms,
+                    }
+                    for r in results
+                ],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

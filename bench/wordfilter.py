@@ -15,7 +15,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from commentsvc.wordfilter import WordMatcher, fold_text
+from commentsvc.text.wordfilter import WordMatcher, fold_text
 
 # Common Chinese characters and some Latin letters: random words and texts with realistic scripts.
 HANZI = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理世车"
@@ -70,8 +70,11 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(20261127)
     texts = {length: make_text(length, rng) for length in TEXT_LENGTHS}
-    header = (f"{'words':>7} | {'build ms':>9} | " + " | ".join(f"screen {n:>5} ch ms" for n in TEXT_LENGTHS)
-              + f" | {'naive 1000 ch ms':>16}")
+    header = (
+        f"{'words':>7} | {'build ms':>9} | "
+        + " | ".join(f"screen {n:>5} ch ms" for n in TEXT_LENGTHS)
+        + f" | {'naive 1000 ch ms':>16}"
+    )
     print(header)
     print("-" * len(header))
     for size in args.words:
@@ -82,7 +85,9 @@ def main() -> None:
         cells = [median_ms(lambda text=texts[n]: matcher.screen(text), args.repeat) for n in TEXT_LENGTHS]
         folded_words = [fold_text(word).folded for word, _ in words]
         naive = median_ms(lambda: naive_scan(folded_words, texts[1_000]), max(3, args.repeat // 10))
-        print(f"{size:>7} | {build_ms:>9.1f} | " + " | ".join(f"{cell:>18.3f}" for cell in cells) + f" | {naive:>16.3f}")
+        print(
+            f"{size:>7} | {build_ms:>9.1f} | " + " | ".join(f"{cell:>18.3f}" for cell in cells) + f" | {naive:>16.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The `commentsvc` command: serve, create-moderator, recount, rerender and db upgrade."""
+"""The `commentsvc` command: init, serve, create-moderator, recount, rerender and db upgrade."""
 
 from __future__ import annotations
 
@@ -12,25 +12,40 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
 
-from .auth import create_moderator
 from .clock import utcnow
-from .counts import recount
-from .database import begin_write, upgrade_database
+from .config import load_settings
+from .domain.accounts import create_moderator
+from .domain.recount import recount
+from .domain.screening import publishable_html
+from .domain.threads import touch_thread
 from .errors import CommentsvcError
 from .extensions import db
+from .instance import init_instance
 from .models import Comment
-from .moderation import publishable_html
 from .server import run_gunicorn
-from .threads import touch_thread
+from .storage.engine import begin_write
+from .storage.migrations import upgrade_database
 
 log = logging.getLogger(__name__)
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create the data folder and secret key and bring the schema up to date (every command does this first)."""
+    click.echo(f"commentsvc: data folder: {current_app.instance_path}")
+    click.echo(f"commentsvc: database: {current_app.config['COMMENTSVC_DATABASE_URL']}")
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=None, type=int,
-              help="Worker processes; default 1 with in-process rate limits, 2 x CPUs + 1 with Redis.")
+@click.option(
+    "--workers",
+    default=None,
+    type=int,
+    help="Worker processes; default 1 with in-process rate limits, 2 x CPUs + 1 with Redis.",
+)
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
@@ -42,10 +57,14 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
         click.secho(
             f"WARNING: {workers} worker processes with COMMENTSVC_RATELIMIT_STORAGE_URI=memory:// means every "
             "process keeps its own rate-limit counts, so each limit is effectively multiplied by the number of "
-            "workers. Use one worker with threads, or share limits through redis://.", fg="red", err=True)
+            "workers. Use one worker with threads, or share limits through redis://.",
+            fg="red",
+            err=True,
+        )
     base = f"http://{host}:{port}"
     click.echo(f"commentsvc: serving on {base}/ with {workers} worker(s) x {threads} threads")
     click.echo(f"commentsvc: demo article page: {base}/demo/  (English: {base}/demo/en/)")
+    click.echo(f"commentsvc: data folder: {current_app.instance_path}")
     click.echo(f"commentsvc: database: {current_app.config['COMMENTSVC_DATABASE_URL']}")
     run_gunicorn(host=host, port=port, workers=workers, threads=threads)
 
@@ -64,7 +83,7 @@ def create_moderator_command(username: str, role: str) -> None:
     """Create a dashboard account; the password comes from stdin when it is not a terminal."""
     password = _read_password()
     try:
-        create_moderator(db.session, username=username, password=password, role=role, now=utcnow())
+        create_moderator(db.session(), username=username, password=password, role=role, now=utcnow())
         db.session.commit()
     except CommentsvcError as exc:
         db.session.rollback()
@@ -77,7 +96,7 @@ def create_moderator_command(username: str, role: str) -> None:
 def recount_command() -> None:
     """Rebuild every stored count from the rows and report any drift fixed."""
     begin_write()
-    drifts = recount(db.session)
+    drifts = recount(db.session())
     db.session.commit()
     for drift in drifts:
         click.echo(f"fixed {drift.what} of #{drift.row_id}: stored {drift.stored}, actual {drift.actual}")
@@ -93,13 +112,13 @@ def rerender_command() -> None:
     touched: set[int] = set()
     for comment in db.session.scalars(select(Comment).execution_options(yield_per=500)):
         total += 1
-        html = publishable_html(db.session, comment.body_source)
+        html = publishable_html(db.session(), comment.body_source)
         if html != comment.body_html:
             comment.body_html = html
             touched.add(comment.thread_id)
             changed += 1
     for thread_id in touched:  # a new version, so no cached page (ETag) keeps the old HTML alive
-        touch_thread(db.session, thread_id)
+        touch_thread(db.session(), thread_id)
     db.session.commit()
     click.echo(f"rerender: {total} comment(s) rendered, {changed} changed.")
 
@@ -118,7 +137,7 @@ def db_upgrade_command(revision: str) -> None:
     click.echo(f"database upgraded to {revision}.")
 
 
-COMMANDS = (serve_command, create_moderator_command, recount_command, rerender_command, db_group)
+COMMANDS = (init_command, serve_command, create_moderator_command, recount_command, rerender_command, db_group)
 
 
 def register_cli(app: Flask) -> None:
@@ -128,8 +147,10 @@ def register_cli(app: Flask) -> None:
 
 
 def _create_app(*_args: Any) -> Flask:
+    """Every command starts from an initialised data folder and schema (`commentsvc init`)."""
     from . import create_app
 
+    init_instance(load_settings(os.environ, None))
     return create_app()
 
 
@@ -145,5 +166,6 @@ for _command in COMMANDS:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # The app is created only when a command runs, through Flask's ScriptInfo.
-    main_group(prog_name="commentsvc", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False,
-                                                      load_dotenv_defaults=False))
+    main_group(
+        prog_name="commentsvc", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -20,6 +21,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
+# db.Model is Base with Flask-SQLAlchemy's additions, built at run time; type checkers see Base itself.
+if TYPE_CHECKING:
+    from .extensions import Base as Model
+else:
+    Model = db.Model
+
 
 # Ids are 32-bit INTEGER columns on every engine: a larger number cannot name a row, and the
 # PostgreSQL driver raises on it, so callers refuse ids >= MAX_ID before querying.
@@ -34,12 +41,23 @@ class CommentStatus(str, enum.Enum):
     DELETED = "deleted"
 
 
+class ReportReason(str, enum.Enum):
+    """Why a reader reports a comment; the widget and dashboard label each from one table (labels.json)."""
+
+    ILLEGAL = "illegal"
+    SEXUAL = "sexual"
+    ABUSE = "abuse"
+    SPAM = "spam"
+    MISINFORMATION = "misinformation"
+    OTHER = "other"
+
+
 class ModerationMode(str, enum.Enum):
     POST = "post"
     PRE = "pre"
 
 
-class Thread(db.Model):
+class Thread(Model):
     __tablename__ = "threads"
     __table_args__ = (UniqueConstraint("site", "article"),)
 
@@ -58,7 +76,7 @@ class Thread(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class SiteSetting(db.Model):
+class SiteSetting(Model):
     __tablename__ = "site_settings"
 
     site: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -66,7 +84,7 @@ class SiteSetting(db.Model):
     closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (
         # Top-level page of a thread, oldest/newest first (parent_id IS NULL uses the index).
@@ -114,7 +132,7 @@ class Comment(db.Model):
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
 
 
-class Vote(db.Model):
+class Vote(Model):
     __tablename__ = "votes"
     __table_args__ = (UniqueConstraint("comment_id", "voter_key"),)
 
@@ -125,7 +143,7 @@ class Vote(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "reports"
     __table_args__ = (
         UniqueConstraint("comment_id", "reporter_key"),
@@ -141,7 +159,7 @@ class Report(db.Model):
     resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     __tablename__ = "idempotency_keys"
     __table_args__ = (UniqueConstraint("client_key", "key"),)
 
@@ -157,7 +175,7 @@ class ModeratorRole(str, enum.Enum):
     MODERATOR = "moderator"
 
 
-class Moderator(db.Model):
+class Moderator(Model):
     __tablename__ = "moderators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,7 +191,7 @@ class BanKind(str, enum.Enum):
     EMAIL = "email"
 
 
-class Ban(db.Model):
+class Ban(Model):
     __tablename__ = "bans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,7 +210,7 @@ class WordAction(str, enum.Enum):
     MASK = "mask"
 
 
-class SensitiveWord(db.Model):
+class SensitiveWord(Model):
     __tablename__ = "sensitive_words"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,7 +219,7 @@ class SensitiveWord(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class RulesVersion(db.Model):
+class RulesVersion(Model):
     """One row whose token changes with every change to bans or sensitive words: each server keeps
     both lists in memory and learns that they changed from this token (see rules.py)."""
 
@@ -211,7 +229,7 @@ class RulesVersion(db.Model):
     token: Mapped[str] = mapped_column(String(32))
 
 
-class CountsVersion(db.Model):
+class CountsVersion(Model):
     """Per site, a token renewed by every transaction that changes a thread's stored count there: each
     server keeps the counts it answered under this token and learns from it that they changed."""
 
@@ -221,7 +239,7 @@ class CountsVersion(db.Model):
     token: Mapped[str] = mapped_column(String(32))
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_created", "created_at"),)
 

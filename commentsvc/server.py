@@ -7,7 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class _Gunicorn(BaseApplication):
+class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
@@ -23,14 +23,16 @@ class _Gunicorn(BaseApplication):
 
 
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
-    _Gunicorn({
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
-        "accesslog": "-",
-        "timeout": 30,
-        "graceful_timeout": 10,
-        # Several gunicorns on one host would otherwise share one control socket in $HOME.
-        "control_socket_disable": True,
-    }).run()
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread" if threads > 1 else "sync",
+            "accesslog": "-",
+            "timeout": 30,
+            "graceful_timeout": 10,
+            # Several gunicorns on one host would otherwise share one control socket in $HOME.
+            "control_socket_disable": True,
+        }
+    ).run()

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from privacy_guard import guarded_test_clients
 from sqlalchemy import create_engine, text
 
 from commentsvc import create_app
 from commentsvc.config import SETTING_NAMES
-from commentsvc.database import configure_engine, upgrade_database
 from commentsvc.extensions import db
-from privacy_guard import guarded_test_clients
+from commentsvc.storage.engine import configure_engine
+from commentsvc.storage.migrations import upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -61,6 +62,7 @@ def _no_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- databases ---------------------------------------------------------------------------------
 
+
 def _postgres_reachable() -> str | None:
     try:
         engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
@@ -100,9 +102,12 @@ def postgres_database() -> Iterator[str]:
     engine.dispose()
     yield url
     with admin.connect() as connection:
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
-        ), {"name": name})
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -172,6 +177,7 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 # --- the app -----------------------------------------------------------------------------------
+
 
 def app_settings(database_url: str, instance_path: Path, **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
@@ -248,8 +254,12 @@ def make_comment(client: Any) -> Callable[..., dict[str, Any]]:
 
     def post(**overrides: Any) -> dict[str, Any]:
         counter["n"] += 1
-        payload = {"article": ARTICLE, "title": "Blinken condemns Russia", "name": "读者",
-                   "body": f"评论 number {counter['n']}"}
+        payload = {
+            "article": ARTICLE,
+            "title": "Blinken condemns Russia",
+            "name": "读者",
+            "body": f"评论 number {counter['n']}",
+        }
         payload.update(overrides)
         headers = payload.pop("headers", {})
         response = client.post("/api/v1/comments", json=payload, headers=headers)
@@ -260,6 +270,7 @@ def make_comment(client: Any) -> Callable[..., dict[str, Any]]:
 
 
 # --- live servers and the browser ----------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -279,10 +290,29 @@ class LiveServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "commentsvc.wsgi:app", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-             "--graceful-timeout", "5", "--timeout", "60", "--no-control-socket"],
-            env=full_env, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "commentsvc.wsgi:app",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--worker-class",
+                "gthread",
+                "--graceful-timeout",
+                "5",
+                "--timeout",
+                "60",
+                "--no-control-socket",
+            ],
+            env=full_env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
         )
         self._wait_ready()
 
@@ -321,8 +351,9 @@ def start_server(tmp_path: Path, sqlite_template: Path) -> Iterator[Callable[...
     def start(env: dict[str, str] | None = None, workers: int = 1, threads: int = 4) -> LiveServer:
         instance = tmp_path / f"live-{len(servers)}"
         instance.mkdir()
-        settings = {key: str(value) for key, value in app_settings("", instance).items()
-                    if key.startswith("COMMENTSVC_")}
+        settings = {
+            key: str(value) for key, value in app_settings("", instance).items() if key.startswith("COMMENTSVC_")
+        }
         settings.pop("COMMENTSVC_DATABASE_URL")
         settings["COMMENTSVC_AUTO_MIGRATE"] = "true"
         settings.update(env or {})
@@ -358,9 +389,17 @@ def browser() -> Iterator[Any]:
         skip_or_fail("playwright is not installed")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-component-update", "--disable-sync"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield chromium
         chromium.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commentsvc.auth import create_moderator
 from commentsvc.clock import utcnow
+from commentsvc.domain.accounts import create_moderator
 from commentsvc.extensions import db
 
 PASSWORD = "correct horse battery"
@@ -30,8 +30,9 @@ def log_in(client: Any, username: str = "editor", password: str = PASSWORD, **en
     """Logs in through the form (token included) and leaves the token on client.csrf for later posts."""
     page = client.get("/dashboard/login", environ_base=environ)
     token = csrf_token(page.get_data(as_text=True))
-    response = client.post("/dashboard/login", data={"username": username, "password": password, "csrf_token": token},
-                           environ_base=environ)
+    response = client.post(
+        "/dashboard/login", data={"username": username, "password": password, "csrf_token": token}, environ_base=environ
+    )
     # Logging in starts a fresh session, CSRF token included: take the new one from a dashboard page.
     if response.status_code == 302:
         client.csrf = csrf_token(client.get("/dashboard/", environ_base=environ).get_data(as_text=True))

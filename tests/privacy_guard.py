@@ -19,8 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 # JSON keys that only private data would use; none may appear in a public response.
-PRIVATE_KEYS = frozenset({"email", "author_email", "client_ip", "ip", "ip_address", "remote_addr", "user_agent",
-                          "useragent", "ua"})
+PRIVATE_KEYS = frozenset(
+    {"email", "author_email", "client_ip", "ip", "ip_address", "remote_addr", "user_agent", "useragent", "ua"}
+)
 # Moderators see private data; everything else is public.
 PRIVATE_PREFIXES = ("/dashboard",)
 
@@ -57,10 +58,14 @@ def assert_no_private_data(response: Any, secrets: Iterable[str]) -> None:
     """Fails when the body or a header of `response` contains any of `secrets` (emails, IP addresses,
     user agents a reader sent) or, in JSON, a key that only private data would use."""
     body = response.get_data(as_text=True)
-    headers = "\n".join(f"{name}: {value}" for name, value in response.headers.items()
-                        if name.lower() not in {"date", "set-cookie"})
-    leaks = [secret for secret in {s for s in secrets if s and s.strip()}
-             if _pattern(secret).search(body) or _pattern(secret).search(headers)]
+    headers = "\n".join(
+        f"{name}: {value}" for name, value in response.headers.items() if name.lower() not in {"date", "set-cookie"}
+    )
+    leaks = [
+        secret
+        for secret in {s for s in secrets if s and s.strip()}
+        if _pattern(secret).search(body) or _pattern(secret).search(headers)
+    ]
     assert not leaks, f"public response leaks private data {sorted(leaks)!r}: {body[:500]}"
     if response.mimetype == "application/json" or response.is_json:
         try:
@@ -91,8 +96,10 @@ class PrivacyGuardedClient(FlaskClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The client's own address and user agent ("Werkzeug/3.x") are private values too.
-        self.private_values: set[str] = {self.environ_base.get("REMOTE_ADDR", ""),
-                                         self.environ_base.get("HTTP_USER_AGENT", "")}
+        self.private_values: set[str] = {
+            self.environ_base.get("REMOTE_ADDR", ""),
+            self.environ_base.get("HTTP_USER_AGENT", ""),
+        }
 
     def _remember(self, kwargs: dict[str, Any]) -> None:
         payload = kwargs.get("json")

@@ -1,7 +1,6 @@
 """Counts for one article or many: visible comments including replies, exact after every change."""
 
 import pytest
-
 from conftest import ARTICLE
 
 COUNTS = "/api/v1/counts"
@@ -40,12 +39,15 @@ def test_two_hundred_articles_are_fine_and_two_hundred_and_one_are_400(client):
     assert query.status_code == 400
 
 
-@pytest.mark.parametrize("request_kwargs", [
-    {"method": "GET", "query_string": {}},
-    {"method": "POST", "json": {"articles": []}},
-    {"method": "POST", "json": {"articles": "a"}},
-    {"method": "POST", "json": {"articles": [1, 2]}},
-])
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"method": "GET", "query_string": {}},
+        {"method": "POST", "json": {"articles": []}},
+        {"method": "POST", "json": {"articles": "a"}},
+        {"method": "POST", "json": {"articles": [1, 2]}},
+    ],
+)
 def test_malformed_count_requests_are_400(client, request_kwargs):
     response = client.open(COUNTS, **request_kwargs)
     assert response.status_code == 400
@@ -66,8 +68,8 @@ def test_the_count_follows_posts_replies_edits_and_deletes(client, make_comment)
 
 
 def test_the_count_follows_moderation_status_changes(client, make_comment, db_session):
+    from commentsvc.domain.status import set_comment_status
     from commentsvc.models import Comment, CommentStatus
-    from commentsvc.moderation import set_comment_status
 
     comment = make_comment()
     row = db_session.get(Comment, comment["id"])

@@ -1,7 +1,6 @@
 """Authors edit and delete their own comments with the edit token, inside the edit window only."""
 
 import pytest
-
 from conftest import ARTICLE
 
 URL = "/api/v1/comments"
@@ -64,12 +63,15 @@ def test_a_token_for_another_comment_is_403(client, make_comment):
     assert response.get_json()["error"]["code"] == "edit_token_wrong_comment"
 
 
-@pytest.mark.parametrize("headers, code", [
-    ({}, "edit_token_missing"),
-    ({"Authorization": "Bearer"}, "edit_token_missing"),
-    ({"Authorization": "Basic dXNlcjpwYXNz"}, "edit_token_missing"),
-    ({"Authorization": "Bearer eyJjIjoxfQ.forged-signature"}, "edit_token_invalid"),
-])
+@pytest.mark.parametrize(
+    "headers, code",
+    [
+        ({}, "edit_token_missing"),
+        ({"Authorization": "Bearer"}, "edit_token_missing"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "edit_token_missing"),
+        ({"Authorization": "Bearer eyJjIjoxfQ.forged-signature"}, "edit_token_invalid"),
+    ],
+)
 def test_missing_or_forged_tokens_are_403(client, make_comment, headers, code):
     comment = make_comment()
     for method in (client.patch, client.delete):
@@ -87,7 +89,7 @@ def test_a_tampered_token_is_403(client, make_comment):
 
 
 def test_a_token_signed_with_another_secret_is_403(client, make_comment):
-    from commentsvc.auth import issue_edit_token
+    from commentsvc.domain.tokens import issue_edit_token
 
     comment = make_comment()
     response = client.delete(f"{URL}/{comment['id']}", headers=bearer(issue_edit_token("other", comment["id"])))
@@ -109,23 +111,27 @@ def test_an_edit_is_validated_like_a_new_comment(client, make_comment):
 
 def test_an_edit_is_sanitized_like_a_new_comment(client, make_comment):
     comment = make_comment(body="harmless")
-    response = client.patch(f"{URL}/{comment['id']}", json={"body": "<script>alert(1)</script>[x](javascript:alert(1))"},
-                            headers=bearer(comment["edit_token"]))
+    response = client.patch(
+        f"{URL}/{comment['id']}",
+        json={"body": "<script>alert(1)</script>[x](javascript:alert(1))"},
+        headers=bearer(comment["edit_token"]),
+    )
     html = response.get_json()["html"]
     assert "<script" not in html and 'href="javascript' not in html
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}])
 def test_in_pre_moderation_an_edit_goes_back_to_review(client, make_comment, db_session, app_config):
+    from commentsvc.domain.status import set_comment_status
     from commentsvc.models import Comment, CommentStatus
-    from commentsvc.moderation import set_comment_status
 
     comment = make_comment(body="harmless")
     set_comment_status(db_session, db_session.get(Comment, comment["id"]), CommentStatus.APPROVED)
     db_session.commit()
 
-    edited = client.patch(f"{URL}/{comment['id']}", json={"body": "now with https://spam.example"},
-                          headers=bearer(comment["edit_token"])).get_json()
+    edited = client.patch(
+        f"{URL}/{comment['id']}", json={"body": "now with https://spam.example"}, headers=bearer(comment["edit_token"])
+    ).get_json()
     assert edited["status"] == "pending"
     assert edited["count"] == 0
 

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from conftest import ARTICLE
 
 URL = "/api/v1/comments"
@@ -51,7 +50,7 @@ def test_articles_may_be_long_paths_with_slashes_and_cjk(client):
 def test_an_article_id_over_512_characters_is_refused(client):
     response = post(client, article="a" * 513)
     assert response.status_code == 400
-    assert response.get_json()["error"]["fields"] == {"article": "invalid"}
+    assert response.get_json()["error"]["fields"] == {"article": "article_invalid"}
 
 
 def test_sites_keep_separate_threads_for_the_same_article(client):

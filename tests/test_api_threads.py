@@ -1,7 +1,6 @@
 """Reading a thread: tree shape, the depth cap, placeholders and paging without duplicates or gaps."""
 
 import pytest
-
 from conftest import ARTICLE
 
 URL = "/api/v1/comments"
@@ -24,15 +23,22 @@ def test_an_unknown_article_is_an_empty_thread_and_creates_no_row(client, db_ses
     from commentsvc.models import Thread
 
     thread = read(client, article="never-commented")
-    assert thread == {"site": "default", "article": "never-commented", "title": None, "count": 0,
-                      "closed": False, "comments": [], "cursor": None}
+    assert thread == {
+        "site": "default",
+        "article": "never-commented",
+        "title": None,
+        "count": 0,
+        "closed": False,
+        "comments": [],
+        "cursor": None,
+    }
     assert db_session.query(Thread).count() == 0
 
 
 def test_the_article_parameter_is_required(client):
     response = client.get(URL)
     assert response.status_code == 400
-    assert response.get_json()["error"]["fields"] == {"article": "required"}
+    assert response.get_json()["error"]["fields"] == {"article": "missing_field"}
 
 
 def test_replies_nest_several_levels_deep(client, make_comment):
@@ -144,16 +150,19 @@ def test_a_page_keeps_its_place_when_new_comments_arrive_between_pages(client, m
     assert [c["id"] for c in first["comments"] + second["comments"]] == posted
 
 
-@pytest.mark.parametrize("params, code", [
-    ({"limit": "0"}, "limit_invalid"),
-    ({"limit": "101"}, "limit_invalid"),
-    ({"limit": "-1"}, "limit_invalid"),
-    ({"limit": "9" * 30}, "limit_invalid"),
-    ({"sort": "random"}, "sort_invalid"),
-    ({"cursor": "not-a-cursor"}, "cursor_invalid"),
-    ({"cursor": "eyJrIjoib2xkZXN0IiwiaWQiOi0xfQ"}, "cursor_invalid"),
-    ({"cursor": "x" * 5000}, "cursor_invalid"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"limit": "0"}, "limit_invalid"),
+        ({"limit": "101"}, "limit_invalid"),
+        ({"limit": "-1"}, "limit_invalid"),
+        ({"limit": "9" * 30}, "limit_invalid"),
+        ({"sort": "random"}, "sort_invalid"),
+        ({"cursor": "not-a-cursor"}, "cursor_invalid"),
+        ({"cursor": "eyJrIjoib2xkZXN0IiwiaWQiOi0xfQ"}, "cursor_invalid"),
+        ({"cursor": "x" * 5000}, "cursor_invalid"),
+    ],
+)
 def test_absurd_paging_parameters_are_400(client, params, code):
     response = client.get(URL, query_string={"article": ARTICLE, **params})
     assert response.status_code == 400
@@ -197,7 +206,22 @@ def test_replies_are_listed_only_under_top_level_comments(client, make_comment):
 def test_public_comments_carry_exactly_the_documented_fields(client, make_comment):
     make_comment(email="private@example.com", website="https://reader.example")
     comment = read(client)["comments"][0]
-    assert set(comment) == {"id", "parent_id", "reply_to", "name", "website", "avatar", "html", "created_at",
-                            "edited_at", "status", "staff", "likes", "dislikes", "replies", "reply_count",
-                            "replies_cursor"}
+    assert set(comment) == {
+        "id",
+        "parent_id",
+        "reply_to",
+        "name",
+        "website",
+        "avatar",
+        "html",
+        "created_at",
+        "edited_at",
+        "status",
+        "staff",
+        "likes",
+        "dislikes",
+        "replies",
+        "reply_count",
+        "replies_cursor",
+    }
     assert comment["website"] == "https://reader.example"

@@ -1,7 +1,6 @@
 """Votes (one per reader, replaceable, withdrawable) and reports (which can send a comment to review)."""
 
 import pytest
-
 from conftest import ARTICLE
 
 URL = "/api/v1/comments"
@@ -52,8 +51,9 @@ def test_a_report_is_accepted_with_202(client, make_comment):
     assert response.get_json() == {"id": comment["id"], "reported": True}
 
 
-@pytest.mark.parametrize("payload", [{}, {"reason": "because"}, {"reason": "spam", "note": "x" * 501},
-                                     {"reason": "spam", "note": 5}])
+@pytest.mark.parametrize(
+    "payload", [{}, {"reason": "because"}, {"reason": "spam", "note": "x" * 501}, {"reason": "spam", "note": 5}]
+)
 def test_a_report_needs_a_known_reason_and_a_short_note(client, make_comment, payload):
     comment = make_comment()
     response = client.post(f"{URL}/{comment['id']}/report", json=payload)

@@ -1,7 +1,6 @@
 """HTTP caching of public reads: ETags, 304s, Cache-Control and Vary, and prompt invalidation."""
 
 import pytest
-
 from conftest import ARTICLE
 
 URL = "/api/v1/comments"
@@ -94,8 +93,9 @@ def _post_another(client, make_comment, comment):
     make_comment(body="another top-level comment")
 
 
-@pytest.mark.parametrize("change", [_post_another, _post_reply, _edit, _delete, _vote],
-                         ids=["post", "reply", "edit", "delete", "vote"])
+@pytest.mark.parametrize(
+    "change", [_post_another, _post_reply, _edit, _delete, _vote], ids=["post", "reply", "edit", "delete", "vote"]
+)
 def test_a_write_makes_the_writers_revalidation_return_the_new_page(client, make_comment, change):
     comment = make_comment()
     old = thread(client)
@@ -110,8 +110,8 @@ def test_a_write_makes_the_writers_revalidation_return_the_new_page(client, make
 
 @pytest.mark.parametrize("status", ["rejected", "spam", "pending"])
 def test_a_moderation_status_change_gives_a_new_etag(client, make_comment, db_session, status):
+    from commentsvc.domain.status import set_comment_status
     from commentsvc.models import Comment, CommentStatus
-    from commentsvc.moderation import set_comment_status
 
     comment = make_comment()
     etag = etag_of(thread(client))
@@ -152,8 +152,7 @@ def test_closing_the_article_changes_the_etag(client, make_comment, db_session):
     assert fresh.get_json()["closed"] is True
 
 
-@pytest.mark.parametrize("params", [{"sort": "newest"}, {"limit": "1"}, {"site": "other"},
-                                    {"article": ARTICLE + "-2"}])
+@pytest.mark.parametrize("params", [{"sort": "newest"}, {"limit": "1"}, {"site": "other"}, {"article": ARTICLE + "-2"}])
 def test_a_different_listing_never_shares_an_etag(client, make_comment, params):
     make_comment()
     make_comment()
@@ -166,8 +165,9 @@ def test_a_different_listing_never_shares_an_etag(client, make_comment, params):
 def test_the_avatar_host_is_part_of_the_etag(client, make_comment):
     make_comment()
     etag = etag_of(thread(client))
-    other_host = client.get(URL, query_string={"article": ARTICLE}, base_url="https://comments.example",
-                            headers={"If-None-Match": etag})
+    other_host = client.get(
+        URL, query_string={"article": ARTICLE}, base_url="https://comments.example", headers={"If-None-Match": etag}
+    )
     assert other_host.status_code == 200
     assert other_host.get_json()["comments"][0]["avatar"].startswith("https://comments.example/avatar/")
 
@@ -179,8 +179,9 @@ def test_an_invalid_request_is_not_marked_cacheable(client):
     assert "public" not in response.headers.get("Cache-Control", "")
 
 
-@pytest.mark.parametrize("app_config", [{"COMMENTSVC_CACHE_MAX_AGE": 60}, {"COMMENTSVC_CACHE_MAX_AGE": 0}],
-                         ids=["60", "0"])
+@pytest.mark.parametrize(
+    "app_config", [{"COMMENTSVC_CACHE_MAX_AGE": 60}, {"COMMENTSVC_CACHE_MAX_AGE": 0}], ids=["60", "0"]
+)
 def test_the_max_age_follows_the_setting(client, app_config):
     expected = {60: "public, max-age=60, stale-while-revalidate=30", 0: "public, no-cache"}
     response = thread(client)
@@ -188,6 +189,7 @@ def test_the_max_age_follows_the_setting(client, app_config):
 
 
 # --- replies ---------------------------------------------------------------------------------
+
 
 def test_the_replies_listing_revalidates_and_changes_with_a_new_reply(client, make_comment):
     top = make_comment()
@@ -208,6 +210,7 @@ def test_replies_of_an_unknown_comment_are_a_404_without_an_etag(client):
 
 
 # --- pages kept ready in the worker ----------------------------------------------------------
+
 
 def test_a_change_made_on_another_server_shows_at_once_on_one_that_kept_the_page(make_app):
     """Each worker keeps the pages it built, but asks the database for the thread's version first."""
@@ -231,7 +234,7 @@ def test_with_the_page_cache_off_pages_are_built_afresh_and_still_revalidate(cli
 
 
 def test_the_page_cache_builds_a_page_once_and_drops_the_least_recently_used_past_its_budget():
-    from commentsvc.caching import ResponseCache
+    from commentsvc.storage.memos import ResponseCache
 
     cache = ResponseCache(max_bytes=10)
     built = []
@@ -241,8 +244,8 @@ def test_the_page_cache_builds_a_page_once_and_drops_the_least_recently_used_pas
 
     assert page("a") == page("a") == b"a..."
     page("b")
-    page("a")          # a is now the most recently used
-    page("c")          # 12 bytes would pass the budget: b goes
+    page("a")  # a is now the most recently used
+    page("c")  # 12 bytes would pass the budget: b goes
     page("a")
     page("b")
     assert built == ["a", "b", "c", "b"]
@@ -257,6 +260,7 @@ def test_a_query_string_and_a_validator_are_parsed_once_and_shared_read_only(app
     def parsed(query, if_none_match):
         with app.test_request_context(f"/api/v1/comments?{query}", headers={"If-None-Match": if_none_match}):
             from flask import request
+
             return request.args, request.if_none_match
 
     args, etags = parsed("site=a&article=b%20c&article=d", '"t-1", W/"t-2"')
@@ -272,6 +276,7 @@ def test_a_query_string_and_a_validator_are_parsed_once_and_shared_read_only(app
 
 
 # --- counts ----------------------------------------------------------------------------------
+
 
 def counts(client, headers=None):
     return client.get(COUNTS, query_string=[("article", ARTICLE), ("article", "other")], headers=headers or {})
@@ -346,18 +351,20 @@ def _delete_by_author(context, comment):
 
 
 def _reject_by_moderator(context, comment):
+    from commentsvc.domain.status import set_comment_status
     from commentsvc.models import Comment, CommentStatus
-    from commentsvc.moderation import set_comment_status
 
     session = context["db_session"]
     set_comment_status(session, session.get(Comment, comment["id"]), CommentStatus.REJECTED)
     session.commit()
 
 
-@pytest.mark.parametrize("change, expected", [(_post_in_thread, 2), (_delete_by_author, 0), (_reject_by_moderator, 0)],
-                         ids=["post", "delete", "reject"])
-def test_counts_a_server_kept_change_with_every_change_to_a_count(client, make_comment, db_session, change,
-                                                                    expected):
+@pytest.mark.parametrize(
+    "change, expected",
+    [(_post_in_thread, 2), (_delete_by_author, 0), (_reject_by_moderator, 0)],
+    ids=["post", "delete", "reject"],
+)
+def test_counts_a_server_kept_change_with_every_change_to_a_count(client, make_comment, db_session, change, expected):
     comment = make_comment()
     assert count_here(client) == count_here(client) == 1
     change({"client": client, "make_comment": make_comment, "db_session": db_session}, comment)
@@ -397,6 +404,7 @@ def test_counts_by_post_are_not_marked_cacheable(client, make_comment):
 
 
 # --- maintenance commands ----------------------------------------------------------------------
+
 
 def change_stored_comment(app, comment_id, **values):
     """Stored data gone stale behind the services' back, in its own app context like a CLI run."""

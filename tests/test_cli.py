@@ -18,10 +18,13 @@ def test_create_moderator_reads_the_password_from_stdin_and_hashes_it(app, runne
         assert moderator.password_hash.startswith("scrypt:")
 
 
-@pytest.mark.parametrize("args, password, message", [
-    (["create-moderator", "editor"], "short\n", "at least 8"),
-    (["create-moderator", "  "], "long enough password\n", "username"),
-])
+@pytest.mark.parametrize(
+    "args, password, message",
+    [
+        (["create-moderator", "editor"], "short\n", "at least 8"),
+        (["create-moderator", "  "], "long enough password\n", "username"),
+    ],
+)
 def test_create_moderator_refuses_bad_input_with_a_message(runner, args, password, message):
     result = runner.invoke(args=args, input=password)
     assert result.exit_code != 0
@@ -81,7 +84,7 @@ def test_db_upgrade_is_a_no_op_on_a_current_database(runner):
 
 def test_rerender_keeps_sensitive_words_masked(app, runner, client):
     from commentsvc.clock import utcnow
-    from commentsvc.words import add_word
+    from commentsvc.domain.words import add_word
 
     with app.app_context():
         add_word(db.session, word="坏词", action="mask", now=utcnow())

@@ -33,14 +33,22 @@ def test_defaults_are_safe_without_any_environment():
 
 
 def test_the_environment_overrides_defaults_and_explicit_config_overrides_both():
-    values = load_settings({"COMMENTSVC_EDIT_WINDOW": "60", "COMMENTSVC_MODERATION": "pre"},
-                           {"COMMENTSVC_MODERATION": "post"})
+    values = load_settings(
+        {"COMMENTSVC_EDIT_WINDOW": "60", "COMMENTSVC_MODERATION": "pre"}, {"COMMENTSVC_MODERATION": "post"}
+    )
     assert values["COMMENTSVC_EDIT_WINDOW"] == 60
     assert values["COMMENTSVC_MODERATION"] == "post"
 
 
-@pytest.mark.parametrize("name, raw", [("COMMENTSVC_MODERATION", "sometimes"), ("COMMENTSVC_EDIT_WINDOW", "soon"),
-                                       ("COMMENTSVC_TRUSTED_PROXIES", "-1"), ("COMMENTSVC_RATELIMIT_ENABLED", "maybe")])
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("COMMENTSVC_MODERATION", "sometimes"),
+        ("COMMENTSVC_EDIT_WINDOW", "soon"),
+        ("COMMENTSVC_TRUSTED_PROXIES", "-1"),
+        ("COMMENTSVC_RATELIMIT_ENABLED", "maybe"),
+    ],
+)
 def test_a_malformed_setting_stops_start_up_with_its_name(name, raw):
     with pytest.raises(RuntimeError, match=name):
         load_settings({name: raw}, None)
@@ -48,10 +56,13 @@ def test_a_malformed_setting_stops_start_up_with_its_name(name, raw):
 
 def test_without_a_secret_key_one_is_generated_once_kept_and_warned_about(tmp_path, sqlite_url, caplog):
     from commentsvc import create_app
+    from commentsvc.instance import init_instance
 
     config = {"COMMENTSVC_INSTANCE_PATH": str(tmp_path / "inst"), "COMMENTSVC_DATABASE_URL": sqlite_url}
+    init_instance(config)
     first = create_app(config)
     assert "COMMENTSVC_SECRET_KEY is not set" in caplog.text
+    init_instance(config)
     second = create_app(config)
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) >= 32
@@ -60,7 +71,9 @@ def test_without_a_secret_key_one_is_generated_once_kept_and_warned_about(tmp_pa
 
 def test_the_default_database_is_an_sqlite_file_in_the_instance_folder_created_on_start(tmp_path):
     from commentsvc import create_app
+    from commentsvc.instance import init_instance
 
+    init_instance({"COMMENTSVC_INSTANCE_PATH": str(tmp_path), "COMMENTSVC_SECRET_KEY": "s"})
     app = create_app({"COMMENTSVC_INSTANCE_PATH": str(tmp_path), "COMMENTSVC_SECRET_KEY": "s"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'commentsvc.sqlite3'}"
     response = app.test_client().post("/api/v1/comments", json={"article": "a", "body": "works"})
@@ -69,9 +82,14 @@ def test_the_default_database_is_an_sqlite_file_in_the_instance_folder_created_o
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_ALLOWED_ORIGINS": "https://news.example.com"}])
 def test_cors_follows_the_allowed_origins_preflight_included(client, app_config):
-    allowed = client.options("/api/v1/comments", headers={
-        "Origin": "https://news.example.com", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Content-Type, Idempotency-Key"})
+    allowed = client.options(
+        "/api/v1/comments",
+        headers={
+            "Origin": "https://news.example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type, Idempotency-Key",
+        },
+    )
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://news.example.com"
     assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
     other = client.get("/api/v1/counts?article=a", headers={"Origin": "https://evil.example"})

@@ -3,15 +3,16 @@
 import re
 
 import pytest
-
 from dashboard_support import PASSWORD, csrf_token, log_in, make_moderator, post
 
 ENGLISH = ["Username", "Password", "Log in"]
 CHINESE = ["用户名", "密码", "登录"]
 
 
-@pytest.mark.parametrize("accept_language, labels", [("en-US,en;q=0.9", ENGLISH), ("zh-CN,zh;q=0.9", CHINESE),
-                                                     ("zh-TW", CHINESE), ("", ENGLISH)])
+@pytest.mark.parametrize(
+    "accept_language, labels",
+    [("en-US,en;q=0.9", ENGLISH), ("zh-CN,zh;q=0.9", CHINESE), ("zh-TW", CHINESE), ("", ENGLISH)],
+)
 def test_the_login_page_speaks_the_browsers_language(client, accept_language, labels):
     html = client.get("/dashboard/login", headers={"Accept-Language": accept_language}).get_data(as_text=True)
     for text in labels:
@@ -24,25 +25,36 @@ def test_the_language_can_be_switched_and_stays_switched(client):
     assert ">Log in<" in client.get("/dashboard/login?lang=en").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("language, labels", [
-    ("en", ["Pending", "Reported", "Spam", "Approved", "Rejected", "Deleted"]),
-    ("zh-CN", ["待审核", "被举报", "垃圾", "已通过", "已拒绝", "已删除"]),
-])
+@pytest.mark.parametrize(
+    "language, labels",
+    [
+        ("en", ["Pending", "Reported", "Spam", "Approved", "Rejected", "Deleted"]),
+        ("zh-CN", ["待审核", "被举报", "垃圾", "已通过", "已拒绝", "已删除"]),
+    ],
+)
 def test_the_queue_navigation_uses_the_pinned_labels(app, client, language, labels):
     make_moderator(app)
     log_in(client)
     html = client.get(f"/dashboard/?lang={language}").get_data(as_text=True)
     nav = html.split('aria-label="queues"', 1)[1].split("</nav>", 1)[0]
-    assert [re.sub(r"\s+", " ", label).strip() for label in re.findall(r'data-queue="[a-z]+"[^>]*>([^<]+)<', nav)] == labels
+    assert [
+        re.sub(r"\s+", " ", label).strip() for label in re.findall(r'data-queue="[a-z]+"[^>]*>([^<]+)<', nav)
+    ] == labels
 
 
 def test_a_moderator_logs_in_and_lands_where_they_were_going(app, client):
     make_moderator(app)
     assert client.get("/dashboard/queue/spam").headers["Location"].startswith("/dashboard/login?next=")
     page = client.get("/dashboard/login?next=/dashboard/queue/spam")
-    response = client.post("/dashboard/login", data={"username": "editor", "password": PASSWORD,
-                                                     "next": "/dashboard/queue/spam",
-                                                     "csrf_token": csrf_token(page.get_data(as_text=True))})
+    response = client.post(
+        "/dashboard/login",
+        data={
+            "username": "editor",
+            "password": PASSWORD,
+            "next": "/dashboard/queue/spam",
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/dashboard/queue/spam"
     assert client.get("/dashboard/queue/spam").status_code == 200
@@ -52,8 +64,15 @@ def test_a_moderator_logs_in_and_lands_where_they_were_going(app, client):
 def test_login_never_redirects_outside_the_dashboard(app, client, next_url):
     make_moderator(app)
     page = client.get("/dashboard/login")
-    response = client.post("/dashboard/login", data={"username": "editor", "password": PASSWORD, "next": next_url,
-                                                     "csrf_token": csrf_token(page.get_data(as_text=True))})
+    response = client.post(
+        "/dashboard/login",
+        data={
+            "username": "editor",
+            "password": PASSWORD,
+            "next": next_url,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
     assert response.headers["Location"] == "/dashboard/"
 
 
@@ -73,7 +92,9 @@ def test_a_deactivated_moderator_cannot_log_in_and_loses_open_sessions(app, clie
     log_in(other, "editor")
     assert other.get("/dashboard/").status_code == 200
     log_in(client, "boss")
-    moderator_id = re.search(r'/dashboard/moderators/(\d+)/active', client.get("/dashboard/moderators").get_data(as_text=True))
+    moderator_id = re.search(
+        r"/dashboard/moderators/(\d+)/active", client.get("/dashboard/moderators").get_data(as_text=True)
+    )
     assert post(client, f"/dashboard/moderators/{moderator_id.group(1)}/active").status_code == 302
     assert other.get("/dashboard/").status_code == 302
     assert log_in(app.test_client(), "editor").status_code == 401
@@ -110,8 +131,10 @@ def test_every_dashboard_route_but_login_needs_a_moderator(app, client):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/dashboard") or rule.endpoint == "dashboard.login":
             continue
-        url = rule.build({name: 1 for name in rule.arguments} | ({"queue": "pending"} if "queue" in rule.arguments else {}),
-                         append_unknown=False)[1]
+        url = rule.build(
+            dict.fromkeys(rule.arguments, 1) | ({"queue": "pending"} if "queue" in rule.arguments else {}),
+            append_unknown=False,
+        )[1]
         for method in sorted(rule.methods - {"OPTIONS"}):
             response = client.open(url, method=method, data={"ids": "1", "action": "approve"})
             checked += 1
@@ -127,7 +150,10 @@ def test_a_moderator_gets_403_on_admin_only_actions(app, client):
     make_moderator(app, "mod", role="moderator")
     log_in(client, "mod")
     assert client.get("/dashboard/moderators").status_code == 403
-    assert post(client, "/dashboard/moderators", {"username": "x", "password": "long enough", "role": "admin"}).status_code == 403
+    assert (
+        post(client, "/dashboard/moderators", {"username": "x", "password": "long enough", "role": "admin"}).status_code
+        == 403
+    )
     assert post(client, "/dashboard/sites", {"site": "default", "moderation": "pre"}).status_code == 403
     assert client.get("/dashboard/queue/pending").status_code == 200
 
@@ -135,8 +161,12 @@ def test_a_moderator_gets_403_on_admin_only_actions(app, client):
 def test_an_admin_creates_a_moderator_who_can_then_log_in(app, client):
     make_moderator(app)
     log_in(client)
-    response = post(client, "/dashboard/moderators", {"username": "新编辑", "password": "another password",
-                                                      "role": "moderator"}, follow_redirects=True)
+    response = post(
+        client,
+        "/dashboard/moderators",
+        {"username": "新编辑", "password": "another password", "role": "moderator"},
+        follow_redirects=True,
+    )
     assert 'data-moderator="新编辑"' in response.get_data(as_text=True)
     assert log_in(app.test_client(), "新编辑", "another password").status_code == 302
 
@@ -180,8 +210,16 @@ def test_dashboard_pages_forbid_framing_inline_scripts_and_sniffing(client, path
 def test_dashboard_pages_have_no_inline_scripts_or_handlers(app, client):
     make_moderator(app)
     log_in(client)
-    for path in ("/dashboard/", "/dashboard/queue/pending", "/dashboard/bans", "/dashboard/words", "/dashboard/audit",
-                 "/dashboard/sites", "/dashboard/moderators", "/dashboard/login"):
+    for path in (
+        "/dashboard/",
+        "/dashboard/queue/pending",
+        "/dashboard/bans",
+        "/dashboard/words",
+        "/dashboard/audit",
+        "/dashboard/sites",
+        "/dashboard/moderators",
+        "/dashboard/login",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert re.findall(r"<script(?![^>]*\ssrc=)", html) == [], path
         assert not re.search(r"\son[a-z]+=", html), path
@@ -203,9 +241,11 @@ def test_the_session_cookie_is_secure_when_the_request_came_over_https(app):
     client = app.test_client()
     page = client.get("/dashboard/login", base_url="https://comments.example")
     # Over HTTPS Flask-WTF also checks the Referer is this site; browsers send it (Referrer-Policy: same-origin).
-    response = client.post("/dashboard/login", base_url="https://comments.example",
-                           headers={"Referer": "https://comments.example/dashboard/login"},
-                           data={"username": "editor", "password": PASSWORD,
-                                 "csrf_token": csrf_token(page.get_data(as_text=True))})
+    response = client.post(
+        "/dashboard/login",
+        base_url="https://comments.example",
+        headers={"Referer": "https://comments.example/dashboard/login"},
+        data={"username": "editor", "password": PASSWORD, "csrf_token": csrf_token(page.get_data(as_text=True))},
+    )
     assert response.status_code == 302
     assert "; secure" in _session_cookie(response).lower()

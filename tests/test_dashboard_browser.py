@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ARTIFACTS, app_settings
+from dashboard_support import PASSWORD, make_moderator
 
 from commentsvc import create_app
 from commentsvc.extensions import db
-from conftest import ARTIFACTS, app_settings
-from dashboard_support import PASSWORD, make_moderator
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +33,11 @@ def server_env() -> dict[str, str]:
 @pytest.fixture
 def server(start_server: Any, sqlite_url: str, tmp_path: Path, server_env: dict[str, str]) -> Any:
     """A live server on its own database with one admin account."""
-    env = {"COMMENTSVC_DATABASE_URL": sqlite_url,
-           # Fresh reads every time, so "reload the article" shows the change without waiting out the cache.
-           "COMMENTSVC_CACHE_MAX_AGE": "0"}
+    env = {
+        "COMMENTSVC_DATABASE_URL": sqlite_url,
+        # Fresh reads every time, so "reload the article" shows the change without waiting out the cache.
+        "COMMENTSVC_CACHE_MAX_AGE": "0",
+    }
     env.update(server_env)
     live = start_server(env=env)
     app = create_app(app_settings(sqlite_url, tmp_path / "admin-instance"))
@@ -46,9 +48,12 @@ def server(start_server: Any, sqlite_url: str, tmp_path: Path, server_env: dict[
 
 
 def api_post(server: Any, body: str, article: str = DEMO_ARTICLE) -> tuple[int, dict[str, Any]]:
-    payload = json.dumps({"article": article, "title": "布林肯谴责俄朝深化军事合作", "name": "读者", "body": body}).encode()
-    request = urllib.request.Request(f"{server.url}/api/v1/comments", data=payload,
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    payload = json.dumps(
+        {"article": article, "title": "布林肯谴责俄朝深化军事合作", "name": "读者", "body": body}
+    ).encode()
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/comments", data=payload, headers={"Content-Type": "application/json"}, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -57,7 +62,9 @@ def api_post(server: Any, body: str, article: str = DEMO_ARTICLE) -> tuple[int, 
 
 
 def api_thread(server: Any, article: str = DEMO_ARTICLE) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{server.url}/api/v1/comments?article={urllib.parse.quote(article)}", timeout=10) as response:
+    with urllib.request.urlopen(
+        f"{server.url}/api/v1/comments?article={urllib.parse.quote(article)}", timeout=10
+    ) as response:
         return json.loads(response.read())
 
 
@@ -157,7 +164,9 @@ def test_bulk_reject_hides_the_selected_comments(page, server):
     page.wait_for_load_state()
     assert nav_count(page, "rejected") == "2"
     page.goto(f"{server.url}/dashboard/queue/rejected")
-    shown = page.locator("[data-commentsvc-item]").evaluate_all("(items) => items.map((i) => Number(i.dataset.commentId))")
+    shown = page.locator("[data-commentsvc-item]").evaluate_all(
+        "(items) => items.map((i) => Number(i.dataset.commentId))"
+    )
     assert sorted(shown) == sorted(ids[:2])
     thread = api_thread(server)
     assert thread["count"] == 1 and [c["id"] for c in thread["comments"]] == [ids[2]]
@@ -208,8 +217,11 @@ def test_a_sensitive_word_added_in_the_dashboard_masks_an_evasive_spelling(page,
 def test_a_post_without_a_csrf_token_is_refused(page, server):
     comment = api_post(server, "不应被通过")[1]
     log_in(page, server)
-    refused = page.request.post(f"{server.url}/dashboard/comments/action",
-                                form={"ids": str(comment["id"]), "action": "approve"}, max_redirects=0)
+    refused = page.request.post(
+        f"{server.url}/dashboard/comments/action",
+        form={"ids": str(comment["id"]), "action": "approve"},
+        max_redirects=0,
+    )
     assert refused.status == 400
     assert "CSRF" in refused.text()
     assert api_thread(server)["count"] == 0

@@ -5,10 +5,10 @@ import re
 from datetime import timedelta
 
 import pytest
-
-from commentsvc.clock import utcnow
 from conftest import ARTICLE
 from dashboard_support import log_in, make_moderator, post, thread_json
+
+from commentsvc.clock import utcnow
 
 URL = "/api/v1/comments"
 
@@ -42,12 +42,25 @@ def audit_actions(client, **query):
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}])
 def test_a_pending_comment_shows_with_its_article_author_and_context(moderator_client, make_comment):
-    comment = make_comment(name="张三", email="zhang@example.com", website="https://zhang.example",
-                           url="https://news.example/a", headers={"User-Agent": "TestBrowser/1.0"})
+    comment = make_comment(
+        name="张三",
+        email="zhang@example.com",
+        website="https://zhang.example",
+        url="https://news.example/a",
+        headers={"User-Agent": "TestBrowser/1.0"},
+    )
     html = moderator_client.get("/dashboard/queue/pending").get_data(as_text=True)
     assert items(html) == [comment["id"]]
-    for text in ("Blinken condemns Russia", "https://news.example/a", "张三", "zhang@example.com",
-                 "https://zhang.example", "127.0.0.1", "TestBrowser/1.0", ARTICLE.split("/")[0]):
+    for text in (
+        "Blinken condemns Russia",
+        "https://news.example/a",
+        "张三",
+        "zhang@example.com",
+        "https://zhang.example",
+        "127.0.0.1",
+        "TestBrowser/1.0",
+        ARTICLE.split("/")[0],
+    ):
         assert text in html
     assert nav_count(html, "pending") == 1
 
@@ -132,8 +145,9 @@ def test_an_unknown_action_or_comment_changes_nothing_and_says_why(moderator_cli
 def test_reported_comments_show_their_reasons_and_approving_resolves_them(moderator_client, make_comment):
     comment = make_comment()
     for ip, reason in (("10.0.0.1", "abuse"), ("10.0.0.2", "misinformation")):
-        moderator_client.post(f"{URL}/{comment['id']}/report", json={"reason": reason, "note": "看看"},
-                              environ_base={"REMOTE_ADDR": ip})
+        moderator_client.post(
+            f"{URL}/{comment['id']}/report", json={"reason": reason, "note": "看看"}, environ_base={"REMOTE_ADDR": ip}
+        )
     assert thread_json(moderator_client, ARTICLE)["count"] == 0
     html = moderator_client.get("/dashboard/queue/reported?lang=zh-CN").get_data(as_text=True)
     assert items(html) == [comment["id"]]
@@ -153,21 +167,25 @@ def test_the_reported_queue_lists_a_comment_below_the_threshold_too(moderator_cl
     assert "垃圾广告" in html
 
 
-@pytest.mark.parametrize("query, expected", [
-    ({"author": "alice"}, ["alice"]),
-    ({"author": "bob@example"}, ["bob"]),
-    ({"ip": "10.9."}, ["bob"]),
-    ({"text": "UNIQUE"}, ["alice"]),
-    ({"article": "second"}, ["carol"]),
-    ({"site": "other.site"}, ["carol"]),
-    ({"since": "2000-01-01", "until": "2999-01-01"}, ["carol", "bob", "bob", "alice"]),
-    ({"until": "2000-01-01"}, []),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"author": "alice"}, ["alice"]),
+        ({"author": "bob@example"}, ["bob"]),
+        ({"ip": "10.9."}, ["bob"]),
+        ({"text": "UNIQUE"}, ["alice"]),
+        ({"article": "second"}, ["carol"]),
+        ({"site": "other.site"}, ["carol"]),
+        ({"since": "2000-01-01", "until": "2999-01-01"}, ["carol", "bob", "bob", "alice"]),
+        ({"until": "2000-01-01"}, []),
+    ],
+)
 def test_queues_filter_by_site_article_author_ip_text_and_date(moderator_client, make_comment, query, expected):
     make_comment(name="alice", body="a unique remark")
     make_comment(name="bob", email="bob@example.com", body="bob's")
-    moderator_client.post(URL, json={"article": ARTICLE, "name": "bob2", "body": "from 10.9"},
-                          environ_base={"REMOTE_ADDR": "10.9.0.1"})
+    moderator_client.post(
+        URL, json={"article": ARTICLE, "name": "bob2", "body": "from 10.9"}, environ_base={"REMOTE_ADDR": "10.9.0.1"}
+    )
     make_comment(name="carol", site="other.site", article="second-article", body="carol's")
     html = moderator_client.get("/dashboard/queue/approved", query_string=query).get_data(as_text=True)
     names = re.findall(r"<dt>Author name or email</dt><dd>([a-z0-9]+)", html)
@@ -194,8 +212,11 @@ def test_author_and_ip_history_count_rejected_comments(moderator_client, make_co
 
 def test_a_moderator_edit_is_rerendered_sanitized_and_logged(moderator_client, make_comment):
     comment = make_comment(body="原文")
-    post(moderator_client, f"/dashboard/comments/{comment['id']}/edit",
-         {"body": "改过 **重点** <script>alert(1)</script>"})
+    post(
+        moderator_client,
+        f"/dashboard/comments/{comment['id']}/edit",
+        {"body": "改过 **重点** <script>alert(1)</script>"},
+    )
     html = thread_json(moderator_client, ARTICLE)["comments"][0]["html"]
     assert "<strong>重点</strong>" in html and "<script" not in html
     audit_html = moderator_client.get("/dashboard/audit?action=edit").get_data(as_text=True)
@@ -229,24 +250,32 @@ def test_names_and_text_are_escaped_and_only_sanitized_html_is_shown(moderator_c
 
 # --- bans, words, policy through the dashboard -----------------------------------------------------
 
+
 def test_a_ban_added_in_the_dashboard_refuses_that_ip_until_removed(moderator_client):
     post(moderator_client, "/dashboard/bans", {"kind": "ip", "value": "198.51.100.0/24", "note": "刷屏"})
     html = moderator_client.get("/dashboard/bans").get_data(as_text=True)
     assert 'data-ban="198.51.100.0/24"' in html and "刷屏" in html
-    refused = moderator_client.post(URL, json={"article": ARTICLE, "body": "hi"}, environ_base={"REMOTE_ADDR": "198.51.100.5"})
+    refused = moderator_client.post(
+        URL, json={"article": ARTICLE, "body": "hi"}, environ_base={"REMOTE_ADDR": "198.51.100.5"}
+    )
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "banned"
     ban_id = re.search(r"/dashboard/bans/(\d+)/delete", html).group(1)
     post(moderator_client, f"/dashboard/bans/{ban_id}/delete")
-    allowed = moderator_client.post(URL, json={"article": ARTICLE, "body": "hi"}, environ_base={"REMOTE_ADDR": "198.51.100.5"})
+    allowed = moderator_client.post(
+        URL, json={"article": ARTICLE, "body": "hi"}, environ_base={"REMOTE_ADDR": "198.51.100.5"}
+    )
     assert allowed.status_code == 201
     assert audit_actions(moderator_client, target_type="ban") == ["unban", "ban"]
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"kind": "ip", "value": "not-an-ip"}, "is not an IP address"),
-    ({"kind": "email", "value": "nobody"}, "is not an email address"),
-    ({"kind": "ip", "value": "10.0.0.1", "expires_at": "2000-01-01T00:00"}, "must be in the future"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"kind": "ip", "value": "not-an-ip"}, "is not an IP address"),
+        ({"kind": "email", "value": "nobody"}, "is not an email address"),
+        ({"kind": "ip", "value": "10.0.0.1", "expires_at": "2000-01-01T00:00"}, "must be in the future"),
+    ],
+)
 def test_an_invalid_ban_is_refused_with_a_reason(moderator_client, data, message):
     page = post(moderator_client, "/dashboard/bans", data, follow_redirects=True).get_data(as_text=True)
     assert message in page
@@ -255,8 +284,11 @@ def test_an_invalid_ban_is_refused_with_a_reason(moderator_client, data, message
 
 def test_a_ban_with_an_expiry_shows_it(moderator_client):
     expiry = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
-    post(moderator_client, "/dashboard/bans", {"kind": "email", "value": "Troll@Example.com",
-                                               "expires_at": expiry.strftime("%Y-%m-%dT%H:%M")})
+    post(
+        moderator_client,
+        "/dashboard/bans",
+        {"kind": "email", "value": "Troll@Example.com", "expires_at": expiry.strftime("%Y-%m-%dT%H:%M")},
+    )
     html = moderator_client.get("/dashboard/bans").get_data(as_text=True)
     assert 'data-ban="troll@example.com"' in html and expiry.strftime("%Y-%m-%d %H:%M") in html
 
@@ -271,9 +303,13 @@ def test_a_word_added_in_the_dashboard_holds_an_evasive_spelling_and_is_highligh
 
 def test_words_are_imported_from_a_text_file(moderator_client):
     upload = ("\n".join(["甲词", "乙词", "", "# a comment", "甲词"]) + "\n").encode()
-    page = post(moderator_client, "/dashboard/words/import",
-                {"action": "mask", "file": (io.BytesIO(upload), "words.txt")},
-                content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    page = post(
+        moderator_client,
+        "/dashboard/words/import",
+        {"action": "mask", "file": (io.BytesIO(upload), "words.txt")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert re.findall(r'data-word="([^"]+)"', page) == ["乙词", "甲词"]
     created = moderator_client.post(URL, json={"article": ARTICLE, "body": "这是甲词"}).get_json()
     assert "这是＊＊" in created["html"]
@@ -282,10 +318,14 @@ def test_words_are_imported_from_a_text_file(moderator_client):
 def test_a_ten_thousand_word_file_imports_despite_the_small_request_limit(moderator_client):
     upload = "\n".join(f"词语{i:05d}" for i in range(10_000)).encode()
     assert len(upload) > 64 * 1024
-    page = post(moderator_client, "/dashboard/words/import",
-                {"action": "hold", "file": (io.BytesIO(upload), "big.txt")},
-                content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
-    assert 'data-total>10000<' in page
+    page = post(
+        moderator_client,
+        "/dashboard/words/import",
+        {"action": "hold", "file": (io.BytesIO(upload), "big.txt")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "data-total>10000<" in page
 
 
 def test_closing_an_article_in_the_dashboard_refuses_new_comments(moderator_client, make_comment):
@@ -306,6 +346,7 @@ def test_an_admin_puts_a_site_into_pre_moderation(moderator_client):
 
 
 # --- overview and audit --------------------------------------------------------------------------
+
 
 def test_the_overview_charts_thirty_days_and_lists_the_busiest_articles(moderator_client, make_comment):
     make_comment()
@@ -330,16 +371,22 @@ def test_every_audit_entry_names_who_when_and_from_where(app, make_comment):
     client = app.test_client()
     log_in(client, REMOTE_ADDR="192.0.2.44")
     comment = make_comment()
-    post(client, "/dashboard/comments/action", {"ids": comment["id"], "action": "spam"},
-         environ_base={"REMOTE_ADDR": "192.0.2.44"})
+    post(
+        client,
+        "/dashboard/comments/action",
+        {"ids": comment["id"], "action": "spam"},
+        environ_base={"REMOTE_ADDR": "192.0.2.44"},
+    )
     html = client.get("/dashboard/audit?action=spam").get_data(as_text=True)
     row = html.split('data-audit-action="spam"', 1)[1].split("</tr>", 1)[0]
     assert "editor" in row and f"comment #{comment['id']}" in row and "192.0.2.44" in row
     assert "from: approved" in row and "to: spam" in row
 
 
-@pytest.mark.parametrize("language, labels", [("en", ["Approve", "Reject", "Spam", "Delete", "Restore"]),
-                                              ("zh-CN", ["通过", "拒绝", "垃圾", "删除", "恢复"])])
+@pytest.mark.parametrize(
+    "language, labels",
+    [("en", ["Approve", "Reject", "Spam", "Delete", "Restore"]), ("zh-CN", ["通过", "拒绝", "垃圾", "删除", "恢复"])],
+)
 def test_the_action_buttons_use_the_pinned_labels(moderator_client, make_comment, language, labels):
     comment = make_comment()
     act(moderator_client, [comment["id"]], "spam")

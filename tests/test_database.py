@@ -6,12 +6,13 @@ import sqlite3
 import threading
 
 import pytest
+from conftest import app_settings
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from commentsvc import create_app, database
+from commentsvc import create_app
 from commentsvc.extensions import db
-from conftest import app_settings
+from commentsvc.storage import engine as database
 
 
 def test_sqlite_connections_use_foreign_keys_wal_and_a_busy_timeout(make_app, sqlite_url):
@@ -24,15 +25,22 @@ def test_sqlite_connections_use_foreign_keys_wal_and_a_busy_timeout(make_app, sq
 
 def test_an_empty_sqlite_file_is_migrated_to_the_current_schema_on_start(tmp_path):
     from commentsvc import create_app
-    from commentsvc.database import schema_is_current
+    from commentsvc.instance import init_instance
+    from commentsvc.storage.migrations import schema_is_current
 
-    app = create_app({"COMMENTSVC_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
-                      "COMMENTSVC_INSTANCE_PATH": str(tmp_path), "COMMENTSVC_SECRET_KEY": "s"})
+    config = {
+        "COMMENTSVC_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "COMMENTSVC_INSTANCE_PATH": str(tmp_path),
+        "COMMENTSVC_SECRET_KEY": "s",
+    }
+    init_instance(config)
+    app = create_app(config)
     with app.app_context():
         assert schema_is_current(db.engine)
 
 
 # --- writers take turns (database.QueuedSQLiteConnection) --------------------------------------
+
 
 def _turn_is_taken(database_path) -> bool:
     """What another process would see: can it take the turn file's lock right now?"""

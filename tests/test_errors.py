@@ -18,7 +18,7 @@ def test_a_wrong_method_is_json_405_with_allow(client):
 
 
 def test_an_unexpected_failure_is_a_json_500_without_internals(app, client, monkeypatch):
-    from commentsvc import threads
+    from commentsvc.domain import threads
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internals /etc/passwd")
@@ -27,13 +27,14 @@ def test_an_unexpected_failure_is_a_json_500_without_internals(app, client, monk
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = client.get("/api/v1/counts", query_string={"article": "a"})
     assert response.status_code == 500
-    assert response.get_json() == {"error": {"code": "internal_error",
-                                             "message": "Something went wrong on our side. Try again later."}}
+    assert response.get_json() == {
+        "error": {"code": "internal_error", "message": "Something went wrong on our side. Try again later."}
+    }
     assert b"secret internals" not in response.data and b"Traceback" not in response.data
 
 
 def test_a_database_outage_is_a_json_503(app, client, monkeypatch):
-    from commentsvc import threads
+    from commentsvc.domain import threads
 
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))

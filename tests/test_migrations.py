@@ -14,12 +14,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from conftest import TEST_SECRET
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
 from commentsvc import create_app
-from commentsvc.database import alembic_config, configure_engine, schema_is_current, upgrade_database
 from commentsvc.extensions import db
-from conftest import TEST_SECRET
+from commentsvc.storage.engine import configure_engine
+from commentsvc.storage.migrations import alembic_config, schema_is_current, upgrade_database
 
 COMMENTSVC = Path(sys.executable).parent / "commentsvc"
 
@@ -44,9 +45,14 @@ def _bare_default(rendered: str) -> str:
     return _BOOLEAN_DEFAULTS.get(value, value)
 
 
-def _server_defaults_differ(_context: object, _inspected_column: object, _metadata_column: object,
-                            inspected_default: str | None, _metadata_default: object,
-                            rendered_metadata_default: str | None) -> bool | None:
+def _server_defaults_differ(
+    _context: object,
+    _inspected_column: object,
+    _metadata_column: object,
+    inspected_default: str | None,
+    _metadata_default: object,
+    rendered_metadata_default: str | None,
+) -> bool | None:
     if inspected_default is None or rendered_metadata_default is None:
         return None
     return _bare_default(inspected_default) != _bare_default(rendered_metadata_default)
@@ -57,8 +63,9 @@ def differences_from_models(database_url: str) -> list[object]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                                   "compare_server_default": _server_defaults_differ})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": _server_defaults_differ}
+            )
             return compare_metadata(context, db.metadata)
     finally:
         engine.dispose()
@@ -83,8 +90,11 @@ def current_revision(database_url: str) -> str | None:
 
 def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("COMMENTSVC_")}
-    env.update(COMMENTSVC_DATABASE_URL=database_url, COMMENTSVC_SECRET_KEY=TEST_SECRET,
-               COMMENTSVC_INSTANCE_PATH=str(tmp_path / "instance"))
+    env.update(
+        COMMENTSVC_DATABASE_URL=database_url,
+        COMMENTSVC_SECRET_KEY=TEST_SECRET,
+        COMMENTSVC_INSTANCE_PATH=str(tmp_path / "instance"),
+    )
     return env
 
 
@@ -107,7 +117,8 @@ def test_empty_database_upgraded_to_head_matches_the_models(empty_database_url: 
 
 
 def test_an_upgrade_is_one_transaction_so_a_server_starting_beside_it_never_sees_it_half_done(
-        empty_database_url: str) -> None:
+    empty_database_url: str,
+) -> None:
     engine = create_engine(empty_database_url)
     configure_engine(engine)
     commits: list[object] = []
@@ -138,9 +149,13 @@ def test_upgrading_a_database_with_threads_gives_each_of_their_sites_a_counts_to
     upgrade_database(engine, "0002")
     with engine.begin() as connection:
         for n, site in enumerate(["news.example", "news.example", "blog.example"]):
-            connection.execute(text("INSERT INTO threads (site, article, comment_count, version, closed, created_at) "
-                                    "VALUES (:site, :article, 1, 1, :closed, :now)"),
-                               {"site": site, "article": f"a{n}", "closed": False, "now": datetime(2026, 11, 28)})
+            connection.execute(
+                text(
+                    "INSERT INTO threads (site, article, comment_count, version, closed, created_at) "
+                    "VALUES (:site, :article, 1, 1, :closed, :now)"
+                ),
+                {"site": site, "article": f"a{n}", "closed": False, "now": datetime(2026, 11, 28)},
+            )
     upgrade_database(engine)
     with engine.connect() as connection:
         tokens = dict(connection.execute(text("SELECT site, token FROM counts_versions")).all())
@@ -151,7 +166,8 @@ def test_upgrading_a_database_with_threads_gives_each_of_their_sites_a_counts_to
 
 
 def test_db_upgrade_command_migrates_an_empty_database_and_is_safe_to_repeat(
-        empty_database_url: str, tmp_path: Path) -> None:
+    empty_database_url: str, tmp_path: Path
+) -> None:
     env = cli_env(empty_database_url, tmp_path)
 
     first = subprocess.run([str(COMMENTSVC), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
@@ -167,8 +183,15 @@ def test_db_upgrade_command_migrates_an_empty_database_and_is_safe_to_repeat(
 @pytest.mark.postgres
 def test_postgresql_is_not_migrated_on_start_unless_asked(empty_postgres_database: str, tmp_path: Path) -> None:
     # Several app servers must not race to alter a shared schema; deploys run `commentsvc db upgrade`.
-    app = create_app({"COMMENTSVC_DATABASE_URL": empty_postgres_database, "COMMENTSVC_INSTANCE_PATH": str(tmp_path),
-                      "COMMENTSVC_SECRET_KEY": TEST_SECRET})
+    from commentsvc.instance import init_instance
+
+    config = {
+        "COMMENTSVC_DATABASE_URL": empty_postgres_database,
+        "COMMENTSVC_INSTANCE_PATH": str(tmp_path),
+        "COMMENTSVC_SECRET_KEY": TEST_SECRET,
+    }
+    init_instance(config)
+    app = create_app(config)
     with app.app_context():
         assert not schema_is_current(db.engine)
         db.engine.dispose()
@@ -176,6 +199,9 @@ def test_postgresql_is_not_migrated_on_start_unless_asked(empty_postgres_databas
 
 
 def test_the_embedded_sqlite_default_migrates_itself_on_start(tmp_path: Path) -> None:
+    from commentsvc.instance import init_instance
+
+    init_instance({"COMMENTSVC_INSTANCE_PATH": str(tmp_path), "COMMENTSVC_SECRET_KEY": TEST_SECRET})
     app = create_app({"COMMENTSVC_INSTANCE_PATH": str(tmp_path), "COMMENTSVC_SECRET_KEY": TEST_SECRET})
 
     response = app.test_client().get("/api/v1/comments", query_string={"article": "news/first-story"})
@@ -188,11 +214,16 @@ def test_the_embedded_sqlite_default_migrates_itself_on_start(tmp_path: Path) ->
 
 
 @pytest.mark.postgres
-def test_two_servers_upgrading_one_postgresql_database_at_once_both_succeed(empty_postgres_database: str,
-                                                                            tmp_path: Path) -> None:
+def test_two_servers_upgrading_one_postgresql_database_at_once_both_succeed(
+    empty_postgres_database: str, tmp_path: Path
+) -> None:
     env = cli_env(empty_postgres_database, tmp_path)
-    runs = [subprocess.Popen([str(COMMENTSVC), "db", "upgrade"], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [str(COMMENTSVC), "db", "upgrade"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
 
     assert [code for code, _, _ in results] == [0, 0], [err[-2000:] for _, _, err in results]

@@ -4,13 +4,13 @@ per-site and per-article mode and open/closed."""
 from datetime import timedelta
 
 import pytest
+from conftest import ARTICLE
 
-from commentsvc import bans, moderation, words
 from commentsvc.clock import utcnow
+from commentsvc.domain import bans, policy, words
+from commentsvc.domain.threads import find_thread
 from commentsvc.extensions import db
 from commentsvc.models import SiteSetting
-from commentsvc.threads import find_thread
-from conftest import ARTICLE
 
 URL = "/api/v1/comments"
 
@@ -24,8 +24,15 @@ def post(client, body="一条普通的评论", ip="203.0.113.7", **fields):
 def ban(app, kind, value, expires_in=None):
     with app.app_context():
         now = utcnow()
-        bans.create_ban(db.session, kind=kind, value=value, note="test", moderator_id=None, now=now,
-                        expires_at=now + expires_in if expires_in else None)
+        bans.create_ban(
+            db.session,
+            kind=kind,
+            value=value,
+            note="test",
+            moderator_id=None,
+            now=now,
+            expires_at=now + expires_in if expires_in else None,
+        )
         db.session.commit()
 
 
@@ -41,12 +48,16 @@ def visible_count(client):
 
 # --- bans ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind, value, ip, email", [
-    ("ip", "203.0.113.7", "203.0.113.7", None),
-    ("ip", "203.0.113.0/24", "203.0.113.99", None),
-    ("ip", "2001:db8::/32", "2001:db8::1", None),
-    ("email", "Troll@Example.com", "198.51.100.1", "troll@example.com"),
-])
+
+@pytest.mark.parametrize(
+    "kind, value, ip, email",
+    [
+        ("ip", "203.0.113.7", "203.0.113.7", None),
+        ("ip", "203.0.113.0/24", "203.0.113.99", None),
+        ("ip", "2001:db8::/32", "2001:db8::1", None),
+        ("email", "Troll@Example.com", "198.51.100.1", "troll@example.com"),
+    ],
+)
 def test_a_banned_reader_is_refused_with_403_banned(app, client, kind, value, ip, email):
     ban(app, kind, value)
     response = post(client, ip=ip, **({"email": email} if email else {}))
@@ -110,13 +121,17 @@ def test_with_ban_action_hold_a_banned_readers_comment_waits_for_review(app, cli
 def test_a_banned_author_cannot_edit_in_what_they_wrote_before_the_ban(app, client):
     created = post(client).get_json()
     ban(app, "ip", "203.0.113.7")
-    response = client.patch(f"{URL}/{created['id']}", json={"body": "改过的内容"},
-                            headers={"Authorization": f"Bearer {created['edit_token']}"})
+    response = client.patch(
+        f"{URL}/{created['id']}",
+        json={"body": "改过的内容"},
+        headers={"Authorization": f"Bearer {created['edit_token']}"},
+    )
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "banned"
 
 
 # --- sensitive words -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("body", ["敏感词", "敏 感 词", "敏*感*词", "敏😀感词", "这段话里藏着敏感詞没有空格"])
 def test_a_hold_word_in_any_spelling_sends_the_comment_to_review(app, client, body):
@@ -147,8 +162,11 @@ def test_a_reject_word_refuses_the_comment_with_400(app, client):
 def test_an_edit_faces_the_word_list_too(app, client):
     created = post(client, body="无害的内容").get_json()
     word(app, "敏感词", "hold")
-    response = client.patch(f"{URL}/{created['id']}", json={"body": "无害的敏感词"},
-                            headers={"Authorization": f"Bearer {created['edit_token']}"})
+    response = client.patch(
+        f"{URL}/{created['id']}",
+        json={"body": "无害的敏感词"},
+        headers={"Authorization": f"Bearer {created['edit_token']}"},
+    )
     assert response.status_code == 200
     assert response.get_json()["status"] == "pending"
     assert visible_count(client) == 0
@@ -162,6 +180,7 @@ def test_a_word_added_after_a_first_post_applies_to_the_next_one(app, client):
 
 # --- links ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MAX_LINKS": 1}])
 def test_a_comment_with_more_links_than_allowed_is_held(client):
     one = post(client, body="see https://example.com/a")
@@ -172,9 +191,10 @@ def test_a_comment_with_more_links_than_allowed_is_held(client):
 
 # --- per-site and per-article policy --------------------------------------------------------------
 
+
 def test_a_site_in_pre_moderation_holds_new_comments(app, client):
     with app.app_context():
-        moderation.set_site_policy(db.session, "default", moderation="pre", closed=False)
+        policy.set_site_policy(db.session, "default", moderation="pre", closed=False)
         db.session.commit()
     assert post(client).get_json()["status"] == "pending"
 
@@ -182,9 +202,10 @@ def test_a_site_in_pre_moderation_holds_new_comments(app, client):
 def test_an_articles_own_mode_wins_over_the_sites(app, client):
     post(client, body="先建立文章")
     with app.app_context():
-        moderation.set_site_policy(db.session, "default", moderation="pre", closed=False)
-        moderation.set_thread_policy(db.session, find_thread(db.session, "default", ARTICLE), moderation="post",
-                                     closed=False)
+        policy.set_site_policy(db.session, "default", moderation="pre", closed=False)
+        policy.set_thread_policy(
+            db.session, find_thread(db.session, "default", ARTICLE), moderation="post", closed=False
+        )
         db.session.commit()
     assert post(client).get_json()["status"] == "approved"
 
@@ -192,7 +213,7 @@ def test_an_articles_own_mode_wins_over_the_sites(app, client):
 def test_a_closed_site_answers_403_thread_closed_and_the_thread_says_closed(app, client):
     post(client, body="关闭之前")
     with app.app_context():
-        moderation.set_site_policy(db.session, "default", moderation=None, closed=True)
+        policy.set_site_policy(db.session, "default", moderation=None, closed=True)
         db.session.commit()
     response = post(client)
     assert response.status_code == 403
@@ -203,16 +224,15 @@ def test_a_closed_site_answers_403_thread_closed_and_the_thread_says_closed(app,
 def test_a_closed_article_refuses_comments_while_the_rest_of_the_site_stays_open(app, client):
     post(client, body="关闭之前")
     with app.app_context():
-        moderation.set_thread_policy(db.session, find_thread(db.session, "default", ARTICLE), moderation=None,
-                                     closed=True)
+        policy.set_thread_policy(db.session, find_thread(db.session, "default", ARTICLE), moderation=None, closed=True)
         db.session.commit()
     assert post(client).get_json()["error"]["code"] == "thread_closed"
     assert post(client, article="another/article").status_code == 201
 
 
 def test_an_invalid_mode_is_refused(app):
-    with app.app_context(), pytest.raises(moderation.ValidationError):
-        moderation.set_site_policy(db.session, "default", moderation="sometimes", closed=False)
+    with app.app_context(), pytest.raises(policy.ValidationError):
+        policy.set_site_policy(db.session, "default", moderation="sometimes", closed=False)
     with app.app_context():
         assert db.session.get(SiteSetting, "default") is None
 
@@ -241,6 +261,7 @@ def test_a_ban_note_follows_the_same_rules_as_a_report_note(app, note, code):
     from commentsvc.errors import ValidationError
 
     with app.app_context(), pytest.raises(ValidationError) as refused:
-        bans.create_ban(db.session, kind="ip", value="198.51.100.1", note=note, moderator_id=None, now=utcnow(),
-                        expires_at=None)
+        bans.create_ban(
+            db.session, kind="ip", value="198.51.100.1", note=note, moderator_id=None, now=utcnow(), expires_at=None
+        )
     assert refused.value.code == code

@@ -15,12 +15,16 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if result.returncode != 0 and "hatchling" in (result.stderr + result.stdout):
         result = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     assert result.returncode == 0, result.stderr
     [built] = out.glob("commentsvc-*.whl")
@@ -39,19 +43,31 @@ def test_the_wheel_contains_templates_static_and_migrations(wheel):
 
 def test_the_installed_package_serves_from_its_own_resources(wheel, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     probe = (
-        "import commentsvc, commentsvc.resources as r\n"
+        "import commentsvc, commentsvc.resources as r, commentsvc.instance as i\n"
         "print(commentsvc.__file__)\n"
         "for name in ('templates', 'static', 'migrations'): print(r.resource_dir(name))\n"
-        "app = commentsvc.create_app({'COMMENTSVC_INSTANCE_PATH': %r, 'COMMENTSVC_SECRET_KEY': 's'})\n"
+        "settings = {{'COMMENTSVC_INSTANCE_PATH': {!r}, 'COMMENTSVC_SECRET_KEY': 's'}}\n"
+        "i.init_instance(settings)\n"
+        "app = commentsvc.create_app(settings)\n"
         "print(app.template_folder); print(app.static_folder)\n"
         "client = app.test_client()\n"
-        "print(client.post('/api/v1/comments', json={'article': 'a', 'body': 'installed'}).status_code)\n"
-    ) % str(tmp_path / "instance")
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+        "print(client.post('/api/v1/comments', json={{'article': 'a', 'body': 'installed'}}).status_code)\n"
+    ).format(str(tmp_path / "instance"))
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert all(line.startswith(str(target)) for line in lines[:6]), lines

@@ -4,9 +4,8 @@ import random
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
-
 from conftest import ARTICLE
+from sqlalchemy import event
 
 URL = "/api/v1/comments"
 SMALL, BIG = "thread-of-10", "thread-of-1000"
@@ -165,13 +164,40 @@ def test_postgres_pages_a_late_thread_through_its_index_not_the_primary_key(app,
     from commentsvc.models import Comment, Thread
 
     start = datetime(2026, 1, 1)
-    db_session.execute(insert(Thread.__table__), [
-        {"id": n, "site": "default", "article": f"a-{n}", "created_at": start, "comment_count": 0, "version": 0,
-         "closed": False} for n in (1, 2)])
-    rows = [{"thread_id": 1 if n < 6000 else 2, "author_name": "r", "author_hash": "0" * 32, "body_source": "x",
-             "body_html": "<p>x</p>", "status": "approved", "created_at": start + timedelta(seconds=n),
-             "client_ip": "192.0.2.1", "depth": 0, "likes": 0, "dislikes": 0, "reply_count": 0, "hot_score": 0.0,
-             "is_staff": False} for n in range(6100)]
+    db_session.execute(
+        insert(Thread.__table__),
+        [
+            {
+                "id": n,
+                "site": "default",
+                "article": f"a-{n}",
+                "created_at": start,
+                "comment_count": 0,
+                "version": 0,
+                "closed": False,
+            }
+            for n in (1, 2)
+        ],
+    )
+    rows = [
+        {
+            "thread_id": 1 if n < 6000 else 2,
+            "author_name": "r",
+            "author_hash": "0" * 32,
+            "body_source": "x",
+            "body_html": "<p>x</p>",
+            "status": "approved",
+            "created_at": start + timedelta(seconds=n),
+            "client_ip": "192.0.2.1",
+            "depth": 0,
+            "likes": 0,
+            "dislikes": 0,
+            "reply_count": 0,
+            "hot_score": 0.0,
+            "is_staff": False,
+        }
+        for n in range(6100)
+    ]
     db_session.execute(insert(Comment.__table__), rows)
     db_session.execute(text("SELECT setval(pg_get_serial_sequence('threads', 'id'), 2)"))
     db_session.commit()
@@ -191,13 +217,15 @@ def test_a_page_built_from_rows_matches_the_per_comment_json(app, client, make_c
     """The page serializer unpacks rows for speed; it must say exactly what comment_json says."""
     from commentsvc.extensions import db
     from commentsvc.models import Comment
-    from commentsvc.serialize import comment_json
+    from commentsvc.web.serialize import comment_json
 
     top = make_comment(name="甲", website="https://example.org/")
     hidden = make_comment(parent_id=top["id"], body="will be deleted")
     make_comment(parent_id=hidden["id"], body="keeps its place under a placeholder")
     edited = make_comment(parent_id=top["id"], body="before")
-    client.patch(f"{URL}/{edited['id']}", json={"body": "after"}, headers={"Authorization": f"Bearer {edited['edit_token']}"})
+    client.patch(
+        f"{URL}/{edited['id']}", json={"body": "after"}, headers={"Authorization": f"Bearer {edited['edit_token']}"}
+    )
     client.delete(f"{URL}/{hidden['id']}", headers={"Authorization": f"Bearer {hidden['edit_token']}"})
     client.post(f"{URL}/{top['id']}/vote", json={"value": 1})
     page = client.get(URL, query_string={"article": ARTICLE}).get_json()
@@ -211,7 +239,8 @@ def test_a_page_built_from_rows_matches_the_per_comment_json(app, client, make_c
     assert len(sent) == 4
     with app.test_request_context("/"):
         for comment_id, node in sent.items():
-            expected = comment_json(db.session.get(Comment, comment_id), avatar_base="http://localhost/avatar/",
-                                    reply_to_names={})
+            expected = comment_json(
+                db.session.get(Comment, comment_id), avatar_base="http://localhost/avatar/", reply_to_names={}
+            )
             got = {key: value for key, value in node.items() if key not in ("replies", "reply_count", "replies_cursor")}
             assert got == {key: value for key, value in expected.items() if key != "replies"}

@@ -1,17 +1,20 @@
 """Rate limits per client IP: 429 with Retry-After, recovery, and no way around them by forging headers."""
 
 import pytest
+from conftest import ARTICLE
 
 from commentsvc.extensions import db
-
-from conftest import ARTICLE
 
 URL = "/api/v1/comments"
 
 
 def post(client, n, headers=None, ip="203.0.113.7"):
-    return client.post(URL, json={"article": ARTICLE, "name": "r", "body": f"body {n}"}, headers=headers or {},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        URL,
+        json={"article": ARTICLE, "name": "r", "body": f"body {n}"},
+        headers=headers or {},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 @pytest.fixture
@@ -71,7 +74,9 @@ def test_behind_one_trusted_proxy_the_address_it_appended_is_the_client(app, cli
         assert {c.client_ip for c in db.session.query(Comment)} == {"192.0.2.10", "192.0.2.11"}
 
 
-@pytest.mark.parametrize("app_config", [{"COMMENTSVC_RATELIMIT_ENABLED": False, "COMMENTSVC_RATELIMIT_POST": "1/minute"}])
+@pytest.mark.parametrize(
+    "app_config", [{"COMMENTSVC_RATELIMIT_ENABLED": False, "COMMENTSVC_RATELIMIT_POST": "1/minute"}]
+)
 def test_rate_limiting_can_be_switched_off_for_benchmarks(client, app_config):
     assert [post(client, n).status_code for n in range(3)] == [201, 201, 201]
 
@@ -81,4 +86,4 @@ def test_only_a_refusal_carries_retry_after_so_cached_reads_hold_no_per_client_s
     read = client.get("/api/v1/counts", query_string={"article": ARTICLE})
     for response in (invalid, read):
         assert "Retry-After" not in response.headers
-        assert not [name for name in response.headers.keys() if name.startswith("X-RateLimit")]
+        assert not [name for name in response.headers.keys() if name.startswith("X-RateLimit")]  # noqa: SIM118 (Headers iterate as pairs)

@@ -17,22 +17,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import POSTGRES_ADMIN_URL, REDIS_URL, LiveServer, app_settings, free_port
 from sqlalchemy import create_engine
 
 from commentsvc import create_app
 from commentsvc.extensions import db
-from conftest import POSTGRES_ADMIN_URL, REDIS_URL, LiveServer, app_settings, free_port
 
 ARTICLE = "world/asia/typhoon-landfall"
 
 
-def request(server: LiveServer | LiveServerAt, method: str, path: str,
-            payload: Any = None) -> tuple[int, Any, dict[str, str]]:
+def request(
+    server: LiveServer | LiveServerAt, method: str, path: str, payload: Any = None
+) -> tuple[int, Any, dict[str, str]]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         body = json.dumps(payload) if payload is not None else None
-        connection.request(method, path, body=body,
-                           headers={"Content-Type": "application/json"} if body is not None else {})
+        connection.request(
+            method, path, body=body, headers={"Content-Type": "application/json"} if body is not None else {}
+        )
         response = connection.getresponse()
         raw = response.read()
         return response.status, json.loads(raw) if raw else None, dict(response.getheaders())
@@ -41,8 +43,9 @@ def request(server: LiveServer | LiveServerAt, method: str, path: str,
 
 
 def post_comment(server: LiveServer | LiveServerAt, n: int) -> int:
-    status, _, _ = request(server, "POST", "/api/v1/comments",
-                           {"article": ARTICLE, "name": "读者", "body": f"台风 {n} {uuid.uuid4().hex}"})
+    status, _, _ = request(
+        server, "POST", "/api/v1/comments", {"article": ARTICLE, "name": "读者", "body": f"台风 {n} {uuid.uuid4().hex}"}
+    )
     return status
 
 
@@ -52,12 +55,15 @@ def log_lines(server: LiveServer, needle: str) -> list[str]:
 
 # --- Redis unreachable -----------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_unreachable_redis_falls_back_to_in_memory_limits_with_one_log_line(
-        start_server: Callable[..., LiveServer]) -> None:
+    start_server: Callable[..., LiveServer],
+) -> None:
     dead_redis = f"redis://127.0.0.1:{free_port()}/15"
-    server = start_server(env={"COMMENTSVC_RATELIMIT_STORAGE_URI": dead_redis,
-                               "COMMENTSVC_RATELIMIT_POST": "3/minute"}, workers=1)
+    server = start_server(
+        env={"COMMENTSVC_RATELIMIT_STORAGE_URI": dead_redis, "COMMENTSVC_RATELIMIT_POST": "3/minute"}, workers=1
+    )
 
     statuses = [post_comment(server, n) for n in range(6)]
     read_status, thread, _ = request(server, "GET", f"/api/v1/comments?article={ARTICLE}")
@@ -72,11 +78,17 @@ def test_unreachable_redis_falls_back_to_in_memory_limits_with_one_log_line(
 
 @pytest.mark.slow
 def test_unreachable_redis_with_the_fallback_off_lets_requests_through_with_one_log_line(
-        start_server: Callable[..., LiveServer]) -> None:
+    start_server: Callable[..., LiveServer],
+) -> None:
     dead_redis = f"redis://127.0.0.1:{free_port()}/15"
-    server = start_server(env={"COMMENTSVC_RATELIMIT_STORAGE_URI": dead_redis,
-                               "COMMENTSVC_RATELIMIT_POST": "3/minute",
-                               "COMMENTSVC_RATELIMIT_FALLBACK": "off"}, workers=1)
+    server = start_server(
+        env={
+            "COMMENTSVC_RATELIMIT_STORAGE_URI": dead_redis,
+            "COMMENTSVC_RATELIMIT_POST": "3/minute",
+            "COMMENTSVC_RATELIMIT_FALLBACK": "off",
+        },
+        workers=1,
+    )
 
     statuses = [post_comment(server, n) for n in range(6)]
 
@@ -88,7 +100,7 @@ def test_unreachable_redis_with_the_fallback_off_lets_requests_through_with_one_
 
 
 def test_a_password_in_the_storage_address_never_reaches_the_log() -> None:
-    from commentsvc.ratelimits import redacted_uri
+    from commentsvc.web.ratelimits import redacted_uri
 
     assert redacted_uri("redis://:s3cret@cache.internal:6380/2") == "redis://:***@cache.internal:6380/2"
     assert redacted_uri("redis://limiter:s3cret@cache.internal/0") == "redis://limiter:***@cache.internal/0"
@@ -106,7 +118,8 @@ def test_an_unknown_fallback_setting_is_refused_at_start(monkeypatch: pytest.Mon
 @pytest.mark.slow
 @pytest.mark.redis
 def test_limits_return_to_redis_when_it_answers_again_and_both_changes_are_logged_once(
-        start_server: Callable[..., LiveServer], redis_prefix: str) -> None:
+    start_server: Callable[..., LiveServer], redis_prefix: str
+) -> None:
     import redis
 
     prefix = redis_prefix
@@ -115,8 +128,13 @@ def test_limits_return_to_redis_when_it_answers_again_and_both_changes_are_logge
     proxy = TcpProxy((address.get("host", "127.0.0.1"), int(address.get("port", 6379))))
     proxy.start()
     try:
-        server = start_server(env={"COMMENTSVC_RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{proxy.port}/15",
-                                   "COMMENTSVC_RATELIMIT_KEY_PREFIX": prefix}, workers=1)
+        server = start_server(
+            env={
+                "COMMENTSVC_RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{proxy.port}/15",
+                "COMMENTSVC_RATELIMIT_KEY_PREFIX": prefix,
+            },
+            workers=1,
+        )
         statuses = [post_comment(server, 0)]
         proxy.stop()
         statuses.append(post_comment(server, 1))
@@ -141,6 +159,7 @@ def test_limits_return_to_redis_when_it_answers_again_and_both_changes_are_logge
 
 # --- database unreachable --------------------------------------------------------------------------
 
+
 @pytest.fixture(params=["postgres", "sqlite"])
 def unreachable_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgres":
@@ -156,19 +175,27 @@ def app_without_database(unreachable_database_url: str, tmp_path: Path) -> Itera
         db.engine.dispose()
 
 
-@pytest.mark.parametrize(("method", "path", "payload"), [
-    ("GET", f"/api/v1/comments?article={ARTICLE}", None),
-    ("POST", "/api/v1/comments", {"article": ARTICLE, "body": "还在吗"}),
-    ("GET", f"/api/v1/counts?article={ARTICLE}", None),
-    ("POST", "/api/v1/comments/1/vote", {"value": 1}),
-])
-def test_api_answers_503_json_when_the_database_is_unreachable(app_without_database: Any, method: str, path: str,
-                                                                payload: Any) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("GET", f"/api/v1/comments?article={ARTICLE}", None),
+        ("POST", "/api/v1/comments", {"article": ARTICLE, "body": "还在吗"}),
+        ("GET", f"/api/v1/counts?article={ARTICLE}", None),
+        ("POST", "/api/v1/comments/1/vote", {"value": 1}),
+    ],
+)
+def test_api_answers_503_json_when_the_database_is_unreachable(
+    app_without_database: Any, method: str, path: str, payload: Any
+) -> None:
     response = app_without_database.test_client().open(path, method=method, json=payload)
 
     assert response.status_code == 503
-    assert response.get_json() == {"error": {"code": "database_unavailable",
-                                             "message": "The comment database could not serve this request right now. Try again shortly."}}
+    assert response.get_json() == {
+        "error": {
+            "code": "database_unavailable",
+            "message": "The comment database could not serve this request right now. Try again shortly.",
+        }
+    }
 
 
 def test_healthz_says_503_when_the_database_is_unreachable(app_without_database: Any) -> None:
@@ -247,7 +274,8 @@ class TcpProxy:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_server_whose_database_goes_away_answers_503_and_recovers_when_it_is_back(
-        start_server: Callable[..., LiveServer], empty_postgres_database: str) -> None:
+    start_server: Callable[..., LiveServer], empty_postgres_database: str
+) -> None:
     name = empty_postgres_database.rsplit("/", 1)[1]
     target = create_engine(POSTGRES_ADMIN_URL).url
     proxy = TcpProxy((target.host or "127.0.0.1", target.port or 5432))
@@ -258,9 +286,11 @@ def test_a_server_whose_database_goes_away_answers_503_and_recovers_when_it_is_b
         assert post_comment(server, 1) == 201
 
         proxy.stop()
-        down = [request(server, "GET", f"/api/v1/comments?article={ARTICLE}"),
-                request(server, "POST", "/api/v1/comments", {"article": ARTICLE, "body": "数据库没了"}),
-                request(server, "GET", "/healthz")]
+        down = [
+            request(server, "GET", f"/api/v1/comments?article={ARTICLE}"),
+            request(server, "POST", "/api/v1/comments", {"article": ARTICLE, "body": "数据库没了"}),
+            request(server, "GET", "/healthz"),
+        ]
         proxy.start()
         back = [request(server, "GET", f"/api/v1/comments?article={ARTICLE}"), request(server, "GET", "/healthz")]
 
@@ -275,18 +305,37 @@ def test_a_server_whose_database_goes_away_answers_503_and_recovers_when_it_is_b
 
 @pytest.mark.slow
 def test_the_production_gunicorn_config_writes_the_outage_line_with_time_and_level(
-        tmp_path: Path, sqlite_url: str) -> None:
+    tmp_path: Path, sqlite_url: str
+) -> None:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("COMMENTSVC_")}
-    env.update({key: str(value) for key, value in app_settings(sqlite_url, tmp_path / "instance").items()
-                if key.startswith("COMMENTSVC_")})
+    env.update(
+        {
+            key: str(value)
+            for key, value in app_settings(sqlite_url, tmp_path / "instance").items()
+            if key.startswith("COMMENTSVC_")
+        }
+    )
     env["COMMENTSVC_RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{free_port()}/15"
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:commentsvc.gunicorn_conf",
-             "--bind", f"127.0.0.1:{port}", "--workers", "1", "commentsvc.wsgi:app"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:commentsvc.gunicorn_conf",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "commentsvc.wsgi:app",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         server = LiveServerAt(port, process, log_path)
         server.wait_ready()
@@ -297,8 +346,11 @@ def test_the_production_gunicorn_config_writes_the_outage_line_with_time_and_lev
 
     lines = [line for line in log_path.read_text(errors="replace").splitlines() if "rate-limit storage" in line]
     assert len(lines) == 1, lines
-    assert re.match(r"^\[\d{4}-\d\d-\d\d [\d:]{8} [+-]\d{4}\] \[\d+\] \[WARNING\] commentsvc\.ratelimits: "
-                    r"rate-limit storage redis://127\.0\.0\.1:\d+/15 is unreachable", lines[0]), lines[0]
+    assert re.match(
+        r"^\[\d{4}-\d\d-\d\d [\d:]{8} [+-]\d{4}\] \[\d+\] \[WARNING\] commentsvc\.web\.ratelimits: "
+        r"rate-limit storage redis://127\.0\.0\.1:\d+/15 is unreachable",
+        lines[0],
+    ), lines[0]
 
 
 class LiveServerAt:

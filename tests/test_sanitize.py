@@ -5,10 +5,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commentsvc.sanitize import LINK_REL, render_comment
+from commentsvc.text.sanitize import LINK_REL, render_comment
 
-FORBIDDEN_ELEMENTS = {"script", "style", "iframe", "frame", "object", "embed", "form", "input", "button", "meta",
-                      "link", "base", "svg", "math", "img"}
+FORBIDDEN_ELEMENTS = {
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "meta",
+    "link",
+    "base",
+    "svg",
+    "math",
+    "img",
+}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href"}
 
 
@@ -26,19 +41,24 @@ def assert_safe(html: str) -> None:
                 assert not compact.startswith(("javascript:", "vbscript:", "data:")), html
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("plain text", "<p>plain text</p>"),
-    ("*em* **strong** `code`", "<p><em>em</em> <strong>strong</strong> <code>code</code></p>"),
-    ("> quoted", "<blockquote>\n<p>quoted</p>\n</blockquote>"),
-    ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
-    ("3. three\n4. four", '<ol start="3">\n<li>three</li>\n<li>four</li>\n</ol>'),
-    ("```\n<b>x</b>\n```", "<pre><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre>"),
-    ("line\nbreak", "<p>line<br>\nbreak</p>"),
-    ("# not a heading", "<p># not a heading</p>"),
-    ("![img](https://example.com/x.png)",
-     '<p>!<a href="https://example.com/x.png" rel="nofollow ugc noopener noreferrer">img</a></p>'),
-    ("<b>raw html</b>", "<p>&lt;b&gt;raw html&lt;/b&gt;</p>"),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("plain text", "<p>plain text</p>"),
+        ("*em* **strong** `code`", "<p><em>em</em> <strong>strong</strong> <code>code</code></p>"),
+        ("> quoted", "<blockquote>\n<p>quoted</p>\n</blockquote>"),
+        ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+        ("3. three\n4. four", '<ol start="3">\n<li>three</li>\n<li>four</li>\n</ol>'),
+        ("```\n<b>x</b>\n```", "<pre><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre>"),
+        ("line\nbreak", "<p>line<br>\nbreak</p>"),
+        ("# not a heading", "<p># not a heading</p>"),
+        (
+            "![img](https://example.com/x.png)",
+            '<p>!<a href="https://example.com/x.png" rel="nofollow ugc noopener noreferrer">img</a></p>',
+        ),
+        ("<b>raw html</b>", "<p>&lt;b&gt;raw html&lt;/b&gt;</p>"),
+    ],
+)
 def test_the_markdown_subset_renders_as_expected(source, expected):
     assert render_comment(source) == expected
 
@@ -49,11 +69,19 @@ def test_links_get_the_ugc_rel_and_bare_urls_become_links():
     assert 'href="https://example.org/path?q=1"' in html
 
 
-@pytest.mark.parametrize("source", [
-    "[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))", "[x](vbscript:msgbox)", "[x](data:text/html,<script>)",
-    "[x](/relative/path)", "[x](ftp://example.com)", "<a href='javascript:alert(1)'>x</a>",
-    "[x](java&#x09;script:alert(1))",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](vbscript:msgbox)",
+        "[x](data:text/html,<script>)",
+        "[x](/relative/path)",
+        "[x](ftp://example.com)",
+        "<a href='javascript:alert(1)'>x</a>",
+        "[x](java&#x09;script:alert(1))",
+    ],
+)
 def test_only_http_https_and_mailto_links_survive(source):
     html = render_comment(source)
     assert_safe(html)
@@ -66,25 +94,85 @@ def test_mailto_links_survive():
     assert 'href="mailto:editor@example.com"' in render_comment("[mail](mailto:editor@example.com)")
 
 
-@pytest.mark.parametrize("source", [
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
-    '"><iframe src=javascript:alert(1)>', "<a href=# onclick=alert(1)>x</a>",
-    "<<script>script>alert(1)<</script>/script>", "[a](javascript:alert`1`)", "<style>*{x:y}</style>",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<svg onload=alert(1)>",
+        '"><iframe src=javascript:alert(1)>',
+        "<a href=# onclick=alert(1)>x</a>",
+        "<<script>script>alert(1)<</script>/script>",
+        "[a](javascript:alert`1`)",
+        "<style>*{x:y}</style>",
+    ],
+)
 def test_raw_html_in_the_body_is_shown_as_text_never_executed(source):
     html = render_comment(source)
     assert_safe(html)
 
 
-HTML_PIECES = st.sampled_from([
-    "<script>", "</script>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:alert(1)\">", "</a>", "<svg>",
-    "<math>", "<iframe>", "<style>", "<!--", "-->", "<![CDATA[", "]]>", "&lt;", "&#106;avascript:", "<b ", "'\"",
-    "<a href=", "onmouseover=alert(1)", "javascript:", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:",
-    "\n", "\n\n", "> ", "- ", "1. ", "```", "`", "*", "**", "_", "[", "](", ")", "<", ">", "&", "\t", "\x00",
-    "https://example.com/", "http://", "mailto:x@y", "中文", "😀", "\u202e", "\u200b", "<p>", "</p>", "<form>",
-    "<input autofocus onfocus=alert(1)>", "<object data=x>", "<embed src=x>", "<base href=//evil>",
-    "<meta http-equiv=refresh>", "<link rel=import>", "<button formaction=javascript:alert(1)>",
-])
+HTML_PIECES = st.sampled_from(
+    [
+        "<script>",
+        "</script>",
+        "<img src=x onerror=alert(1)>",
+        '<a href="javascript:alert(1)">',
+        "</a>",
+        "<svg>",
+        "<math>",
+        "<iframe>",
+        "<style>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+        "&lt;",
+        "&#106;avascript:",
+        "<b ",
+        "'\"",
+        "<a href=",
+        "onmouseover=alert(1)",
+        "javascript:",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:",
+        "\n",
+        "\n\n",
+        "> ",
+        "- ",
+        "1. ",
+        "```",
+        "`",
+        "*",
+        "**",
+        "_",
+        "[",
+        "](",
+        ")",
+        "<",
+        ">",
+        "&",
+        "\t",
+        "\x00",
+        "https://example.com/",
+        "http://",
+        "mailto:x@y",
+        "中文",
+        "😀",
+        "\u202e",
+        "\u200b",
+        "<p>",
+        "</p>",
+        "<form>",
+        "<input autofocus onfocus=alert(1)>",
+        "<object data=x>",
+        "<embed src=x>",
+        "<base href=//evil>",
+        "<meta http-equiv=refresh>",
+        "<link rel=import>",
+        "<button formaction=javascript:alert(1)>",
+    ]
+)
 
 
 @st.composite
@@ -94,8 +182,20 @@ def hostile_markup(draw):
     depth = draw(st.integers(min_value=0, max_value=4))
     text = "".join(pieces)
     for _ in range(depth):
-        wrapper = draw(st.sampled_from(["[{}](javascript:{})", "> {}", "<a href='{}'>{}</a>", "*{}*", "`{}`",
-                                        "<div onclick='{}'>{}</div>", "- {}\n  - {}", "[{}]({})"]))
+        wrapper = draw(
+            st.sampled_from(
+                [
+                    "[{}](javascript:{})",
+                    "> {}",
+                    "<a href='{}'>{}</a>",
+                    "*{}*",
+                    "`{}`",
+                    "<div onclick='{}'>{}</div>",
+                    "- {}\n  - {}",
+                    "[{}]({})",
+                ]
+            )
+        )
         text = wrapper.replace("{}", text, 1).replace("{}", draw(HTML_PIECES))
     return text
 

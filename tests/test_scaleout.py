@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REDIS_URL, TEST_SECRET, LiveServer
 from sqlalchemy import create_engine, func, select
 
 from commentsvc.models import Comment, Thread
-from conftest import REDIS_URL, TEST_SECRET, LiveServer
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +35,7 @@ COMMENTSVC = Path(sys.executable).parent / "commentsvc"
 
 # --- services: our own PostgreSQL database and our own Redis keys -------------------------------
 
+
 @pytest.fixture
 def scaleout_database(empty_postgres_database: str, tmp_path: Path) -> str:
     """A database of our own on the shared server, migrated by `commentsvc db upgrade` as on a deploy."""
@@ -45,8 +46,12 @@ def scaleout_database(empty_postgres_database: str, tmp_path: Path) -> str:
 
 def cli_env(database_url: str, instance: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("COMMENTSVC_")}
-    env.update(COMMENTSVC_DATABASE_URL=database_url, COMMENTSVC_SECRET_KEY=TEST_SECRET,
-               COMMENTSVC_INSTANCE_PATH=str(instance / "cli"), COMMENTSVC_AUTO_MIGRATE="false")
+    env.update(
+        COMMENTSVC_DATABASE_URL=database_url,
+        COMMENTSVC_SECRET_KEY=TEST_SECRET,
+        COMMENTSVC_INSTANCE_PATH=str(instance / "cli"),
+        COMMENTSVC_AUTO_MIGRATE="false",
+    )
     return env
 
 
@@ -94,6 +99,7 @@ def kill_server(server: LiveServer) -> None:
 
 # --- an HTTP client that fails over between servers ----------------------------------------------
 
+
 class Unreachable(Exception):
     """No server answered the request at all."""
 
@@ -125,8 +131,9 @@ class FailoverClient:
         data = json.loads(raw) if raw and response.getheader("Content-Type", "").startswith("application/json") else raw
         return response.status, data
 
-    def send(self, method: str, path: str, payload: Any = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any, int]:
+    def send(
+        self, method: str, path: str, payload: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any, int]:
         """Returns (status, JSON, port that answered); retries the same request elsewhere on a connection error."""
         for attempt in range(40):
             self.turn = (self.turn + 1) % len(self.ports)
@@ -145,6 +152,7 @@ class FailoverClient:
 
 
 # --- the workload and what it remembers -----------------------------------------------------------
+
 
 @dataclass
 class Posted:
@@ -185,8 +193,9 @@ class Ledger:
             ids = ids[-recent:] if recent else ids
             return self.posted[rng.choice(ids)] if ids else None
 
-    def answer(self, action: str, client: FailoverClient, status: int, data: Any, port: int,
-               expected: set[int]) -> None:
+    def answer(
+        self, action: str, client: FailoverClient, status: int, data: Any, port: int, expected: set[int]
+    ) -> None:
         with self.lock:
             self.statuses[(action, status)] += 1
             self.served_by[port] += 1
@@ -210,8 +219,13 @@ def post_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: s
     article = rng.choice(ARTICLES)
     target = ledger.pick(rng, article) if rng.random() < 0.6 else None
     key = uuid.uuid4().hex
-    payload: dict[str, Any] = {"site": SITE, "article": article, "title": f"Story {article}", "name": name,
-                               "body": f"{name} says {uuid.uuid4().hex} 说得对"}
+    payload: dict[str, Any] = {
+        "site": SITE,
+        "article": article,
+        "title": f"Story {article}",
+        "name": name,
+        "body": f"{name} says {uuid.uuid4().hex} 说得对",
+    }
     if target is not None:
         payload["parent_id"] = target.id
     status, data, port = client.send("POST", "/api/v1/comments", payload, {"Idempotency-Key": key})
@@ -236,8 +250,9 @@ def edit_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: s
     body = f"{name} corrects {uuid.uuid4().hex}"
     with ledger.lock:
         ledger.edit_attempts.setdefault(target.id, set()).add(body)
-    status, data, port = client.send("PATCH", f"/api/v1/comments/{target.id}", {"body": body},
-                                     {"Authorization": f"Bearer {target.token}"})
+    status, data, port = client.send(
+        "PATCH", f"/api/v1/comments/{target.id}", {"body": body}, {"Authorization": f"Bearer {target.token}"}
+    )
     ledger.answer("edit", client, status, data, port, {200, 403})
     if status == 200:
         with ledger.lock:
@@ -250,8 +265,9 @@ def delete_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name:
     target = ledger.pick(rng, recent=6)
     if target is None:
         return
-    status, data, port = client.send("DELETE", f"/api/v1/comments/{target.id}", None,
-                                     {"Authorization": f"Bearer {target.token}"})
+    status, data, port = client.send(
+        "DELETE", f"/api/v1/comments/{target.id}", None, {"Authorization": f"Bearer {target.token}"}
+    )
     ledger.answer("delete", client, status, data, port, {200, 403})
     if status == 200 or (status == 403 and data["error"]["code"] == "comment_deleted"):
         with ledger.lock:
@@ -275,13 +291,17 @@ def read_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: s
 
 
 ROLES: tuple[tuple[str, Callable[..., None], int], ...] = (
-    ("poster", post_one, 4), ("editor", edit_one, 2), ("deleter", delete_one, 2),
-    ("voter", vote_one, 2), ("reader", read_one, 1),
+    ("poster", post_one, 4),
+    ("editor", edit_one, 2),
+    ("deleter", delete_one, 2),
+    ("voter", vote_one, 2),
+    ("reader", read_one, 1),
 )
 
 
-def run_workload(ports: list[int], seconds: float, *, halfway: Callable[[Ledger], None] | None = None,
-                 seed: int = 20240916) -> Ledger:
+def run_workload(
+    ports: list[int], seconds: float, *, halfway: Callable[[Ledger], None] | None = None, seed: int = 20240916
+) -> Ledger:
     """Clients post, reply to each other, edit, delete, vote and read on the same few threads until time is up."""
     ledger = Ledger()
     deadline = time.monotonic() + seconds
@@ -298,8 +318,11 @@ def run_workload(ports: list[int], seconds: float, *, halfway: Callable[[Ledger]
         finally:
             client.close()
 
-    workers = [threading.Thread(target=client_loop, args=(role, action, n), name=f"{role}{n}", daemon=True)
-               for role, action, count in ROLES for n in range(count)]
+    workers = [
+        threading.Thread(target=client_loop, args=(role, action, n), name=f"{role}{n}", daemon=True)
+        for role, action, count in ROLES
+        for n in range(count)
+    ]
     for worker in workers:
         worker.start()
     if halfway is not None:
@@ -326,15 +349,29 @@ def assert_nothing_lost(ledger: Ledger, database_url: str, ports: list[int], ins
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            rows = {row.id: row for row in connection.execute(
-                select(Comment.id, Comment.parent_id, Comment.status, Comment.body_source, Thread.article)
-                .join(Thread, Thread.id == Comment.thread_id).where(Thread.site == SITE))}
-            threads = {row.article: row for row in connection.execute(
-                select(Thread.id, Thread.article, Thread.comment_count).where(Thread.site == SITE))}
-            reply_counts = dict(connection.execute(
-                select(Comment.id, Comment.reply_count).where(Comment.parent_id.is_(None))).all())
-            approved_replies = Counter(root for (root,) in connection.execute(
-                select(Comment.root_id).where(Comment.root_id.is_not(None), Comment.status == "approved")))
+            rows = {
+                row.id: row
+                for row in connection.execute(
+                    select(Comment.id, Comment.parent_id, Comment.status, Comment.body_source, Thread.article)
+                    .join(Thread, Thread.id == Comment.thread_id)
+                    .where(Thread.site == SITE)
+                )
+            }
+            threads = {
+                row.article: row
+                for row in connection.execute(
+                    select(Thread.id, Thread.article, Thread.comment_count).where(Thread.site == SITE)
+                )
+            }
+            reply_counts = dict(
+                connection.execute(select(Comment.id, Comment.reply_count).where(Comment.parent_id.is_(None))).all()
+            )
+            approved_replies = Counter(
+                root
+                for (root,) in connection.execute(
+                    select(Comment.root_id).where(Comment.root_id.is_not(None), Comment.status == "approved")
+                )
+            )
             total = connection.execute(select(func.count()).select_from(Comment)).scalar_one()
     finally:
         engine.dispose()
@@ -364,9 +401,10 @@ def assert_nothing_lost(ledger: Ledger, database_url: str, ports: list[int], ins
         status, data, _ = client.send("GET", f"/api/v1/counts?site={SITE}&{query}")
         client.close()
         assert status == 200
-        assert data["counts"] == {article: sum(1 for row in rows.values()
-                                               if row.article == article and row.status == "approved")
-                                  for article in ARTICLES}
+        assert data["counts"] == {
+            article: sum(1 for row in rows.values() if row.article == article and row.status == "approved")
+            for article in ARTICLES
+        }
 
     recount = run_cli(["recount"], cli_env(database_url, instance))
     assert recount.returncode == 0, recount.stderr
@@ -385,10 +423,12 @@ def server_log_problems(*servers: LiveServer) -> list[str]:
 
 # --- the proofs -----------------------------------------------------------------------------------
 
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_two_app_servers_on_one_postgresql_and_redis_lose_nothing_under_concurrent_writes(
-        start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path) -> None:
+    start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path
+) -> None:
     env = server_env(scaleout_database, redis_prefix)
     servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
     ports = [server.port for server in servers]
@@ -415,7 +455,8 @@ def post_once(port: int, body: str) -> tuple[int, Any, str | None]:
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_post_limit_is_enforced_exactly_across_two_servers_through_redis(
-        start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str) -> None:
+    start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str
+) -> None:
     limit = 4
     env = server_env(scaleout_database, redis_prefix, COMMENTSVC_RATELIMIT_POST=f"{limit}/minute")
     servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
@@ -429,7 +470,8 @@ def test_post_limit_is_enforced_exactly_across_two_servers_through_redis(
 
 
 def test_two_gunicorn_workers_on_the_embedded_sqlite_file_never_answer_database_is_locked(
-        start_server: Callable[..., LiveServer], tmp_path: Path) -> None:
+    start_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
     # An empty file: both workers migrate it on start, taking turns under the write lock.
     database_url = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
     server = start_server(env=server_env(database_url), workers=2)
@@ -443,7 +485,8 @@ def test_two_gunicorn_workers_on_the_embedded_sqlite_file_never_answer_database_
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_killing_one_app_server_mid_run_loses_no_acknowledged_comment_and_the_other_keeps_serving(
-        start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path) -> None:
+    start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path
+) -> None:
     env = server_env(scaleout_database, redis_prefix)
     doomed, survivor = start_server(env=env, workers=2), start_server(env=env, workers=2)
 
@@ -467,11 +510,13 @@ def test_killing_one_app_server_mid_run_loses_no_acknowledged_comment_and_the_ot
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_readers_reporting_one_comment_at_once_on_two_servers_hide_it_once(
-        start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path) -> None:
+    start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path
+) -> None:
     # Concurrent reports that cross the threshold together must take the comment out of the count once.
     threshold, readers, rounds = 3, 6, 12
-    env = server_env(scaleout_database, redis_prefix, COMMENTSVC_TRUSTED_PROXIES="1",
-                     COMMENTSVC_REPORT_THRESHOLD=str(threshold))
+    env = server_env(
+        scaleout_database, redis_prefix, COMMENTSVC_TRUSTED_PROXIES="1", COMMENTSVC_REPORT_THRESHOLD=str(threshold)
+    )
     servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
@@ -480,8 +525,12 @@ def test_readers_reporting_one_comment_at_once_on_two_servers_hide_it_once(
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         barrier.wait()
         try:
-            connection.request("POST", f"/api/v1/comments/{comment_id}/report", body=json.dumps({"reason": "spam"}),
-                               headers={"Content-Type": "application/json", "X-Forwarded-For": reader_ip})
+            connection.request(
+                "POST",
+                f"/api/v1/comments/{comment_id}/report",
+                body=json.dumps({"reason": "spam"}),
+                headers={"Content-Type": "application/json", "X-Forwarded-For": reader_ip},
+            )
             response = connection.getresponse()
             response.read()
         finally:
@@ -491,14 +540,21 @@ def test_readers_reporting_one_comment_at_once_on_two_servers_hide_it_once(
 
     author = FailoverClient([servers[0].port], random.Random(0))
     for round_number in range(rounds):
-        status, data, _ = author.send("POST", "/api/v1/comments",
-                                      {"site": SITE, "article": "reported", "body": f"round {round_number}"},
-                                      {"X-Forwarded-For": "203.0.113.1", "Idempotency-Key": uuid.uuid4().hex})
+        status, data, _ = author.send(
+            "POST",
+            "/api/v1/comments",
+            {"site": SITE, "article": "reported", "body": f"round {round_number}"},
+            {"X-Forwarded-For": "203.0.113.1", "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert status == 201, data
         barrier = threading.Barrier(readers)
-        reporters = [threading.Thread(target=report, args=(servers[n % 2].port, data["id"],
-                                                           f"198.51.100.{round_number * readers + n}", barrier))
-                     for n in range(readers)]
+        reporters = [
+            threading.Thread(
+                target=report,
+                args=(servers[n % 2].port, data["id"], f"198.51.100.{round_number * readers + n}", barrier),
+            )
+            for n in range(readers)
+        ]
         for reporter in reporters:
             reporter.start()
         for reporter in reporters:

@@ -9,9 +9,8 @@ import re
 from typing import Any
 
 import pytest
-from itsdangerous import URLSafeSerializer
-
 from conftest import ARTICLE, TEST_SECRET
+from itsdangerous import URLSafeSerializer
 
 URL = "/api/v1/comments"
 START = "2026-05-04 09:00:00"
@@ -42,7 +41,7 @@ def attempt(client: Any, action: str, comment_id: int, headers: dict[str, str]) 
 def _flip(token: str, position: int) -> str:
     character = token[position]
     replacement = "A" if character != "A" else "B"
-    return token[:position] + replacement + token[position + 1:]
+    return token[:position] + replacement + token[position + 1 :]
 
 
 def forged_tokens(own: str, other_token: str, other_comment_id: int, target_id: int) -> dict[str, str]:
@@ -57,11 +56,18 @@ def forged_tokens(own: str, other_token: str, other_comment_id: int, target_id: 
         "flipped last character": _flip(own, len(own) - 1),
         "flipped middle of signature": _flip(own, len(own) - len(signature) // 2),
         "own token's payload rewritten to the target": (
-            base64.urlsafe_b64encode(f'{{"c":{target_id}}}'.encode()).decode().rstrip("=") + "." + other_signature),
+            base64.urlsafe_b64encode(f'{{"c":{target_id}}}'.encode()).decode().rstrip("=") + "." + other_signature
+        ),
         "no signature": payload,
-        "other comment's token": URLSafeSerializer(TEST_SECRET, salt="commentsvc.edit-token").dumps({"c": other_comment_id}),
-        "signed with another secret": URLSafeSerializer("another-secret", salt="commentsvc.edit-token").dumps({"c": target_id}),
-        "signed with another salt (a session cookie)": URLSafeSerializer(TEST_SECRET, salt="cookie-session").dumps({"c": target_id}),
+        "other comment's token": URLSafeSerializer(TEST_SECRET, salt="commentsvc.edit-token").dumps(
+            {"c": other_comment_id}
+        ),
+        "signed with another secret": URLSafeSerializer("another-secret", salt="commentsvc.edit-token").dumps(
+            {"c": target_id}
+        ),
+        "signed with another salt (a session cookie)": URLSafeSerializer(TEST_SECRET, salt="cookie-session").dumps(
+            {"c": target_id}
+        ),
         "id as a string": URLSafeSerializer(TEST_SECRET, salt="commentsvc.edit-token").dumps({"c": str(target_id)}),
         "id in a list": URLSafeSerializer(TEST_SECRET, salt="commentsvc.edit-token").dumps({"c": [target_id]}),
         "upper-cased": own.upper(),
@@ -83,7 +89,9 @@ def test_no_forged_or_foreign_token_opens_a_comment_and_refusals_change_nothing(
         "token without scheme": {"Authorization": target["edit_token"]},
         "other comment's real token": bearer(other["edit_token"]),
     }
-    statuses = {name: attempt(client, action, target["id"], headers).status_code for name, headers in headers_cases.items()}
+    statuses = {
+        name: attempt(client, action, target["id"], headers).status_code for name, headers in headers_cases.items()
+    }
 
     assert statuses == dict.fromkeys(headers_cases, 403)
     assert served(client, target["id"]) == before
@@ -153,11 +161,27 @@ from dashboard_support import csrf_token, log_in, make_moderator  # noqa: E402
 
 from commentsvc.extensions import db  # noqa: E402
 
-ADMIN_ONLY = {("GET", "dashboard.moderators"), ("POST", "dashboard.add_moderator"),
-              ("POST", "dashboard.moderator_active"), ("POST", "dashboard.site_policy")}
-FORM = {"ids": "1", "action": "approve", "body": "x", "kind": "ip", "value": "192.0.2.1", "word": "x",
-        "username": "intruder", "password": "long enough password", "role": "admin", "site": "default",
-        "moderation": "pre", "active": "0", "closed": "1"}
+ADMIN_ONLY = {
+    ("GET", "dashboard.moderators"),
+    ("POST", "dashboard.add_moderator"),
+    ("POST", "dashboard.moderator_active"),
+    ("POST", "dashboard.site_policy"),
+}
+FORM = {
+    "ids": "1",
+    "action": "approve",
+    "body": "x",
+    "kind": "ip",
+    "value": "192.0.2.1",
+    "word": "x",
+    "username": "intruder",
+    "password": "long enough password",
+    "role": "admin",
+    "site": "default",
+    "moderation": "pre",
+    "active": "0",
+    "closed": "1",
+}
 
 
 def dashboard_rules(app: Any) -> list[tuple[str, str, str]]:
@@ -174,8 +198,10 @@ def dashboard_rules(app: Any) -> list[tuple[str, str, str]]:
 
 def table_rows(app: Any) -> dict[str, list[str]]:
     with app.app_context():
-        return {table.name: sorted(map(repr, db.session.execute(table.select()).fetchall()))
-                for table in db.metadata.sorted_tables}
+        return {
+            table.name: sorted(map(repr, db.session.execute(table.select()).fetchall()))
+            for table in db.metadata.sorted_tables
+        }
 
 
 def test_every_dashboard_form_route_refuses_a_post_without_or_with_a_foreign_csrf_token(app, client, make_comment):
@@ -189,8 +215,11 @@ def test_every_dashboard_form_route_refuses_a_post_without_or_with_a_foreign_csr
     posts = [(url, endpoint) for method, url, endpoint in dashboard_rules(app) if method == "POST"]
     refused = {}
     for url, endpoint in posts:
-        for label, data in (("no token", FORM), ("foreign token", FORM | {"csrf_token": foreign_token}),
-                            ("garbage token", FORM | {"csrf_token": "x" * 40})):
+        for label, data in (
+            ("no token", FORM),
+            ("foreign token", FORM | {"csrf_token": foreign_token}),
+            ("garbage token", FORM | {"csrf_token": "x" * 40}),
+        ):
             response = client.post(url, data=data)
             refused[(endpoint, label)] = response.status_code
 
@@ -233,8 +262,12 @@ def test_a_moderator_is_refused_exactly_the_admin_only_actions_and_they_change_n
             refused.add((method, endpoint))
         assert response.status_code < 500, (method, url)
     after_moderator = table_rows(app)
-    admin_refused = {(method, endpoint) for method, url, endpoint in dashboard_rules(app) if (method, endpoint) in ADMIN_ONLY
-                     and admin.open(url, method=method, data=FORM | {"csrf_token": admin.csrf}).status_code == 403}
+    admin_refused = {
+        (method, endpoint)
+        for method, url, endpoint in dashboard_rules(app)
+        if (method, endpoint) in ADMIN_ONLY
+        and admin.open(url, method=method, data=FORM | {"csrf_token": admin.csrf}).status_code == 403
+    }
 
     assert refused == ADMIN_ONLY
     assert admin_refused == set()
@@ -248,8 +281,14 @@ def test_a_forged_x_forwarded_for_does_not_reset_the_login_throttle(app, client,
     make_moderator(app)
     page = client.get("/dashboard/login").get_data(as_text=True)
     token = csrf_token(page)
-    statuses = [client.post("/dashboard/login", data={"username": f"guess{n}", "password": "wrong", "csrf_token": token},
-                            headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(4)]
+    statuses = [
+        client.post(
+            "/dashboard/login",
+            data={"username": f"guess{n}", "password": "wrong", "csrf_token": token},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(4)
+    ]
 
     assert statuses == [401, 401, 401, 429]
 
@@ -258,11 +297,18 @@ def test_dashboard_ids_no_database_can_hold_are_not_a_server_error(app, client):
     make_moderator(app)
     log_in(client)
     for huge in (2**31, 2**63, 10**30):
-        for method, url in (("GET", f"/dashboard/comments/{huge}"), ("GET", f"/dashboard/threads/{huge}"),
-                            ("POST", f"/dashboard/comments/{huge}/edit"), ("POST", f"/dashboard/comments/{huge}/reply"),
-                            ("POST", f"/dashboard/threads/{huge}"), ("POST", f"/dashboard/bans/{huge}/delete"),
-                            ("POST", f"/dashboard/words/{huge}/delete"), ("POST", f"/dashboard/moderators/{huge}/active"),
-                            ("POST", "/dashboard/comments/action"), ("GET", f"/dashboard/queue/pending?page={huge}")):
+        for method, url in (
+            ("GET", f"/dashboard/comments/{huge}"),
+            ("GET", f"/dashboard/threads/{huge}"),
+            ("POST", f"/dashboard/comments/{huge}/edit"),
+            ("POST", f"/dashboard/comments/{huge}/reply"),
+            ("POST", f"/dashboard/threads/{huge}"),
+            ("POST", f"/dashboard/bans/{huge}/delete"),
+            ("POST", f"/dashboard/words/{huge}/delete"),
+            ("POST", f"/dashboard/moderators/{huge}/active"),
+            ("POST", "/dashboard/comments/action"),
+            ("GET", f"/dashboard/queue/pending?page={huge}"),
+        ):
             data = {"csrf_token": client.csrf, "body": "x", "ids": str(huge), "action": "approve", "active": "0"}
             response = client.open(url, method=method, data=data)
             assert response.status_code < 500, (method, url, response.status_code)

@@ -23,8 +23,9 @@ FORGED_HEADERS = (
 
 
 def post(client: Any, n: int, headers: dict[str, str], socket: str = SOCKET) -> Any:
-    return client.post(URL, json={"article": "ip", "body": f"comment {n}"}, headers=headers,
-                       environ_base={"REMOTE_ADDR": socket})
+    return client.post(
+        URL, json={"article": "ip", "body": f"comment {n}"}, headers=headers, environ_base={"REMOTE_ADDR": socket}
+    )
 
 
 def stored_ips(app: Any) -> list[str]:
@@ -34,8 +35,9 @@ def stored_ips(app: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 0, "COMMENTSVC_RATELIMIT_POST": "6/minute"}])
-def test_without_trusted_proxies_forged_headers_change_neither_the_stored_address_nor_the_limit(app, client,
-                                                                                               app_config):
+def test_without_trusted_proxies_forged_headers_change_neither_the_stored_address_nor_the_limit(
+    app, client, app_config
+):
     statuses = [post(client, n, headers).status_code for n, headers in enumerate(FORGED_HEADERS)]
     over = post(client, 99, {"X-Forwarded-For": "198.51.100.99"})
 
@@ -56,10 +58,12 @@ def test_without_trusted_proxies_a_forged_header_does_not_buy_a_second_vote(clie
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 1, "COMMENTSVC_RATELIMIT_POST": "2/minute"}])
 def test_behind_one_proxy_the_appended_address_is_stored_and_limited_and_forged_prefixes_are_ignored(
-        app, client, app_config):
+    app, client, app_config
+):
     proxy = "10.0.0.2"
-    alice = [post(client, n, {"X-Forwarded-For": f"198.51.100.{n}, 203.0.113.7"}, socket=proxy).status_code
-             for n in range(3)]
+    alice = [
+        post(client, n, {"X-Forwarded-For": f"198.51.100.{n}, 203.0.113.7"}, socket=proxy).status_code for n in range(3)
+    ]
     bob = post(client, 10, {"X-Forwarded-For": "203.0.113.8"}, socket=proxy).status_code
 
     # Alice rotated the forged first entry each time; the proxy's appended entry still named her.
@@ -72,8 +76,9 @@ def test_behind_one_proxy_the_appended_address_is_stored_and_limited_and_forged_
 def test_behind_one_proxy_votes_are_counted_per_appended_address(client, make_comment, app_config):
     comment = make_comment(body="vote target", headers={"X-Forwarded-For": "203.0.113.1"})
     for forged in ("1.1.1.1", "2.2.2.2"):
-        client.post(f"{URL}/{comment['id']}/vote", json={"value": 1},
-                    headers={"X-Forwarded-For": f"{forged}, 203.0.113.20"})
+        client.post(
+            f"{URL}/{comment['id']}/vote", json={"value": 1}, headers={"X-Forwarded-For": f"{forged}, 203.0.113.20"}
+        )
     client.post(f"{URL}/{comment['id']}/vote", json={"value": 1}, headers={"X-Forwarded-For": "203.0.113.21"})
 
     thread = client.get(URL, query_string={"article": "news/2024/09/16/blinken-condemns-russia"}).get_json()

@@ -15,9 +15,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from commentsvc.openapi import openapi_document
 from security.apps import dispose, record_counts, sqlite_app
+
+from commentsvc.web.openapi import openapi_document
 
 EXAMPLES_PER_OPERATION = 250
 EXAMPLES_PER_OPERATION_POSTGRES = 60
@@ -66,8 +66,11 @@ def test_the_fuzzed_document_is_the_one_the_api_serves(fuzz_app):
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
 def test_no_generated_request_gets_a_server_error_or_an_undocumented_response(case, fuzz_app):
     response = case.call_and_validate(app=fuzz_app, checks=CHECKS)
     GENERATED[f"sqlite {case.operation.label} {response.status_code}"] += 1
@@ -75,8 +78,11 @@ def test_no_generated_request_gets_a_server_error_or_an_undocumented_response(ca
 
 @pytest.mark.postgres
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION_POSTGRES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION_POSTGRES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
 def test_no_generated_request_gets_a_server_error_on_postgresql(case, fuzz_app_postgres):
     response = case.call_and_validate(app=fuzz_app_postgres, checks=CHECKS)
     GENERATED[f"postgres {case.operation.label} {response.status_code}"] += 1
@@ -86,11 +92,15 @@ def test_no_generated_request_gets_a_server_error_on_postgresql(case, fuzz_app_p
 def _record_generated_cases():
     yield
     if GENERATED:
-        record_counts("schemathesis", {
-            "requests_sqlite": sum(n for key, n in GENERATED.items() if key.startswith("sqlite")),
-            "requests_postgres": sum(n for key, n in GENERATED.items() if key.startswith("postgres")),
-            "requests_stateful": sum(n for key, n in GENERATED.items() if key.startswith("stateful")),
-            "by_engine_operation_and_status": dict(GENERATED)})
+        record_counts(
+            "schemathesis",
+            {
+                "requests_sqlite": sum(n for key, n in GENERATED.items() if key.startswith("sqlite")),
+                "requests_postgres": sum(n for key, n in GENERATED.items() if key.startswith("postgres")),
+                "requests_stateful": sum(n for key, n in GENERATED.items() if key.startswith("stateful")),
+                "by_engine_operation_and_status": dict(GENERATED),
+            },
+        )
 
 
 def test_stateful_sequences_of_calls_never_get_a_server_error(fuzz_app):
@@ -102,5 +112,8 @@ def test_stateful_sequences_of_calls_never_get_a_server_error(fuzz_app):
             GENERATED[f"stateful {case.operation.label} {response.status_code}"] += 1
             case.validate_response(response, checks=CHECKS)
 
-    Checked.run(settings=settings(max_examples=60, stateful_step_count=8, deadline=None,
-                                  suppress_health_check=list(HealthCheck)))
+    Checked.run(
+        settings=settings(
+            max_examples=60, stateful_step_count=8, deadline=None, suppress_health_check=list(HealthCheck)
+        )
+    )

@@ -7,13 +7,17 @@ import re
 from typing import Any
 
 import pytest
-
 from dashboard_support import log_in, make_moderator
 
 URL = "/api/v1/comments"
 ALLOWED = "https://news.example.com"
-REFUSED_ORIGINS = ["https://evil.example", "https://news.example.com.evil.example", "http://news.example.com",
-                   "https://sub.news.example.com", "null"]
+REFUSED_ORIGINS = [
+    "https://evil.example",
+    "https://news.example.com.evil.example",
+    "http://news.example.com",
+    "https://sub.news.example.com",
+    "null",
+]
 UNSAFE_SCRIPT_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "data:", "http:", "https:")
 
 
@@ -57,11 +61,17 @@ def test_every_dashboard_page_sends_the_headers_and_refuses_framing(app, client,
     make_comment(body="subject")
     anonymous = app.test_client()
     log_in(client)
-    pages = [rule.build({name: ("pending" if name == "queue" else 1) for name in rule.arguments}, append_unknown=False)[1]
-             for rule in app.url_map.iter_rules() if rule.rule.startswith("/dashboard") and "GET" in rule.methods]
+    pages = [
+        rule.build({name: ("pending" if name == "queue" else 1) for name in rule.arguments}, append_unknown=False)[1]
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/dashboard") and "GET" in rule.methods
+    ]
 
-    responses = [client.get(path) for path in pages] + [client.get("/dashboard/no-such-page"),
-                                                        anonymous.get("/dashboard/login"), anonymous.get("/dashboard/")]
+    responses = [client.get(path) for path in pages] + [
+        client.get("/dashboard/no-such-page"),
+        anonymous.get("/dashboard/login"),
+        anonymous.get("/dashboard/"),
+    ]
     for response in responses:
         assert response.status_code < 500
         assert csp(response)["frame-ancestors"] == ["'none'"]
@@ -117,8 +127,14 @@ def test_api_answers_carry_no_cors_headers_for_other_origins(client, origin):
 
 
 def test_a_preflight_from_the_allowed_origin_permits_edits_with_a_bearer_token(client):
-    response = client.options(f"{URL}/1", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "PATCH",
-                                                    "Access-Control-Request-Headers": "authorization, content-type"})
+    response = client.options(
+        f"{URL}/1",
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
 
     assert response.headers.get("Access-Control-Allow-Origin") == ALLOWED
     assert "PATCH" in response.headers.get("Access-Control-Allow-Methods", "")
@@ -127,15 +143,22 @@ def test_a_preflight_from_the_allowed_origin_permits_edits_with_a_bearer_token(c
 
 @pytest.mark.parametrize("origin", REFUSED_ORIGINS)
 def test_a_preflight_from_another_origin_gets_no_cors_headers(client, origin):
-    response = client.options(f"{URL}/1", headers={"Origin": origin, "Access-Control-Request-Method": "PATCH",
-                                                    "Access-Control-Request-Headers": "authorization"})
+    response = client.options(
+        f"{URL}/1",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
 
     assert "Access-Control-Allow-Origin" not in response.headers
     assert "Access-Control-Allow-Methods" not in response.headers
 
 
 def test_the_dashboard_never_answers_cors_even_for_the_allowed_origin(client):
-    for response in (client.get("/dashboard/login", headers={"Origin": ALLOWED}),
-                     client.options("/dashboard/login", headers={"Origin": ALLOWED,
-                                                                  "Access-Control-Request-Method": "POST"})):
+    for response in (
+        client.get("/dashboard/login", headers={"Origin": ALLOWED}),
+        client.options("/dashboard/login", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "POST"}),
+    ):
         assert "Access-Control-Allow-Origin" not in response.headers

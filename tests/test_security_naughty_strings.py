@@ -9,13 +9,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from security.apps import assert_handled, dispose, record_counts, sqlite_app, thread_comments
+from security.corpus import blns_entries, normalised_body
+from security.invariants import unsafe_html_findings
 from sqlalchemy import select
 
 from commentsvc.extensions import db
 from commentsvc.models import Comment
-from security.apps import assert_handled, dispose, record_counts, sqlite_app, thread_comments
-from security.corpus import blns_entries, normalised_body
-from security.invariants import unsafe_html_findings
 
 URL = "/api/v1/comments"
 # What the API documents it refuses: C0/C1 controls (a body keeps tab and newline) and, in names,
@@ -109,7 +109,9 @@ def test_every_naughty_string_as_an_article_id_round_trips_through_threads_and_c
             assert counts.status_code == 200
             assert counts.get_json()["counts"] == {expected: 1}
         else:
-            assert response.status_code in (400, 409) and (response.status_code == 409 or "article" in _field_error(response))
+            assert response.status_code in (400, 409) and (
+                response.status_code == 409 or "article" in _field_error(response)
+            )
     record_counts("blns_articles", {"strings": len(naughty), "outcomes": dict(outcomes)})
     assert outcomes[201] > 400
 
@@ -160,8 +162,11 @@ def test_every_naughty_string_in_votes_reports_and_query_parameters_is_answered_
             client.get("/api/v1/counts", query_string={"article": text}),
         ]
         if text.isascii() and "\n" not in text and "\r" not in text:
-            responses.append(client.post(URL, json={"article": "blns/key", "body": "keyed " + text},
-                                         headers={"Idempotency-Key": text}))
+            responses.append(
+                client.post(
+                    URL, json={"article": "blns/key", "body": "keyed " + text}, headers={"Idempotency-Key": text}
+                )
+            )
         for response in responses:
             assert_handled(response, repr(text))
         requests += len(responses)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from privacy_guard import PrivacyGuardedClient, assert_no_private_data, guard_app, is_public_path
 
 from commentsvc.extensions import db
 from commentsvc.models import Comment
-from privacy_guard import PrivacyGuardedClient, assert_no_private_data, guard_app, is_public_path
 
 URL = "/api/v1/comments"
 ARTICLE = "privacy/article"
@@ -19,7 +19,15 @@ EMAIL = "Reader.Secret+tag@Example.org"
 READER_IP = "198.51.100.23"
 PROXIED_IP = "203.0.113.45"
 USER_AGENT = "PrivacyProbe/1.0 (secret-agent-7731)"
-SECRETS = (EMAIL, EMAIL.lower(), "reader.secret+tag@example.org", READER_IP, PROXIED_IP, USER_AGENT, "secret-agent-7731")
+SECRETS = (
+    EMAIL,
+    EMAIL.lower(),
+    "reader.secret+tag@example.org",
+    READER_IP,
+    PROXIED_IP,
+    USER_AGENT,
+    "secret-agent-7731",
+)
 
 
 def reader(app: Any, ip: str = READER_IP) -> FlaskClient:
@@ -38,8 +46,16 @@ def app_config():
 def populated(app):
     """Every kind of comment a public listing could show, each written with private data attached."""
     client = reader(app)
-    post = lambda **fields: client.post(URL, json={"article": ARTICLE, "name": "读者", "email": EMAIL,  # noqa: E731
-                                                   "website": "https://reader.example.net/", **fields})
+    post = lambda **fields: client.post(
+        URL,
+        json={
+            "article": ARTICLE,
+            "name": "读者",
+            "email": EMAIL,  # noqa: E731
+            "website": "https://reader.example.net/",
+            **fields,
+        },
+    )
     top = post(body="top-level").get_json()
     reply = post(body="a reply", parent_id=top["id"]).get_json()
     post(body="another reply", parent_id=top["id"])
@@ -47,13 +63,16 @@ def populated(app):
     deleted_parent = post(body="will be deleted").get_json()
     post(body="orphaned reply", parent_id=deleted_parent["id"])
     client.delete(f"{URL}/{deleted_parent['id']}", headers={"Authorization": f"Bearer {deleted_parent['edit_token']}"})
-    client.patch(f"{URL}/{top['id']}", json={"body": "edited"}, headers={"Authorization": f"Bearer {top['edit_token']}"})
+    client.patch(
+        f"{URL}/{top['id']}", json={"body": "edited"}, headers={"Authorization": f"Bearer {top['edit_token']}"}
+    )
     client.post(f"{URL}/{top['id']}/vote", json={"value": 1})
     client.post(f"{URL}/{reply['id']}/report", json={"reason": "spam", "note": f"reported by {EMAIL}"})
     # Through the trusted proxy, the proxied address is the private one.
     proxied = reader(app, ip="127.0.0.1")
-    proxied.post(URL, json={"article": ARTICLE, "body": "via proxy", "email": EMAIL},
-                 headers={"X-Forwarded-For": PROXIED_IP})
+    proxied.post(
+        URL, json={"article": ARTICLE, "body": "via proxy", "email": EMAIL}, headers={"X-Forwarded-For": PROXIED_IP}
+    )
     with app.app_context():
         stored = db.session.query(Comment).all()
         assert {c.client_ip for c in stored} == {READER_IP, PROXIED_IP}
@@ -68,21 +87,33 @@ def public_requests(comments: dict[str, Any]) -> dict[str, list[tuple[str, str, 
     avatar_seed = comments["top"]["avatar"].rsplit("/", 1)[1].removesuffix(".svg")
     thread = {"article": ARTICLE}
     return {
-        "api.list_comments": [("GET", URL, {"query_string": {**thread, "sort": sort}}) for sort in ("oldest", "newest", "hot")]
-        + [("GET", URL, {"query_string": {**thread, "limit": 1}}), ("GET", URL, {"query_string": {"article": ARTICLE, "limit": "x"}})],
+        "api.list_comments": [
+            ("GET", URL, {"query_string": {**thread, "sort": sort}}) for sort in ("oldest", "newest", "hot")
+        ]
+        + [
+            ("GET", URL, {"query_string": {**thread, "limit": 1}}),
+            ("GET", URL, {"query_string": {"article": ARTICLE, "limit": "x"}}),
+        ],
         "api.create_comment": [
             ("POST", URL, {"json": {"article": ARTICLE, "body": "fresh", "email": EMAIL}}),
             ("POST", URL, {"json": {"article": ARTICLE, "body": "fresh", "email": EMAIL}}),  # the 409 duplicate
             ("POST", URL, {"json": {"article": ARTICLE, "body": "", "email": "not-an-email"}}),
         ],
-        "api.edit_comment": [("PATCH", f"{URL}/{top}", {"json": {"body": "x"}, "headers": {"Authorization": "Bearer forged"}})],
+        "api.edit_comment": [
+            ("PATCH", f"{URL}/{top}", {"json": {"body": "x"}, "headers": {"Authorization": "Bearer forged"}})
+        ],
         "api.delete_comment": [("DELETE", f"{URL}/{reply}", {"headers": {"Authorization": "Bearer forged"}})],
-        "api.list_replies": [("GET", f"{URL}/{top}/replies", {}), ("GET", f"{URL}/{deleted}/replies", {}),
-                             ("GET", f"{URL}/{reply}/replies", {})],
+        "api.list_replies": [
+            ("GET", f"{URL}/{top}/replies", {}),
+            ("GET", f"{URL}/{deleted}/replies", {}),
+            ("GET", f"{URL}/{reply}/replies", {}),
+        ],
         "api.vote_comment": [("POST", f"{URL}/{top}/vote", {"json": {"value": -1}})],
         "api.report_comment": [("POST", f"{URL}/{top}/report", {"json": {"reason": "abuse", "note": EMAIL}})],
-        "api.count_comments": [("GET", "/api/v1/counts", {"query_string": thread}),
-                               ("POST", "/api/v1/counts", {"json": {"articles": [ARTICLE]}})],
+        "api.count_comments": [
+            ("GET", "/api/v1/counts", {"query_string": thread}),
+            ("POST", "/api/v1/counts", {"json": {"articles": [ARTICLE]}}),
+        ],
         "api.openapi": [("GET", "/api/v1/openapi.json", {})],
         "health.healthz": [("GET", "/healthz", {})],
         "widget.avatar": [("GET", f"/avatar/{avatar_seed}.svg", {})],
@@ -128,8 +159,13 @@ def test_a_placeholder_for_a_hidden_comment_carries_no_author_data(app, populate
 
 
 def test_the_guard_catches_an_email_an_address_or_a_user_agent_anywhere_in_a_response(app):
-    for leaked in ({"comments": [{"note": f"mail {EMAIL.lower()}"}]}, {"x": f"from {READER_IP}"},
-                   {"agent": USER_AGENT}, {"email": "someone@else.example"}, {"client_ip": "10.1.2.3"}):
+    for leaked in (
+        {"comments": [{"note": f"mail {EMAIL.lower()}"}]},
+        {"x": f"from {READER_IP}"},
+        {"agent": USER_AGENT},
+        {"email": "someone@else.example"},
+        {"client_ip": "10.1.2.3"},
+    ):
         with app.test_request_context():
             response = app.json.response(leaked)
         with pytest.raises(AssertionError):
@@ -150,6 +186,7 @@ def test_the_guarded_client_fails_a_test_whose_response_echoes_what_the_reader_s
     @app.get("/echo-email-for-test")
     def echo() -> Any:
         from flask import request
+
         return {"echo": request.args.get("e", "")}
 
     client = app.test_client()

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import LiveServer, app_settings
 from security.apps import record_counts
 from security.corpus import all_xss_payloads, normalised_body
@@ -72,8 +71,9 @@ AUDIT = """
 
 
 def _http(url: str, payload: dict[str, Any]) -> int:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -90,10 +90,14 @@ def loaded_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pat
     database = instance / "commentsvc.sqlite3"
     shutil.copyfile(sqlite_template, database)
     settings = {key: str(value) for key, value in app_settings("", instance).items() if key.startswith("COMMENTSVC_")}
-    settings.update(COMMENTSVC_DATABASE_URL=f"sqlite:///{database}", COMMENTSVC_AUTO_MIGRATE="true",
-                    COMMENTSVC_PAGE_SIZE="100", COMMENTSVC_DASHBOARD_PAGE_SIZE="500",
-                    # Link-heavy payloads would wait in the pending queue; here every one must be rendered.
-                    COMMENTSVC_MAX_LINKS="100000")
+    settings.update(
+        COMMENTSVC_DATABASE_URL=f"sqlite:///{database}",
+        COMMENTSVC_AUTO_MIGRATE="true",
+        COMMENTSVC_PAGE_SIZE="100",
+        COMMENTSVC_DASHBOARD_PAGE_SIZE="500",
+        # Link-heavy payloads would wait in the pending queue; here every one must be rendered.
+        COMMENTSVC_MAX_LINKS="100000",
+    )
     server = LiveServer(settings)
     try:
         payloads = all_xss_payloads()
@@ -118,8 +122,8 @@ def loaded_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pat
 
 def _create_moderator(settings: dict[str, str]) -> None:
     from commentsvc import create_app
-    from commentsvc.auth import create_moderator
     from commentsvc.clock import utcnow
+    from commentsvc.domain.accounts import create_moderator
     from commentsvc.extensions import db
 
     app = create_app(dict(settings, COMMENTSVC_AUTO_MIGRATE=False))
@@ -147,19 +151,23 @@ class Traps:
                 # Our pages' CSP would block inline handlers on its own; a publisher's page may have none,
                 # so the proof runs without it: only the sanitizer and the widget's DOM building stand guard.
                 response = route.fetch(max_redirects=0)
-                headers = {name: value for name, value in response.headers.items()
-                           if name.lower() != "content-security-policy"}
+                headers = {
+                    name: value for name, value in response.headers.items() if name.lower() != "content-security-policy"
+                }
                 route.fulfill(response=response, headers=headers)
             elif url.startswith(origin) or url.startswith("data:"):
                 route.continue_()
             else:
                 self.foreign_requests.append(url)
                 route.abort()
+
         return handle
 
     def _watch(self, page: Any) -> None:
         self.popups += 1
-        page.on("dialog", lambda dialog: (self.dialogs.append(f"{dialog.type}: {dialog.message[:60]}"), dialog.dismiss()))
+        page.on(
+            "dialog", lambda dialog: (self.dialogs.append(f"{dialog.type}: {dialog.message[:60]}"), dialog.dismiss())
+        )
 
 
 def _settle(page: Any) -> None:
@@ -182,16 +190,26 @@ def test_the_widget_renders_every_corpus_payload_without_running_any_script(brow
         more.click()
         page.wait_for_function(
             "n => document.querySelector('[data-commentsvc]').shadowRoot.querySelectorAll('.commentsvc-comment').length > n",
-            arg=before, timeout=30_000)
+            arg=before,
+            timeout=30_000,
+        )
     rendered = page.locator(".commentsvc-comment").count()
     audit = page.evaluate(AUDIT, ".commentsvc-body, .commentsvc-name")
     _settle(page)
     hooked = page.evaluate("window.__xssHits")
     context.close()
 
-    record_counts("xss_browser_widget", {**stored, "rendered_comments": rendered, "audited_elements": audit["elements"],
-                                         "hooked_calls": len(hooked), "dialogs": len(traps.dialogs),
-                                         "foreign_requests": len(traps.foreign_requests)})
+    record_counts(
+        "xss_browser_widget",
+        {
+            **stored,
+            "rendered_comments": rendered,
+            "audited_elements": audit["elements"],
+            "hooked_calls": len(hooked),
+            "dialogs": len(traps.dialogs),
+            "foreign_requests": len(traps.foreign_requests),
+        },
+    )
     assert rendered == stored["stored"] > 2000
     assert hooked == []
     assert traps.dialogs == []
@@ -226,9 +244,17 @@ def test_the_dashboard_queue_shows_every_corpus_payload_without_running_any_scri
         hooked += page.evaluate("window.__xssHits")
     context.close()
 
-    record_counts("xss_browser_dashboard", {**stored, "shown_in_queue": len(shown), "audited_elements": audited,
-                                            "hooked_calls": len(hooked), "dialogs": len(traps.dialogs),
-                                            "foreign_requests": len(traps.foreign_requests)})
+    record_counts(
+        "xss_browser_dashboard",
+        {
+            **stored,
+            "shown_in_queue": len(shown),
+            "audited_elements": audited,
+            "hooked_calls": len(hooked),
+            "dialogs": len(traps.dialogs),
+            "foreign_requests": len(traps.foreign_requests),
+        },
+    )
     assert len(shown) == stored["stored"]
     assert hooked == []
     assert traps.dialogs == []

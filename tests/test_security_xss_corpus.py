@@ -9,8 +9,6 @@ from typing import Any
 
 import bleach
 import pytest
-
-from commentsvc.sanitize import render_comment
 from security.apps import assert_handled, dispose, record_counts, sqlite_app, thread_comments
 from security.corpus import (
     Payload,
@@ -20,6 +18,8 @@ from security.corpus import (
     normalised_body,
 )
 from security.invariants import attribute_names, dangerous_url, unsafe_html_findings
+
+from commentsvc.text.sanitize import render_comment
 
 URL = "/api/v1/comments"
 MAX_NAME = 64
@@ -49,12 +49,15 @@ def post_bodies(client: Any, payloads: list[Payload]) -> tuple[Counter, list[str
         assert_handled(response, payload.source)
         outcomes[response.status_code] += 1
         if response.status_code == 201:
-            findings += [f"{payload.source} (POST): {problem}"
-                         for problem in unsafe_html_findings(response.get_json()["html"])]
+            findings += [
+                f"{payload.source} (POST): {problem}" for problem in unsafe_html_findings(response.get_json()["html"])
+            ]
         else:
             # Refused today (control characters); the renderer must be safe for them all the same.
-            findings += [f"{payload.source} (render): {problem}"
-                         for problem in unsafe_html_findings(render_comment(payload.text))]
+            findings += [
+                f"{payload.source} (render): {problem}"
+                for problem in unsafe_html_findings(render_comment(payload.text))
+            ]
     return outcomes, findings, articles
 
 
@@ -63,7 +66,9 @@ def served_findings(client: Any, articles: set[str]) -> tuple[int, list[str]]:
     for article in sorted(articles):
         for comment in thread_comments(client, article):
             served += 1
-            findings += [f"{article} #{comment['id']} (GET): {problem}" for problem in unsafe_html_findings(comment["html"])]
+            findings += [
+                f"{article} #{comment['id']} (GET): {problem}" for problem in unsafe_html_findings(comment["html"])
+            ]
     return served, findings
 
 
@@ -90,8 +95,9 @@ def test_a_sample_of_corpus_payloads_is_stored_and_served_without_script_on_post
     outcomes, findings, articles = post_bodies(client, payloads)
     served, served_problems = served_findings(client, articles)
 
-    record_counts("xss_bodies_postgres_sample", {"payloads": len(payloads), "outcomes": dict(outcomes),
-                                                 "served": served})
+    record_counts(
+        "xss_bodies_postgres_sample", {"payloads": len(payloads), "outcomes": dict(outcomes), "served": served}
+    )
     assert findings + served_problems == []
     assert served == outcomes[201]
 
@@ -135,10 +141,14 @@ def test_corpus_payloads_as_websites_are_refused_unless_they_are_plain_http_addr
     for index, payload in enumerate(payloads):
         # The raw payload (javascript:…, "><svg…) and the payload glued onto a real address, so that
         # quotes and angle brackets reach the href when the scheme check lets the value through.
-        for variant, website in (("raw", payload.text), ("glued", "https://example.com/" + "".join(payload.text.split()))):
+        for variant, website in (
+            ("raw", payload.text),
+            ("glued", "https://example.com/" + "".join(payload.text.split())),
+        ):
             article = _article(payload, f"website-{variant}")
-            response = client.post(URL, json={"article": article, "name": "site", "website": website,
-                                              "body": f"website test {index}"})
+            response = client.post(
+                URL, json={"article": article, "name": "site", "website": website, "body": f"website test {index}"}
+            )
             assert_handled(response, payload.source)
             outcomes[f"{variant} {response.status_code}"] += 1
             if response.status_code == 201:
@@ -186,7 +196,7 @@ def test_bleach_with_its_default_allowlist_still_passes_its_own_regression_corpu
 
 def test_the_allowlist_layer_alone_makes_every_payload_safe_even_as_raw_html():
     """Defence in depth: Markdown escapes raw HTML today; if that ever changed, bleach + nh3 must still hold."""
-    from commentsvc import sanitize
+    from commentsvc.text import sanitize
 
     payloads = all_xss_payloads()
     handler_snippets = [f'<a href="#" {name}="alert(1)">x</a><img src=x {name}=alert(1)>' for name in handler_names()]
@@ -200,29 +210,35 @@ def test_the_allowlist_layer_alone_makes_every_payload_safe_even_as_raw_html():
     assert problems == []
 
 
-@pytest.mark.parametrize("html", [
-    "<script>alert(1)</script>",
-    "<p><svg><g></g></svg></p>",
-    "<math><mi>x</mi></math>",
-    "<img src=x onerror=alert(1)>",
-    '<a href="java&#x09;script:alert(1)">x</a>',
-    '<a href="&#x20;JAVASCRIPT&colon;alert(1)">x</a>',
-    '<a href="vbscript:msgbox(1)">x</a>',
-    '<iframe src="data:text/html,x"></iframe>',
-    '<form><button formaction="javascript:alert(1)">x</button></form>',
-    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
-    '<div style="x" ONMOUSEOVER="alert(1)">x</div>',
-    "<p>ok</p><style>*{}</style>",
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<script>alert(1)</script>",
+        "<p><svg><g></g></svg></p>",
+        "<math><mi>x</mi></math>",
+        "<img src=x onerror=alert(1)>",
+        '<a href="java&#x09;script:alert(1)">x</a>',
+        '<a href="&#x20;JAVASCRIPT&colon;alert(1)">x</a>',
+        '<a href="vbscript:msgbox(1)">x</a>',
+        '<iframe src="data:text/html,x"></iframe>',
+        '<form><button formaction="javascript:alert(1)">x</button></form>',
+        '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+        '<div style="x" ONMOUSEOVER="alert(1)">x</div>',
+        "<p>ok</p><style>*{}</style>",
+    ],
+)
 def test_the_invariant_checker_flags_each_kind_of_unsafe_html(html):
     assert unsafe_html_findings(html) != []
 
 
-@pytest.mark.parametrize("html", [
-    '<p>Read <a href="https://example.com/?q=javascript:x" rel="nofollow">this</a></p>',
-    "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
-    '<pre><code>onerror="alert(1)" javascript:alert(1)</code></pre>',
-    '<ol start="3"><li>x</li></ol>',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p>Read <a href="https://example.com/?q=javascript:x" rel="nofollow">this</a></p>',
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
+        '<pre><code>onerror="alert(1)" javascript:alert(1)</code></pre>',
+        '<ol start="3"><li>x</li></ol>',
+    ],
+)
 def test_the_invariant_checker_accepts_safe_html_that_mentions_attacks_as_text(html):
     assert unsafe_html_findings(html) == []

@@ -8,9 +8,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from commentsvc.config import SETTING_NAMES
-from conftest import free_port
 
 pytestmark = pytest.mark.slow
 COMMENTSVC = Path(sys.executable).parent / "commentsvc"
@@ -23,8 +23,9 @@ def start_serve(tmp_path, *args):
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
     env["COMMENTSVC_INSTANCE_PATH"] = str(tmp_path / "instance")
     log = (tmp_path / "serve.log").open("w+b")
-    process = subprocess.Popen([str(COMMENTSVC), "serve", "--port", str(port), *args], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(COMMENTSVC), "serve", "--port", str(port), *args], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     return process, port, log
 
 

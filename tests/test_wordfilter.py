@@ -2,7 +2,7 @@
 
 import pytest
 
-from commentsvc.wordfilter import WordMatcher, mask_spans, parse_word_list, split_highlights
+from commentsvc.text.wordfilter import WordMatcher, mask_spans, parse_word_list, split_highlights
 
 WORDS = [("敏感词", "mask"), ("bad", "hold"), ("發財", "hold"), ("spamword", "reject"), ("ass", "hold")]
 
@@ -12,26 +12,29 @@ def matcher():
     return WordMatcher(WORDS)
 
 
-@pytest.mark.parametrize("text, found", [
-    ("敏感词", "敏感词"),
-    ("敏 感 词", "敏 感 词"),
-    ("敏*感*词", "敏*感*词"),
-    ("敏😀感词", "敏😀感词"),
-    ("敏\u200b感\u200d词", "敏\u200b感\u200d词"),
-    ("敏，感。词", "敏，感。词"),
-    ("這是敏感詞吧", "敏感詞"),
-    ("这是一段没有空格的敏感词中文句子", "敏感词"),
-    ("b.a.d", "b.a.d"),
-    ("b a d", "b a d"),
-    ("ＢＡＤ", "ＢＡＤ"),
-    ("BaD", "BaD"),
-    ("so b-a-d!", "b-a-d"),
-    ("我想发财", "发财"),
-    ("我想發財", "發財"),
-])
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("敏感词", "敏感词"),
+        ("敏 感 词", "敏 感 词"),
+        ("敏*感*词", "敏*感*词"),
+        ("敏😀感词", "敏😀感词"),
+        ("敏\u200b感\u200d词", "敏\u200b感\u200d词"),
+        ("敏，感。词", "敏，感。词"),
+        ("這是敏感詞吧", "敏感詞"),
+        ("这是一段没有空格的敏感词中文句子", "敏感词"),
+        ("b.a.d", "b.a.d"),
+        ("b a d", "b a d"),
+        ("ＢＡＤ", "ＢＡＤ"),
+        ("BaD", "BaD"),
+        ("so b-a-d!", "b-a-d"),
+        ("我想发财", "发财"),
+        ("我想發財", "發財"),
+    ],
+)
 def test_an_evasive_spelling_is_found_and_its_span_is_the_original_text(matcher, text, found):
     matches = matcher.find(text)
-    assert [text[m.start:m.end] for m in matches] == [found]
+    assert [text[m.start : m.end] for m in matches] == [found]
 
 
 @pytest.mark.parametrize("text", ["class", "was severe", "badge", "abad", "bandana", "敏感", "感词"])
@@ -41,7 +44,7 @@ def test_latin_words_need_word_boundaries_and_partial_chinese_words_do_not_match
 
 def test_a_latin_word_touching_chinese_text_is_still_found(matcher):
     text = "这个bad东西"
-    assert [text[m.start:m.end] for m in matcher.find(text)] == ["bad"]
+    assert [text[m.start : m.end] for m in matcher.find(text)] == ["bad"]
 
 
 def test_masking_replaces_exactly_the_matched_characters_fillers_included(matcher):

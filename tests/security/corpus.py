@@ -11,8 +11,15 @@ from conftest import shared_path
 
 XSS = ("corpus", "xss")
 INTRUDER_LISTS = (
-    "IntrudersXSS.txt", "RSNAKE_XSS.txt", "JHADDIX_XSS.txt", "BRUTELOGIC-XSS-STRINGS.txt", "BRUTELOGIC-XSS-JS.txt",
-    "XSSDetection.txt", "XSS_Polyglots.txt", "xss_alert_identifiable.txt", "xss_payloads_quick.txt",
+    "IntrudersXSS.txt",
+    "RSNAKE_XSS.txt",
+    "JHADDIX_XSS.txt",
+    "BRUTELOGIC-XSS-STRINGS.txt",
+    "BRUTELOGIC-XSS-JS.txt",
+    "XSSDetection.txt",
+    "XSS_Polyglots.txt",
+    "xss_alert_identifiable.txt",
+    "xss_payloads_quick.txt",
 )
 HANDLER_LISTS = ("0xcela_event_handlers.txt", "port_swigger_xss_cheatsheet_event_handlers.txt")
 # The README says these OWASP blocks describe context (a perl one-liner, a redirect), not payloads.
@@ -71,12 +78,17 @@ def h5sc_vectors() -> list[dict]:
 
 
 def h5sc_payloads() -> list[Payload]:
-    return [Payload(f"h5sc:{vector['id']}", vector["payload"]) for vector in h5sc_vectors() if vector["payload"].strip()]
+    return [
+        Payload(f"h5sc:{vector['id']}", vector["payload"]) for vector in h5sc_vectors() if vector["payload"].strip()
+    ]
 
 
 def dompurify_payloads() -> list[Payload]:
-    return [Payload(f"dompurify:{case['index']}", case["payload"]) for case in _json("dompurify", "dompurify-expect.json")
-            if case["payload"].strip()]
+    return [
+        Payload(f"dompurify:{case['index']}", case["payload"])
+        for case in _json("dompurify", "dompurify-expect.json")
+        if case["payload"].strip()
+    ]
 
 
 def bleach_regressions() -> list[dict]:
@@ -88,15 +100,24 @@ def blns_entries() -> list[dict]:
 
 
 def blns_script_payloads() -> list[Payload]:
-    return [Payload(f"blns:{entry['line']}", entry["string"]) for entry in blns_entries()
-            if entry["section"] == "Script Injection"]
+    return [
+        Payload(f"blns:{entry['line']}", entry["string"])
+        for entry in blns_entries()
+        if entry["section"] == "Script Injection"
+    ]
 
 
 def all_xss_payloads() -> list[Payload]:
     """Every attack input in the corpus, each distinct text once (first source wins)."""
-    everything = (intruder_payloads() + markdown_blocks() + owasp_blocks() + h5sc_payloads() + dompurify_payloads()
-                  + blns_script_payloads()
-                  + [Payload(f"bleach:{case['id']}", case["input"]) for case in bleach_regressions()])
+    everything = (
+        intruder_payloads()
+        + markdown_blocks()
+        + owasp_blocks()
+        + h5sc_payloads()
+        + dompurify_payloads()
+        + blns_script_payloads()
+        + [Payload(f"bleach:{case['id']}", case["input"]) for case in bleach_regressions()]
+    )
     seen: set[str] = set()
     unique = []
     for payload in everything:

@@ -7,10 +7,24 @@ import re
 
 import html5lib
 
-FORBIDDEN_ELEMENTS = frozenset({
-    "script", "style", "iframe", "frame", "object", "embed", "form", "input", "button", "meta", "link", "base",
-    "svg", "math",
-})
+FORBIDDEN_ELEMENTS = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "object",
+        "embed",
+        "form",
+        "input",
+        "button",
+        "meta",
+        "link",
+        "base",
+        "svg",
+        "math",
+    }
+)
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href"})
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
 _NAMESPACES = {"http://www.w3.org/1999/xlink": "xlink"}
@@ -57,5 +71,9 @@ def unsafe_html_findings(markup: str) -> list[str]:
 def attribute_names(markup: str) -> set[str]:
     """All attribute names in a fragment, lower-cased, for "attribute N must be gone" checks."""
     fragment = html5lib.parseFragment(markup, treebuilder="etree", namespaceHTMLElements=False)
-    return {_local_name(name).lower() for element in fragment.iter() if isinstance(element.tag, str)
-            for name in element.attrib}
+    return {
+        _local_name(name).lower()
+        for element in fragment.iter()
+        if isinstance(element.tag, str)
+        for name in element.attrib
+    }

@@ -1,0 +1,295 @@
+"""Posting, replying, editing and deleting comments; reading.py reads them back."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..models import Comment, CommentStatus, IdempotencyKey
+from ..storage import statements
+from ..storage.statements import NewComment, table
+from .comments import get_comment_for_change
+from .policy import combined_policy, thread_policy
+from .ranking import hot_score
+from .screening import Screening, ScreeningSettings, hold_for_thread, screen_body
+from .screening_lists import ScreeningLists, current_lists, current_token, lists_with_token
+from .status import set_comment_status, shift_counts
+from .submission import Author
+from .threads import thread_for_post
+from .tokens import check_edit_token
+
+DUPLICATE_WINDOW = timedelta(minutes=10)
+IDEMPOTENCY_WINDOW = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PostingSettings:
+    """The configured limits a comment is held to, handed in by whoever calls the service."""
+
+    moderation: str = "post"
+    edit_window: int = 900
+    max_depth: int = 5
+    body_max_length: int = 5000
+    secret: str = ""
+    screening: ScreeningSettings = field(default_factory=ScreeningSettings)
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is asking: the address rate limits and bans see, and a keyed hash for votes and keys."""
+
+    ip: str
+    user_agent: str = ""
+
+    def key(self, secret: str) -> str:
+        return hmac.new(secret.encode(), f"client:{self.ip}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+@dataclass
+class PostResult:
+    comment: Comment | NewComment
+    count: int
+    site: str
+    article: str
+    replayed: bool = False
+
+    @classmethod
+    def of_replay(cls, comment: Comment) -> PostResult:
+        return cls(comment, comment.thread.comment_count, comment.thread.site, comment.thread.article, replayed=True)
+
+
+def author_hash(secret: str, author: Author, client: Client) -> str:
+    """Seeds the avatar: keyed, so the avatar URL cannot be reversed to the email address."""
+    seed = f"email:{author.email.lower()}" if author.email else f"name:{author.name}|{client.ip}"
+    return hmac.new(secret.encode(), seed.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _find_replayed(session: Session, client_key: str, key: str, now: datetime) -> Comment | None:
+    entry = session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.client_key == client_key, IdempotencyKey.key == key)
+    ).first()
+    if entry is None:
+        return None
+    if entry.created_at < now - IDEMPOTENCY_WINDOW:
+        session.delete(entry)
+        session.flush()
+        return None
+    return session.get(Comment, entry.comment_id)
+
+
+def find_replayed_comment(
+    session: Session, *, client: Client, idempotency_key: str, secret: str, now: datetime
+) -> Comment | None:
+    """The comment an earlier request with the same Idempotency-Key stored, if any."""
+    return _find_replayed(session, client.key(secret), idempotency_key, now)
+
+
+def _resolve_parent(
+    session: Session, thread_id: int, parent_id: int | None, max_depth: int
+) -> tuple[Comment | None, Comment | None]:
+    """Returns (the parent to attach under, the comment being answered when the cap moved it)."""
+    if parent_id is None:
+        return None, None
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.thread_id != thread_id:
+        raise NotFound(
+            "The comment you are replying to is not in this thread.", code="parent_not_in_thread", field="parent_id"
+        )
+    if parent.status != CommentStatus.APPROVED.value:
+        raise NotFound(
+            "The comment you are replying to is not available.", code="parent_not_available", field="parent_id"
+        )
+    if parent.depth + 1 < max_depth:
+        return parent, None
+    # At the cap: attach beside the answered comment, under its parent, and remember whom it answers.
+    holder = session.get(Comment, parent.parent_id) if parent.parent_id is not None else parent
+    return holder, parent
+
+
+def _screen(
+    lists: ScreeningLists, *, author: Author, body: str, client: Client, now: datetime, settings: PostingSettings
+) -> Screening:
+    return screen_body(
+        lists, body, author_email=author.email, client_ip=client.ip, now=now, settings=settings.screening
+    )
+
+
+def screen_new_comment(
+    session: Session,
+    known: ScreeningLists | None,
+    *,
+    author: Author,
+    body: str,
+    client: Client,
+    now: datetime,
+    settings: PostingSettings,
+) -> Screening:
+    """What the article-independent rules make of a submission; hand it to post_comment. Callers run it
+    before they take the write lock, with the lists this process knows (no statement at all, see
+    screening_lists.py). A refusal is final only once the current lists' token confirms that they
+    judged it, so a ban or word lifted on another server never refuses anyone here."""
+    if known is None:
+        return _screen(current_lists(session), author=author, body=body, client=client, now=now, settings=settings)
+    try:
+        return _screen(known, author=author, body=body, client=client, now=now, settings=settings)
+    except (Forbidden, ValidationError):
+        token = current_token(session)
+        if token == known.token:
+            raise
+        return _screen(
+            lists_with_token(session, token), author=author, body=body, client=client, now=now, settings=settings
+        )
+
+
+def post_comment(
+    session: Session,
+    *,
+    site: str,
+    article: str,
+    title: str | None,
+    url: str | None,
+    parent_id: int | None,
+    author: Author,
+    body: str,
+    client: Client,
+    now: datetime,
+    settings: PostingSettings,
+    idempotency_key: str | None = None,
+    screening: Screening | None = None,
+) -> PostResult:
+    """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
+    `screening` is screen_new_comment's verdict on this body, when the caller ran it already; it is
+    redone only when the lists changed since."""
+    client_key = client.key(settings.secret)
+    if idempotency_key:
+        replayed = _find_replayed(session, client_key, idempotency_key, now)
+        if replayed is not None:
+            return PostResult.of_replay(replayed)
+
+    # On an error the caller rolls back, so a thread created here for a bad reply is not kept.
+    thread = thread_for_post(session, site=site, article=article, title=title, url=url, now=now)
+    parent, answered = _resolve_parent(session, thread.id, parent_id, settings.max_depth)
+    policy = combined_policy(
+        thread.closed, thread.moderation, thread.site_closed, thread.site_moderation, settings.moderation
+    )
+    policy.ensure_open()
+    if statements.recent_duplicate(
+        session.connection(), thread_id=thread.id, client_ip=client.ip, body=body, since=now - DUPLICATE_WINDOW
+    ):
+        raise Conflict("You already posted this comment here a moment ago.", code="duplicate_comment")
+
+    if screening is None or screening.lists_token != thread.rules_token:
+        # Screened by lists that changed since (or not at all): judge it by the lists stored with it.
+        screening = _screen(
+            lists_with_token(session, thread.rules_token),
+            author=author,
+            body=body,
+            client=client,
+            now=now,
+            settings=settings,
+        )
+    screening = hold_for_thread(screening, policy)
+    comment = statements.insert_comment(
+        session.connection(),
+        {
+            "thread_id": thread.id,
+            "parent_id": parent.id if parent else None,
+            "root_id": (parent.root_id or parent.id) if parent else None,
+            "reply_to_id": answered.id if answered else None,
+            "depth": parent.depth + 1 if parent else 0,
+            "author_name": author.name,
+            "author_email": author.email,
+            "author_website": author.website,
+            "author_hash": author_hash(settings.secret, author, client),
+            "body_source": body,
+            "body_html": screening.html,
+            "status": screening.status.value,
+            "created_at": now,
+            "edited_at": None,
+            "client_ip": client.ip,
+            "user_agent": client.user_agent[:512],
+            "likes": 0,
+            "dislikes": 0,
+            "reply_count": 0,
+            "hot_score": hot_score(0, 0, now),
+            "is_staff": False,
+            "moderator_id": None,
+        },
+    )
+    count = shift_counts(
+        session, thread_id=thread.id, root_id=comment.root_id, delta=int(screening.status == CommentStatus.APPROVED)
+    )
+    if idempotency_key:
+        session.execute(
+            insert(table(IdempotencyKey)).values(
+                client_key=client_key, key=idempotency_key, comment_id=comment.id, created_at=now
+            )
+        )
+    return PostResult(comment, count, site, article)
+
+
+def editable_until(comment: Comment | NewComment, settings: PostingSettings) -> datetime:
+    created_at: datetime = comment.created_at
+    return created_at + timedelta(seconds=settings.edit_window)
+
+
+def describe_seconds(seconds: int) -> str:
+    """ "15 minutes", "1 minute", "45 seconds": never "0 minutes" for a short window."""
+    if seconds % 60 == 0 and seconds >= 60:
+        minutes = seconds // 60
+        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    return f"{seconds} second" + ("" if seconds == 1 else "s")
+
+
+def _authorise_author(comment: Comment, token: str | None, now: datetime, settings: PostingSettings) -> None:
+    check_edit_token(settings.secret, token, comment.id)
+    if comment.status == CommentStatus.DELETED.value:
+        raise Forbidden("This comment was deleted.", code="comment_deleted")
+    if now > editable_until(comment, settings):
+        raise Forbidden(
+            f"Comments can only be changed within {describe_seconds(settings.edit_window)} of posting.",
+            code="edit_window_closed",
+        )
+
+
+def edit_comment(
+    session: Session, comment_id: int, *, body: str, token: str | None, now: datetime, settings: PostingSettings
+) -> Comment:
+    """Edits face the same screening as new comments: harmless first, links later, is caught."""
+    comment = get_comment_for_change(session, comment_id)
+    _authorise_author(comment, token, now, settings)
+    policy = thread_policy(session, comment.thread, settings.moderation)
+    policy.ensure_open()
+    screening = hold_for_thread(
+        screen_body(
+            current_lists(session),
+            body,
+            author_email=comment.author_email,
+            client_ip=comment.client_ip,
+            now=now,
+            settings=settings.screening,
+        ),
+        policy,
+    )
+    comment.body_source = body
+    comment.body_html = screening.html
+    comment.edited_at = now
+    keep_hidden = comment.status in (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
+    set_comment_status(session, comment, CommentStatus(comment.status) if keep_hidden else screening.status)
+    return comment
+
+
+def delete_comment(
+    session: Session, comment_id: int, *, token: str | None, now: datetime, settings: PostingSettings
+) -> Comment:
+    """Soft delete: replies keep their place under a placeholder, and moderators can still restore it."""
+    comment = get_comment_for_change(session, comment_id)
+    _authorise_author(comment, token, now, settings)
+    set_comment_status(session, comment, CommentStatus.DELETED)
+    return comment

@@ -1,0 +1,233 @@
+"""Reading a thread as a paged tree: keyset pages of top-level comments, each with its first
+replies, and the rest of a long reply list; cursors are opaque to clients."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound, ValidationError
+from ..models import Comment, CommentStatus
+from ..storage.statements import ThreadState
+from .comments import get_comment
+from .submission import SORTS, is_valid_id
+
+
+@dataclass
+class ThreadPage:
+    thread: ThreadState
+    top: list[Any]
+    replies: list[Any]
+    reply_to_names: dict[int, str | None]
+    cursor: str | None
+
+
+@dataclass
+class RepliesPage:
+    root: Comment
+    replies: list[Any]
+    reply_to_names: dict[int, str | None]
+    cursor: str | None
+
+
+# Read statements are built once, on Core columns, with bound parameters: building a statement
+# and loading rows through the ORM cost more than the indexed queries themselves.
+
+_c = Comment.__table__.c
+APPROVED = CommentStatus.APPROVED.value
+
+PUBLIC_COLUMNS = (
+    _c.id,
+    _c.parent_id,
+    _c.root_id,
+    _c.reply_to_id,
+    _c.depth,
+    _c.author_name,
+    _c.author_website,
+    _c.author_hash,
+    _c.body_html,
+    _c.status,
+    _c.created_at,
+    _c.edited_at,
+    _c.likes,
+    _c.dislikes,
+    _c.reply_count,
+    _c.is_staff,
+    _c.hot_score,
+)
+
+
+def _top_level_statement(sort: str, after: bool) -> Select[Any]:
+    """Keyset paging on ix_comments_thread_top / ix_comments_thread_hot: no OFFSET, whatever the page."""
+    query = select(*PUBLIC_COLUMNS).where(
+        _c.thread_id == bindparam("thread_id"),
+        _c.parent_id.is_(None),
+        or_(_c.status == APPROVED, _c.reply_count > 0),
+    )
+    # parent_id leads the ORDER BY although it is always NULL here: PostgreSQL does not treat
+    # "IS NULL" as pinning a column, so without it the index order does not cover the ORDER BY and
+    # the planner walks the primary key instead, filtering out every older comment of the table.
+    if sort == "oldest":
+        if after:
+            query = query.where(_c.id > bindparam("after_id"))
+        query = query.order_by(_c.parent_id.asc(), _c.id.asc())
+    elif sort == "newest":
+        if after:
+            query = query.where(_c.id < bindparam("after_id"))
+        query = query.order_by(_c.parent_id.desc(), _c.id.desc())
+    else:
+        if after:
+            query = query.where(
+                or_(
+                    _c.hot_score < bindparam("after_score"),
+                    and_(_c.hot_score == bindparam("after_score"), _c.id < bindparam("after_id")),
+                )
+            )
+        query = query.order_by(_c.parent_id.desc(), _c.hot_score.desc(), _c.id.desc())
+    return query.limit(bindparam("limit"))
+
+
+_TOP_LEVEL = {(sort, after): _top_level_statement(sort, after) for sort in SORTS for after in (False, True)}
+
+_RANKED_REPLIES = (
+    select(_c.id, func.row_number().over(partition_by=_c.root_id, order_by=_c.id).label("rank"))
+    .where(_c.root_id.in_(bindparam("roots", expanding=True)), _c.status == APPROVED)
+    .subquery("ranked")
+)
+# The first replies under every top-level comment of the page, in one query on ix_comments_root_status.
+_FIRST_REPLIES = (
+    select(*PUBLIC_COLUMNS)
+    .join(_RANKED_REPLIES, _RANKED_REPLIES.c.id == _c.id)
+    .where(_RANKED_REPLIES.c.rank <= bindparam("reply_limit"))
+    .order_by(_c.id)
+)
+_HIDDEN_BY_ID = select(*PUBLIC_COLUMNS).where(_c.id.in_(bindparam("ids", expanding=True)), _c.status != APPROVED)
+_NAMES_BY_ID = select(_c.id, _c.author_name, _c.status).where(_c.id.in_(bindparam("ids", expanding=True)))
+_REPLIES_OF_ROOT = {
+    after: select(*PUBLIC_COLUMNS)
+    .where(
+        _c.root_id == bindparam("root_id"), _c.status == APPROVED, *((_c.id > bindparam("after_id"),) if after else ())
+    )
+    .order_by(_c.id)
+    .limit(bindparam("limit"))
+    for after in (False, True)
+}
+
+
+def encode_cursor(payload: dict[str, Any]) -> str:
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, kind: str) -> dict[str, Any]:
+    """Cursors are opaque to clients; anything we did not issue for this listing is a 400."""
+    invalid = ValidationError("The cursor is not valid for this listing.", code="cursor_invalid", field="cursor")
+    if not isinstance(cursor, str) or len(cursor) > 200:
+        raise invalid
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(payload, dict) or payload.get("k") != kind:
+        raise invalid
+    last_id = payload.get("id")
+    if not is_valid_id(last_id):
+        raise invalid
+    score = payload.get("s")
+    if kind == "hot" and (isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score)):
+        raise invalid
+    return payload
+
+
+def _top_level_page(
+    session: Session, thread_id: int, sort: str, limit: int, cursor: dict[str, Any] | None
+) -> tuple[list[Any], str | None]:
+    params: dict[str, Any] = {"thread_id": thread_id, "limit": limit + 1}
+    if cursor:
+        params["after_id"] = cursor["id"]
+        if sort == "hot":
+            params["after_score"] = cursor["s"]
+    rows = list(session.execute(_TOP_LEVEL[sort, bool(cursor)], params))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        payload: dict[str, Any] = {"k": sort, "id": last.id}
+        if sort == "hot":
+            payload["s"] = last.hot_score
+        next_cursor = encode_cursor(payload)
+    return rows, next_cursor
+
+
+def _with_hidden_ancestors(session: Session, rows: list[Any], known: set[int]) -> list[Any]:
+    """Adds the hidden (deleted, rejected…) ancestors of visible replies, so replies keep their place.
+    Visible ancestors have smaller ids and were sent already (replies go out in id order).
+    Rarely needed, and bounded by the depth cap."""
+    have = known | {row.id for row in rows}
+    missing = {row.parent_id for row in rows if row.parent_id is not None and row.parent_id not in have}
+    if not missing:
+        return rows
+    result = list(rows)
+    while missing:
+        found = list(session.execute(_HIDDEN_BY_ID, {"ids": sorted(missing)}))
+        result.extend(found)
+        have |= missing
+        missing = {row.parent_id for row in found if row.parent_id is not None and row.parent_id not in have}
+    result.sort(key=lambda row: row.id)
+    return result
+
+
+def _reply_to_names(session: Session, rows: list[Any]) -> dict[int, str | None]:
+    """Names of the comments that capped replies answer; None when that comment is no longer shown."""
+    wanted = {row.reply_to_id for row in rows if row.reply_to_id is not None}
+    if not wanted:
+        return {}
+    names = {row.id: (row.author_name if row.status == APPROVED else None) for row in rows if row.id in wanted}
+    missing = wanted - names.keys()
+    if missing:
+        for row in session.execute(_NAMES_BY_ID, {"ids": sorted(missing)}):
+            names[row.id] = row.author_name if row.status == APPROVED else None
+    return {comment_id: names.get(comment_id) for comment_id in wanted}
+
+
+def list_thread(
+    session: Session, *, thread: ThreadState, sort: str, limit: int, cursor: str | None, reply_limit: int
+) -> ThreadPage:
+    """One page of top-level comments plus, in one more query, the first replies under each:
+    the cost depends on the page size, not on how big the thread has grown. `thread` is the state the
+    caller read to validate its cache (storage.statements.thread_state), so the row is read once.
+    sort and limit come checked by submission.py."""
+    position = decode_cursor(cursor, kind=sort) if cursor else None
+    if thread.thread_id is None:
+        return ThreadPage(thread, [], [], {}, None)
+    top, next_cursor = _top_level_page(session, thread.thread_id, sort, limit, position)
+    replies: list[Any] = []
+    roots = [row.id for row in top if row.reply_count > 0]
+    if roots:
+        replies = list(session.execute(_FIRST_REPLIES, {"roots": roots, "reply_limit": reply_limit}))
+        replies = _with_hidden_ancestors(session, replies, {row.id for row in top})
+    return ThreadPage(thread, top, replies, _reply_to_names(session, top + replies), next_cursor)
+
+
+def list_replies(session: Session, root_id: int, *, limit: int, cursor: str | None) -> RepliesPage:
+    """The rest of a long reply list, oldest first, as a flat list the client hangs under parent_id."""
+    position = decode_cursor(cursor, kind="replies") if cursor else None
+    root = get_comment(session, root_id)
+    if root.parent_id is not None:
+        raise NotFound("Replies are listed under top-level comments only.", code="not_top_level")
+    params: dict[str, Any] = {"root_id": root.id, "limit": limit + 1}
+    if position:
+        params["after_id"] = position["id"]
+    rows = list(session.execute(_REPLIES_OF_ROOT[bool(position)], params))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor({"k": "replies", "id": rows[-1].id})
+    rows = _with_hidden_ancestors(session, rows, {root.id})
+    return RepliesPage(root, rows, _reply_to_names(session, rows), next_cursor)

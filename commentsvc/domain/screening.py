@@ -1,0 +1,83 @@
+"""Screening a submitted body: bans, sensitive words and links decide its status and the HTML readers get."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..errors import Forbidden, ValidationError
+from ..models import CommentStatus, ModerationMode
+from ..text.sanitize import render_comment
+from .policy import ThreadPolicy
+from .screening_lists import ScreeningLists, current_lists
+
+
+@dataclass(frozen=True)
+class ScreeningSettings:
+    """The configured screening thresholds, handed in by the caller (config is never read here)."""
+
+    ban_action: str = "reject"
+    max_links: int = 2
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What screening decided for a submitted body: the status to store, the HTML readers get, and why."""
+
+    status: CommentStatus
+    html: str
+    reasons: tuple[str, ...] = field(default=())
+    lists_token: str | None = None  # which lists judged it: see screening_lists.py
+
+
+def screen_body(
+    lists: ScreeningLists,
+    body: str,
+    *,
+    author_email: str | None,
+    client_ip: str,
+    now: datetime,
+    settings: ScreeningSettings | None = None,
+) -> Screening:
+    """The rules that do not depend on the article: bans, then sensitive words, then links. Refusals
+    raise; every other rule can only make the result stricter (approved -> pending) or mask the body.
+    It is the CPU-heavy part of a submission (matching, Markdown, the sanitizer), so a post runs it
+    before it takes the database's write lock."""
+    settings = settings or ScreeningSettings()
+    reasons: list[str] = []
+    ban = lists.find_ban(email=author_email, client_ip=client_ip, now=now)
+    if ban is not None:
+        if settings.ban_action == "reject":
+            until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
+            raise Forbidden(f"You cannot comment on this site{until}.", code="banned")
+        reasons.append("banned")
+    verdict = lists.matcher.screen(body)
+    if verdict.action == "reject":
+        raise ValidationError(
+            "The comment contains words this site does not allow.", code="sensitive_word", field="body"
+        )
+    if verdict.action == "hold":
+        reasons.append("sensitive_word")
+    html = render_comment(verdict.masked)
+    # Links as the reader will see them: Markdown links and bare URLs alike are <a> once rendered.
+    if html.count("<a ") > settings.max_links:
+        reasons.append("too_many_links")
+    return Screening(CommentStatus.PENDING if reasons else CommentStatus.APPROVED, html, tuple(reasons), lists.token)
+
+
+def hold_for_thread(screening: Screening, policy: ThreadPolicy) -> Screening:
+    """Adds the article's moderation mode to a screened body: pre-moderated articles hold it.
+    Whether the article is open at all is the caller's check (policy.ensure_open), made once."""
+    if policy.mode != ModerationMode.PRE.value:
+        return screening
+    return Screening(
+        CommentStatus.PENDING, screening.html, (*screening.reasons, "pre_moderation"), screening.lists_token
+    )
+
+
+def publishable_html(session: Session, body: str) -> str:
+    """The HTML readers get for a stored source: mask-words masked, then sanitized. Use it wherever HTML is
+    rebuilt from body_source (moderator edits, `commentsvc rerender`), or masking would be undone."""
+    return render_comment(current_lists(session).matcher.screen(body).masked)

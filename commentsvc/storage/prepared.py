@@ -1,0 +1,113 @@
+"""Statements compiled once per engine and run straight on a DBAPI cursor: the hottest reads and a post's writes."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+
+class PreparedStatement:
+    """A Core statement compiled once per engine and run straight on a DBAPI cursor.
+
+    For the hottest statements only. On an Engine it runs alone on a pooled connection, without a
+    transaction (a thread's version for its ETag, counts for a listing page: one indexed read each,
+    which a single statement reads from one consistent snapshot). On a Connection it runs inside
+    that connection's transaction (the statements of a post, under the write lock). Either way a
+    Session or a Connection around it (events, result objects, the compiled cache lookup, BEGIN and
+    ROLLBACK) cost several times the statement itself (profile in bench/README.md). Parameters go
+    through the column types' bind processors (SQLite keeps datetimes as text); rows come back as
+    plain tuples without type processing, so return only integers, text and booleans. Errors are
+    SQLAlchemy's, as from any query, so a database outage is still a 503."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: weakref.WeakKeyDictionary[Engine, _Compiled] = weakref.WeakKeyDictionary()
+
+    def _compile(self, engine: Engine) -> _Compiled:
+        compiled = self._compiled.get(engine)
+        if compiled is None:
+            sql_compiler = cast(SQLCompiler, self.statement.compile(dialect=engine.dialect))
+            compiled = self._compiled[engine] = _Compiled(sql_compiler, engine.dialect)
+        return compiled
+
+    def rows(self, bind: Engine | Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        engine = bind.engine
+        compiled = self._compile(engine)
+        arguments = compiled.arguments(params)
+        if engine.dispatch.before_cursor_execute:
+            # Someone watches statements (a query-count test, a tracer): run it where they see it.
+            if isinstance(bind, Connection):
+                return [tuple(row) for row in bind.exec_driver_sql(compiled.sql, arguments)]
+            with engine.connect() as watched:
+                return [tuple(row) for row in watched.exec_driver_sql(compiled.sql, arguments)]
+        if isinstance(bind, Connection):
+            return _run(engine, bind.connection, compiled.sql, arguments, invalidate=bind.invalidate)
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        try:
+            pooled = engine.raw_connection()
+        except dbapi_error as error:  # the pool hands out the driver's own connect errors
+            raise exc.DBAPIError.instance(None, None, error, dbapi_error) from error
+        dbapi_connection = pooled.dbapi_connection
+        assert dbapi_connection is not None  # a connection just checked out of the pool is open
+        # psycopg would open a transaction for the SELECT and the pool would ROLLBACK it on return: a
+        # second round trip. SQLite's driver here already runs it without one (see _sqlite_on_connect).
+        outside_transaction = engine.dialect.name == "postgresql"
+        try:
+            if outside_transaction:
+                dbapi_connection.autocommit = True
+            return _run(engine, pooled, compiled.sql, arguments, invalidate=pooled.invalidate)
+        finally:
+            if outside_transaction and not dbapi_connection.closed:
+                dbapi_connection.autocommit = False
+            pooled.close()
+
+
+class _Compiled:
+    """A statement's SQL for one dialect, and how a dict of values becomes the driver's arguments."""
+
+    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
+        binds = compiled.binds
+        self.sql = str(compiled)
+        self._names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(binds)
+        self._positional = compiled.positional
+        # Values fixed in the statement itself, such as the 1 of `id = 1`.
+        self._fixed = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
+        self._processors = tuple(
+            (name, processor)
+            for name, bind in binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        )
+
+    def arguments(self, params: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        values = {**self._fixed, **params} if self._fixed else params
+        if self._processors:
+            values = dict(values)
+            for name, processor in self._processors:
+                values[name] = processor(values[name])
+        if self._positional:
+            return tuple(values[name] for name in self._names)
+        return {name: values[name] for name in self._names}
+
+
+def _run(
+    engine: Engine, connection: Any, sql: str, arguments: Any, invalidate: Callable[[BaseException], None]
+) -> list[tuple[Any, ...]]:
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, arguments)
+            return cursor.fetchall() if cursor.description is not None else []
+        finally:
+            cursor.close()
+    except dbapi_error as error:
+        # The same exceptions (and the same 503) as a statement through SQLAlchemy would raise.
+        if engine.dialect.is_disconnect(error, getattr(connection, "dbapi_connection", connection), None):
+            invalidate(error)
+        raise exc.DBAPIError.instance(sql, arguments, error, dbapi_error) from error

@@ -1,0 +1,216 @@
+"""The hot statements by name: what a read or a post asks the database, prepared once (see prepared.py).
+
+Domain code calls these functions and never sees how they run; each builds its statement on its own
+table aliases. Measurements of what this bought are in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+
+from ..models import Comment, CountsVersion, RulesVersion, SiteSetting, Thread
+from .prepared import PreparedStatement
+
+MAX_ARTICLES_PER_COUNT = 200
+
+
+def table(model: type[Any]) -> Table:
+    """A model's Core table: statements on it skip the ORM's per-statement work."""
+    return cast(Table, model.__table__)
+
+
+_threads = table(Thread).c
+_sites = table(SiteSetting).c
+_comments = table(Comment).c
+_counts_versions = table(CountsVersion).c
+_rules_version = table(RulesVersion).c
+
+RULES_TOKEN = select(_rules_version.token).where(_rules_version.id == 1).scalar_subquery()
+
+
+# --- what a cached public read checks -------------------------------------------------------------
+
+
+class ThreadState(NamedTuple):
+    """What a thread page depends on besides the request, and the few thread fields the page shows."""
+
+    thread_id: int | None
+    version: int
+    closed: bool
+    title: str | None = None
+    comment_count: int = 0
+
+
+_THREAD_STATE = PreparedStatement(
+    select(_threads.id, _threads.version, _threads.closed, _sites.closed, _threads.title, _threads.comment_count)
+    .outerjoin(table(SiteSetting), _sites.site == _threads.site)
+    .where(_threads.site == bindparam("site"), _threads.article == bindparam("article"))
+)
+_ROOT_THREAD_STATE = PreparedStatement(
+    select(_threads.id, _threads.version, _threads.closed)
+    .join(table(Comment), _comments.thread_id == _threads.id)
+    .where(_comments.id == bindparam("comment_id"))
+)
+
+
+def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
+    """One query on the (site, article) unique index; the site-wide switch joins in, because closing
+    a whole site does not touch every thread's version. An unknown thread has no id."""
+    for thread_id, version, closed, site_closed, title, count in _THREAD_STATE.rows(
+        engine, {"site": site, "article": article}
+    ):
+        return ThreadState(thread_id, version, bool(closed or site_closed), title, count)
+    return ThreadState(None, 0, False)
+
+
+def root_thread_state(engine: Engine, comment_id: int) -> ThreadState | None:
+    """The state of the thread a comment lives in; None for an unknown comment."""
+    for thread_id, version, closed in _ROOT_THREAD_STATE.rows(engine, {"comment_id": comment_id}):
+        return ThreadState(thread_id, version, bool(closed))
+    return None
+
+
+_COUNTS_TOKEN = PreparedStatement(select(_counts_versions.token).where(_counts_versions.site == bindparam("site")))
+_RENEW_COUNTS_TOKEN = PreparedStatement(
+    update(table(CountsVersion))
+    .where(_counts_versions.site == bindparam("site"))
+    .values(token=bindparam("token"))
+    .returning(_counts_versions.site)
+)
+
+
+def counts_token(engine: Engine, site: str) -> str | None:
+    for (token,) in _COUNTS_TOKEN.rows(engine, {"site": site}):
+        return str(token)
+    return None
+
+
+def renew_counts_token(connection: Connection, site: str, token: str) -> bool:
+    """False when the site has no token row yet."""
+    return bool(_RENEW_COUNTS_TOKEN.rows(connection, {"site": site, "token": token}))
+
+
+_ARTICLE_PARAMETERS = tuple(f"a{n}" for n in range(MAX_ARTICLES_PER_COUNT))
+
+
+@functools.lru_cache(maxsize=MAX_ARTICLES_PER_COUNT)
+def _counts_statement(size: int) -> PreparedStatement:
+    """One statement per list length, built once."""
+    return PreparedStatement(
+        select(_threads.article, _threads.comment_count).where(
+            _threads.site == bindparam("site"),
+            _threads.article.in_([bindparam(name) for name in _ARTICLE_PARAMETERS[:size]]),
+        )
+    )
+
+
+def stored_counts(engine: Engine, site: str, articles: Sequence[str]) -> dict[str, int]:
+    """The stored count of each article that has a thread; one read on its own."""
+    if not articles:
+        return {}
+    params: dict[str, Any] = dict(zip(_ARTICLE_PARAMETERS, articles, strict=False))
+    params["site"] = site
+    return dict(_counts_statement(len(articles)).rows(engine, params))
+
+
+# --- what a post writes under the write lock ------------------------------------------------------
+
+
+class PostTarget(NamedTuple):
+    """The thread a new comment goes into, with what decides whether and how it is taken (its own and
+    its site's settings, the screening lists' token), read as one row."""
+
+    id: int
+    title: str | None
+    url: str | None
+    closed: bool
+    moderation: str | None
+    site_closed: bool | None
+    site_moderation: str | None
+    rules_token: str | None
+
+
+_POST_TARGET = PreparedStatement(
+    select(
+        _threads.id,
+        _threads.title,
+        _threads.url,
+        _threads.closed,
+        _threads.moderation,
+        _sites.closed,
+        _sites.moderation,
+        RULES_TOKEN,
+    )
+    .outerjoin(table(SiteSetting), _sites.site == _threads.site)
+    .where(_threads.site == bindparam("site"), _threads.article == bindparam("article"))
+)
+
+
+def post_target(connection: Connection, site: str, article: str) -> PostTarget | None:
+    for row in _POST_TARGET.rows(connection, {"site": site, "article": article}):
+        return PostTarget(*row)
+    return None
+
+
+_ADJUST_COUNT = PreparedStatement(
+    update(table(Thread))
+    .where(_threads.id == bindparam("thread_id"))
+    .values(comment_count=_threads.comment_count + bindparam("delta"), version=_threads.version + 1)
+    .returning(_threads.comment_count, _threads.site)
+)
+_ADJUST_REPLY_COUNT = PreparedStatement(
+    update(table(Comment))
+    .where(_comments.id == bindparam("root_comment_id"))
+    .values(reply_count=_comments.reply_count + bindparam("delta"))
+)
+
+
+def adjust_thread_count(connection: Connection, thread_id: int, delta: int) -> tuple[int, str]:
+    """The thread's new count and its site, from the same row-locked UPDATE that bumps its version."""
+    ((count, site),) = _ADJUST_COUNT.rows(connection, {"thread_id": thread_id, "delta": delta})
+    return count, site
+
+
+def adjust_reply_count(connection: Connection, root_id: int, delta: int) -> None:
+    _ADJUST_REPLY_COUNT.rows(connection, {"root_comment_id": root_id, "delta": delta})
+
+
+class NewComment(SimpleNamespace):
+    """A comment as just inserted: its columns by attribute name, like a Comment, without loading it back."""
+
+
+_NEW_COMMENT_COLUMNS = tuple(column.key for column in table(Comment).columns if column.key != "id")
+_INSERT_COMMENT = PreparedStatement(
+    insert(table(Comment)).values({key: bindparam(key) for key in _NEW_COMMENT_COLUMNS}).returning(_comments.id)
+)
+_RECENT_DUPLICATE = PreparedStatement(
+    select(_comments.id)
+    .where(
+        _comments.client_ip == bindparam("client_ip"),
+        _comments.created_at >= bindparam("since"),
+        _comments.thread_id == bindparam("thread_id"),
+        _comments.body_source == bindparam("body"),
+    )
+    .limit(1)
+)
+
+
+def insert_comment(connection: Connection, values: dict[str, Any]) -> NewComment:
+    """`values` holds every column but the id."""
+    ((comment_id,),) = _INSERT_COMMENT.rows(connection, values)
+    return NewComment(id=comment_id, **values)
+
+
+def recent_duplicate(connection: Connection, *, thread_id: int, client_ip: str, body: str, since: datetime) -> bool:
+    """Whether this address left this very body in this thread since `since` (an index covers it)."""
+    return bool(
+        _RECENT_DUPLICATE.rows(
+            connection, {"client_ip": client_ip, "since": since, "thread_id": thread_id, "body": body}
+        )
+    )

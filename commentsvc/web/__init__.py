@@ -1,0 +1,1 @@
+"""HTTP only: one blueprint per audience (api, widget, dashboard/) and what they share."""

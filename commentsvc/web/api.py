@@ -1,0 +1,430 @@
+"""JSON API v1 for site developers and the widget: parse the request, call one service, commit, serialize."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..clock import isoformat, utcnow
+from ..domain import posting, reading, reports, threads, votes
+from ..domain.screening_lists import known_lists
+from ..domain.submission import (
+    is_valid_id,
+    normalise_article,
+    normalise_author,
+    normalise_body,
+    normalise_page_size,
+    normalise_page_url,
+    normalise_site,
+    normalise_sort,
+    normalise_title,
+    optional_id,
+    validate_all,
+)
+from ..domain.tokens import issue_edit_token
+from ..errors import NotFound, ValidationError
+from ..extensions import db, limiter
+from ..models import Comment
+from ..storage import statements
+from ..storage.engine import begin_write
+from ..storage.memos import ResponseCache, kept_per_key
+from . import caching
+from .context import current_client, posting_settings
+from .errors import json_error
+from .openapi import openapi_document
+from .serialize import comment_json, replies_json, thread_json
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+health = Blueprint("health", __name__)
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 128
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+@api.url_value_preprocessor
+def refuse_impossible_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # <int:> accepts any size; past the 32-bit id column (PostgreSQL INTEGER) the drivers raise (a 500).
+    comment_id = (values or {}).get("comment_id")
+    if isinstance(comment_id, int) and not is_valid_id(comment_id):
+        raise NotFound(f"Comment {comment_id} does not exist.", code="comment_not_found")
+
+
+# A post takes the lock itself once it has screened the body; POST /counts only reads.
+NOT_LOCKED_UP_FRONT = frozenset({"api.create_comment", "api.count_comments"})
+
+
+@api.before_request
+def take_write_lock_early() -> None:
+    if request.method in WRITE_METHODS and request.endpoint not in NOT_LOCKED_UP_FRONT:
+        begin_write()
+
+
+def _limit(setting: str) -> Any:
+    return lambda: current_app.config[setting]
+
+
+_read_limit = limiter.limit(_limit("COMMENTSVC_RATELIMIT_READ"), methods=["GET", "POST"])
+
+
+def read_limit(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Flask-Limiter's decorator does its bookkeeping even with limits off; the public reads
+    (the hot paths of a read storm) skip it when COMMENTSVC_RATELIMIT_ENABLED is false."""
+    limited = _read_limit(view)
+
+    @functools.wraps(view)
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        if current_app.config.get("RATELIMIT_ENABLED", True):
+            return limited(*args, **kwargs)
+        return view(*args, **kwargs)
+
+    return dispatch
+
+
+def avatar_base() -> str:
+    """Depends only on the URL the request came in on; url_for is costly on a hot read, so
+    the answer is kept per app and per the environ keys that make up request.host_url (ProxyFix has
+    already applied the trusted forwarded ones). Bounded: the Host header is the client's."""
+    environ = request.environ
+    key = (
+        environ["wsgi.url_scheme"],
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("SCRIPT_NAME"),
+    )
+    bases = current_app.extensions.setdefault("commentsvc_avatar_bases", {})
+    base = bases.get(key)
+    if base is None:
+        base = url_for("widget.avatar", seed="", _external=True).removesuffix(".svg")
+        if len(bases) >= 64:
+            bases.clear()
+        bases[key] = base
+    return str(base)
+
+
+def public_json(body: bytes) -> Response:
+    """The public reads' JSON is encoded by orjson: a thread page holds hundreds of comments, and the
+    standard encoder is much slower at that. Same JSON as jsonify, UTF-8 unescaped."""
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def response_cache() -> ResponseCache:
+    cache: ResponseCache = current_app.extensions["commentsvc_response_cache"]
+    return cache
+
+
+def json_payload() -> dict[str, Any]:
+    """Only JSON objects; malformed or absurdly nested JSON is a 400, never a 500."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
+    raw = request.get_data(cache=False)
+    try:
+        # orjson refuses what no database driver could store: lone surrogates ("\ud800"), NaN, and
+        # nesting deeper than 1,024 levels.
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ValidationError("The request body is not valid JSON.", code="json_invalid") from None
+    if not isinstance(payload, dict):
+        raise ValidationError("The request body must be a JSON object.", code="json_not_object")
+    return payload
+
+
+def per_query_string(parse: Callable[[MultiDict[str, str]], Any]) -> Callable[[], Any]:
+    """Turns `parse(args)` into a function of the current request that keeps its answer per query
+    string (storage.memos.kept_per_key): readers of a viral article and a listing page's count script
+    send the same one every time."""
+    kept = kept_per_key(256)
+    return lambda: kept(request.query_string, lambda: parse(request.args))
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _own_comment_response(comment: Any, count: int, status: int) -> Response:
+    """The author's view of their comment: includes the edit token and pending status."""
+    settings = posting_settings()
+    body = comment_json(comment, avatar_base=avatar_base(), reply_to_names={}, public=False)
+    if comment.reply_to_id is not None:
+        answered = db.session.get(Comment, comment.reply_to_id)
+        body["reply_to"]["name"] = answered.author_name if answered is not None else None
+    body["count"] = count
+    body["edit_token"] = issue_edit_token(settings.secret, comment.id)
+    body["editable_until"] = isoformat(posting.editable_until(comment, settings))
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@per_query_string
+def _thread_query(args: MultiDict[str, str]) -> tuple[str, str, str, int | None, str | None]:
+    """site, article, sort, limit (None: the configured page size) and cursor of a thread request."""
+    return (
+        normalise_site(args.get("site")),
+        normalise_article(args.get("article")),
+        normalise_sort(args.get("sort")),
+        normalise_page_size(args.get("limit")),
+        args.get("cursor"),
+    )
+
+
+@api.get("/comments")
+@read_limit
+def list_comments() -> BaseResponse:
+    """A conditional re-request costs one query on the thread row, and so does an unchanged page
+    this worker has sent before: see caching.py."""
+    site, article, sort, limit, cursor = _thread_query()
+    config = current_app.config
+    limit = config["COMMENTSVC_PAGE_SIZE"] if limit is None else limit
+    reply_limit = config["COMMENTSVC_REPLY_PAGE_SIZE"]
+    base = avatar_base()
+    max_age = config["COMMENTSVC_CACHE_MAX_AGE"]
+    state = statements.thread_state(db.engine, site, article)
+    etag = caching.thread_etag(state, request_parts=(site, article, sort, limit, cursor, reply_limit, base))
+    if caching.is_not_modified(request, etag):
+        return caching.not_modified(etag, max_age)
+
+    def build() -> bytes:
+        page = reading.list_thread(
+            db.session(), thread=state, sort=sort, limit=limit, cursor=cursor, reply_limit=reply_limit
+        )
+        return orjson.dumps(thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base))
+
+    return caching.mark_cacheable(public_json(response_cache().body(etag, build)), etag, max_age)
+
+
+@per_query_string
+def _replies_query(args: MultiDict[str, str]) -> tuple[int | None, str | None]:
+    return normalise_page_size(args.get("limit")), args.get("cursor")
+
+
+@api.get("/comments/<int:comment_id>/replies")
+@read_limit
+def list_replies(comment_id: int) -> BaseResponse:
+    limit, cursor = _replies_query()
+    limit = current_app.config["COMMENTSVC_REPLY_PAGE_SIZE"] if limit is None else limit
+    base = avatar_base()
+    max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
+    state = statements.root_thread_state(db.engine, comment_id)
+
+    def build() -> bytes:
+        page = reading.list_replies(db.session(), comment_id, limit=limit, cursor=cursor)
+        return orjson.dumps(replies_json(page, avatar_base=base))
+
+    if state is None:  # an unknown comment: the service answers why (404, or 400 for bad paging)
+        return public_json(build())
+    etag = caching.thread_etag(state, request_parts=("replies", comment_id, limit, cursor, base))
+    if caching.is_not_modified(request, etag):
+        return caching.not_modified(etag, max_age)
+    return caching.mark_cacheable(public_json(response_cache().body(etag, build)), etag, max_age)
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise ValidationError(
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters.",
+            code="idempotency_key_invalid",
+        )
+    return key
+
+
+@api.post("/comments")
+@limiter.limit(_limit("COMMENTSVC_RATELIMIT_POST"), methods=["POST"])
+def create_comment() -> BaseResponse:
+    payload = json_payload()
+    config = current_app.config
+    key = _idempotency_key()
+    client = current_client()
+    values = validate_all(
+        (
+            ("site", lambda: normalise_site(payload.get("site"))),
+            ("article", lambda: normalise_article(payload.get("article"))),
+            ("title", lambda: normalise_title(payload.get("title"))),
+            ("url", lambda: normalise_page_url(payload.get("url"))),
+            ("parent_id", lambda: optional_id(payload, "parent_id")),
+            ("author", lambda: normalise_author(payload, anonymous_name=config["COMMENTSVC_ANONYMOUS_NAME"])),
+            ("body", lambda: normalise_body(payload.get("body"), max_length=config["COMMENTSVC_BODY_MAX_LENGTH"])),
+        )
+    )
+    now, settings = utcnow(), posting_settings()
+    # Screening is where a post's CPU goes, so it runs before the write lock, with the bans and words
+    # this worker knows; post_comment checks under the lock that they are still the current ones.
+    screening = posting.screen_new_comment(
+        db.session(),
+        known_lists(db.engine),
+        author=values["author"],
+        body=values["body"],
+        client=client,
+        now=now,
+        settings=settings,
+    )
+    if db.session().in_transaction():
+        db.session.rollback()  # the rules were read afresh; the write starts its own transaction, locked
+    begin_write()
+    try:
+        result = posting.post_comment(
+            db.session(),
+            site=values["site"],
+            article=values["article"],
+            title=values["title"],
+            url=values["url"],
+            parent_id=values["parent_id"],
+            author=values["author"],
+            body=values["body"],
+            client=client,
+            now=now,
+            settings=settings,
+            idempotency_key=key,
+            screening=screening,
+        )
+        db.session.commit()
+    except IntegrityError:
+        # Two retries with one Idempotency-Key raced; the loser answers with the winner's comment.
+        db.session.rollback()
+        replayed = key and posting.find_replayed_comment(
+            db.session(), client=client, idempotency_key=key, secret=settings.secret, now=utcnow()
+        )
+        if not replayed:
+            raise
+        result = posting.PostResult.of_replay(replayed)
+    return _posted_response(result)
+
+
+def _posted_response(result: posting.PostResult) -> Response:
+    comment = result.comment
+    response = _own_comment_response(comment, result.count, 201)
+    response.headers["Location"] = (
+        url_for("api.list_comments", site=result.site, article=result.article) + f"#comment-{comment.id}"
+    )
+    return response
+
+
+@api.patch("/comments/<int:comment_id>")
+@limiter.limit(_limit("COMMENTSVC_RATELIMIT_EDIT"), methods=["PATCH"])
+def edit_comment(comment_id: int) -> BaseResponse:
+    payload = json_payload()
+    body = normalise_body(payload.get("body"), max_length=current_app.config["COMMENTSVC_BODY_MAX_LENGTH"])
+    comment = posting.edit_comment(
+        db.session(), comment_id, body=body, token=_bearer_token(), now=utcnow(), settings=posting_settings()
+    )
+    db.session.commit()
+    return _own_comment_response(comment, comment.thread.comment_count, 200)
+
+
+@api.delete("/comments/<int:comment_id>")
+@limiter.limit(_limit("COMMENTSVC_RATELIMIT_EDIT"), methods=["DELETE"])
+def delete_comment(comment_id: int) -> BaseResponse:
+    comment = posting.delete_comment(
+        db.session(), comment_id, token=_bearer_token(), now=utcnow(), settings=posting_settings()
+    )
+    db.session.commit()
+    return jsonify({"id": comment.id, "status": comment.status, "count": comment.thread.comment_count})
+
+
+@api.post("/comments/<int:comment_id>/vote")
+@limiter.limit(_limit("COMMENTSVC_RATELIMIT_VOTE"), methods=["POST"])
+def vote_comment(comment_id: int) -> BaseResponse:
+    payload = json_payload()
+    comment = votes.vote_comment(
+        db.session(),
+        comment_id,
+        voter_key=current_client().key(posting_settings().secret),
+        value=payload.get("value"),
+        now=utcnow(),
+    )
+    db.session.commit()
+    return jsonify({"id": comment.id, "likes": comment.likes, "dislikes": comment.dislikes})
+
+
+@api.post("/comments/<int:comment_id>/report")
+@limiter.limit(_limit("COMMENTSVC_RATELIMIT_REPORT"), methods=["POST"])
+def report_comment(comment_id: int) -> tuple[Response, int]:
+    payload = json_payload()
+    reports.report_comment(
+        db.session(),
+        comment_id,
+        reporter_key=current_client().key(posting_settings().secret),
+        reason=payload.get("reason"),
+        note=payload.get("note"),
+        now=utcnow(),
+        threshold=current_app.config["COMMENTSVC_REPORT_THRESHOLD"],
+    )
+    db.session.commit()
+    return jsonify({"id": comment_id, "reported": True}), 202
+
+
+def _count_request() -> tuple[str, Sequence[str]]:
+    if request.method == "GET":
+        query: tuple[str, Sequence[str]] = _count_query()
+        return query
+    payload = json_payload()
+    articles = payload.get("articles")
+    if not isinstance(articles, list):
+        raise ValidationError("articles must be a list of article ids.", code="wrong_type", field="articles")
+    return _normalise_count_request(payload.get("site"), articles, "articles")
+
+
+@per_query_string
+def _count_query(args: MultiDict[str, str]) -> tuple[str, tuple[str, ...]]:
+    return _normalise_count_request(args.get("site"), args.getlist("article"), "article")
+
+
+def _normalise_count_request(site: Any, articles: list[Any], field: str) -> tuple[str, tuple[str, ...]]:
+    if not articles:
+        raise ValidationError("Name at least one article.", code="missing_field", field=field)
+    if len(articles) > threads.MAX_ARTICLES_PER_COUNT:
+        raise ValidationError(
+            f"At most {threads.MAX_ARTICLES_PER_COUNT} articles per request.", code="too_many_articles", field=field
+        )
+    return normalise_site(site), tuple(normalise_article(article, field) for article in articles)
+
+
+@api.route("/counts", methods=["GET", "POST"])
+@read_limit
+def count_comments() -> BaseResponse:
+    """Keys are the article ids after normalisation (NFC, trimmed), as they are stored."""
+    site, articles = _count_request()
+    if request.method != "GET":
+        return jsonify({"site": site, "counts": threads.count_comments(db.engine, site, articles)})
+    max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
+    # A listing page asks for the same articles on every view: the answer is kept per site counts token.
+    token = threads.counts_token(db.engine, site)
+    body = response_cache().body(
+        ("counts", site, token, articles),
+        lambda: orjson.dumps({"site": site, "counts": threads.count_comments(db.engine, site, articles)}),
+    )
+    etag = caching.counts_etag(body)
+    if caching.is_not_modified(request, etag):
+        return caching.not_modified(etag, max_age)
+    return caching.mark_cacheable(public_json(body), etag, max_age)
+
+
+@api.get("/openapi.json")
+def openapi() -> BaseResponse:
+    return jsonify(openapi_document())
+
+
+@health.get("/healthz")
+def healthz() -> BaseResponse:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver failure means "not healthy", never a 500
+        db.session.rollback()
+        current_app.logger.error("health check: database unavailable: %s", exc)
+        return json_error(503, "database_unavailable", "The database is not answering.")
+    return jsonify({"status": "ok", "database": "ok"})

@@ -1,0 +1,97 @@
+"""HTTP caching of public reads: strong ETags from stored thread versions, Cache-Control and Vary.
+
+A thread page's ETag is a hash of the thread's `version` (bumped in the same transaction as
+every change a reader could see), its closed state and everything else the response depends
+on (query parameters, page sizes, the avatar base URL). So one indexed query decides whether
+a conditional request gets a 304, without loading a single comment. The version is read
+before the comments, so an ETag can be older than the body it travels with (costing one
+needless full answer later) but never newer (which would pin a stale page behind 304s).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Request
+from werkzeug.datastructures import ETags, MultiDict
+from werkzeug.utils import cached_property
+from werkzeug.wrappers import Response
+
+from ..storage.memos import kept_per_key
+from ..storage.statements import ThreadState
+
+# Bump when the public JSON shape changes, so ETags issued by older code stop matching.
+FORMAT = "1"
+STALE_WHILE_REVALIDATE = 30
+
+
+def make_etag(kind: str, parts: Iterable[Any]) -> str:
+    """A strong validator: equal only when every input is equal, so byte-identical bodies."""
+    text = "\x1f".join([FORMAT, kind, *map(str, parts)])
+    return f"{kind}-{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+
+
+def thread_etag(state: ThreadState, *, request_parts: Iterable[Any]) -> str:
+    return make_etag("t", (state.thread_id, state.version, state.closed, *request_parts))
+
+
+def counts_etag(body: bytes) -> str:
+    """A hash of the answer: a post elsewhere on the site renews the counts token (storage/events.py)
+    but leaves these counts, and this validator, as they were."""
+    return "c-" + hashlib.blake2b(FORMAT.encode() + b"\x1f" + body, digest_size=16).hexdigest()
+
+
+_parsed_query = kept_per_key(512)
+_parsed_etags = kept_per_key(512)
+
+
+class ReadStormRequest(Request):
+    """Parses a query string or an If-None-Match header once per worker, not once per request.
+
+    In a read storm every reader sends the same URL (and a CDN the same validator), and parsing them
+    is a large part of answering with a kept page. What is kept is immutable
+    (ImmutableMultiDict, ETags), so sharing it between requests is safe."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        args: MultiDict[str, str] = _parsed_query(self.query_string, lambda: super(ReadStormRequest, self).args)
+        return args
+
+    @cached_property
+    def if_none_match(self) -> ETags:
+        etags: ETags = _parsed_etags(
+            self.headers.get("If-None-Match", ""), lambda: super(ReadStormRequest, self).if_none_match
+        )
+        return etags
+
+
+def is_not_modified(request: Request, etag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2), so W/"x" matches "x" too."""
+    return request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag)
+
+
+def cache_control(max_age: int) -> str:
+    """Short max-age keeps counts fresh; stale-while-revalidate lets a CDN absorb a read storm
+    while it revalidates in the background. Zero means: always revalidate."""
+    if max_age <= 0:
+        return "public, no-cache"
+    return f"public, max-age={max_age}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+
+
+def mark_cacheable(response: Response, etag: str, max_age: int) -> Response:
+    """Vary: Origin, because with a list of allowed origins the CORS headers depend on it."""
+    response.set_etag(etag)
+    headers = response.headers
+    headers["Cache-Control"] = cache_control(max_age)
+    if "Vary" in headers:
+        response.vary.add("Origin")
+    else:
+        headers["Vary"] = "Origin"  # response.vary would parse and rebuild the header for nothing
+    return response
+
+
+def not_modified(etag: str, max_age: int) -> Response:
+    """A 304 carries the validator and caching headers again (RFC 9110 15.4.5) and no body."""
+    return mark_cacheable(Response(status=304), etag, max_age)

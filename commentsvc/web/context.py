@@ -1,0 +1,30 @@
+"""What every blueprint reads from the current request and app: the client, and the configured posting settings."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from ..domain.posting import Client, PostingSettings
+from ..domain.screening import ScreeningSettings
+from ..domain.submission import strip_line_controls
+
+
+def posting_settings() -> PostingSettings:
+    config = current_app.config
+    return PostingSettings(
+        moderation=config["COMMENTSVC_MODERATION"],
+        edit_window=config["COMMENTSVC_EDIT_WINDOW"],
+        max_depth=config["COMMENTSVC_MAX_DEPTH"],
+        body_max_length=config["COMMENTSVC_BODY_MAX_LENGTH"],
+        secret=config["SECRET_KEY"],
+        screening=ScreeningSettings(
+            ban_action=config["COMMENTSVC_BAN_ACTION"], max_links=config["COMMENTSVC_MAX_LINKS"]
+        ),
+    )
+
+
+def current_client() -> Client:
+    """request.remote_addr is already the client as ProxyFix saw it through the trusted hops."""
+    # A header may carry a NUL, which PostgreSQL refuses in text (a 500).
+    user_agent = strip_line_controls(request.user_agent.string or "")
+    return Client(ip=request.remote_addr or "0.0.0.0", user_agent=user_agent)

@@ -1,0 +1,137 @@
+"""Dashboard wording in English and Simplified Chinese; moderators and tests rely on these exact labels."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "zh-CN")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    # key: (English, 简体中文)
+    "dashboard": ("Comment moderation", "评论审核"),
+    "username": ("Username", "用户名"),
+    "password": ("Password", "密码"),
+    "log_in": ("Log in", "登录"),
+    "log_out": ("Log out", "退出"),
+    "login_failed": ("Wrong username or password.", "用户名或密码错误。"),
+    "overview": ("Overview", "概览"),
+    "pending": ("Pending", "待审核"),
+    "reported": ("Reported", "被举报"),
+    "spam": ("Spam", "垃圾"),
+    "approved": ("Approved", "已通过"),
+    "rejected": ("Rejected", "已拒绝"),
+    "deleted": ("Deleted", "已删除"),
+    "approve": ("Approve", "通过"),
+    "reject": ("Reject", "拒绝"),
+    "spam_action": ("Spam", "垃圾"),
+    "delete": ("Delete", "删除"),
+    "restore": ("Restore", "恢复"),
+    "edit": ("Edit text", "编辑内容"),
+    "save": ("Save", "保存"),
+    "reply_staff": ("Reply as staff", "以工作人员身份回复"),
+    "send": ("Send", "发送"),
+    "bans": ("Bans", "封禁"),
+    "words": ("Sensitive words", "敏感词"),
+    "policy": ("Sites", "站点设置"),
+    "audit": ("Audit log", "操作日志"),
+    "moderators": ("Moderators", "审核员"),
+    "filter": ("Filter", "筛选"),
+    "site": ("Site", "站点"),
+    "article": ("Article", "文章"),
+    "author": ("Author name or email", "作者昵称或邮箱"),
+    "ip": ("IP", "IP"),
+    "text": ("Text", "内容"),
+    "since": ("From", "开始日期"),
+    "until": ("To", "结束日期"),
+    "select_all": ("Select all", "全选"),
+    "selected": ("With selected:", "对所选评论："),
+    "no_comments": ("No comments here.", "这里没有评论。"),
+    "page_of": ("Page {page} of {pages}", "第 {page} 页，共 {pages} 页"),
+    "previous": ("Previous", "上一页"),
+    "next": ("Next", "下一页"),
+    "in_reply_to": ("In reply to", "回复"),
+    "email": ("Email", "邮箱"),
+    "website": ("Website", "网站"),
+    "user_agent": ("User agent", "浏览器"),
+    "author_history": ("Comments by this author", "该作者评论"),
+    "ip_history": ("Comments from this IP", "该 IP 评论"),
+    "rejected_count": ("rejected", "被拒"),
+    "reports": ("Reports", "举报"),
+    "resolved": ("resolved", "已处理"),
+    "matched_words": ("Sensitive words found", "命中敏感词"),
+    "staff": ("Staff", "工作人员"),
+    "status": ("Status", "状态"),
+    "shortcuts": (
+        "Keys: j/k next/previous, a approve, r reject, s spam",
+        "快捷键：j/k 下一条/上一条，a 通过，r 拒绝，s 垃圾",
+    ),
+    "comments_per_day": ("Comments per day, last 30 days", "近 30 天每日评论数"),
+    "most_commented": ("Most commented articles this week", "本周评论最多的文章"),
+    "comments": ("Comments", "评论"),
+    "kind": ("Kind", "类型"),
+    "value": ("IP, CIDR range or email", "IP、网段或邮箱"),
+    "note": ("Note", "备注"),
+    "expires": ("Expires (UTC, empty = never)", "到期时间（UTC，留空为永久）"),
+    "never": ("never", "永久"),
+    "add_ban": ("Add ban", "添加封禁"),
+    "remove": ("Remove", "移除"),
+    "word": ("Word", "词语"),
+    "action": ("Action", "处理方式"),
+    "word_reject": ("Reject", "拒绝"),
+    "word_hold": ("Hold for review", "待审核"),
+    "word_mask": ("Mask with ＊", "以＊屏蔽"),
+    "add_word": ("Add word", "添加词语"),
+    "import_words": ("Import from a text file (one word per line)", "从文本文件导入（每行一个）"),
+    "import": ("Import", "导入"),
+    "search": ("Search", "搜索"),
+    "mode": ("Moderation", "审核模式"),
+    "mode_default": ("Default", "默认"),
+    "mode_post": ("post (publish at once)", "先发后审"),
+    "mode_pre": ("pre (hold for approval)", "先审后发"),
+    "closed": ("Comments closed", "关闭评论"),
+    "open_state": ("Open", "开放"),
+    "closed_state": ("Closed", "已关闭"),
+    "apply": ("Save", "保存"),
+    "article_settings": ("This article", "本文设置"),
+    "when": ("When", "时间"),
+    "who": ("Who", "操作人"),
+    "what": ("What", "操作"),
+    "target": ("Target", "对象"),
+    "detail": ("Detail", "详情"),
+    "role": ("Role", "角色"),
+    "active": ("Active", "启用"),
+    "create_moderator": ("Create moderator", "创建审核员"),
+    "deactivate": ("Deactivate", "停用"),
+    "activate": ("Activate", "启用"),
+    "language": ("中文", "English"),
+    "saved": ("Saved.", "已保存。"),
+    "done": ("Done: {n} comment(s) changed.", "完成：{n} 条评论已更新。"),
+}
+
+# Readers' report reasons, as the widget offers them.
+REPORT_REASONS: dict[str, tuple[str, str]] = {
+    "illegal": ("Illegal", "违法违规"),
+    "sexual": ("Sexual or vulgar", "色情低俗"),
+    "abuse": ("Abuse", "谩骂攻击"),
+    "spam": ("Spam or advertising", "垃圾广告"),
+    "misinformation": ("Misinformation", "不实信息"),
+    "other": ("Other", "其他"),
+}
+
+
+def label(key: str, language: str) -> str:
+    english, chinese = _LABELS[key]
+    return chinese if language == "zh-CN" else english
+
+
+def reason_label(code: str, language: str) -> str:
+    """Chinese label always shown beside the English one: reports come mostly from Chinese readers."""
+    english, chinese = REPORT_REASONS.get(code, (code, code))
+    return chinese if language == "zh-CN" else f"{chinese} / {english}"
+
+
+def pick_language(requested: str | None, accept_language_best: str | None) -> str:
+    """An explicit choice wins; otherwise the browser's preference; English when neither says."""
+    if requested in LANGUAGES:
+        return requested
+    if accept_language_best and accept_language_best.lower().startswith("zh"):
+        return "zh-CN"
+    return "en"

@@ -1,0 +1,452 @@
+"""The OpenAPI 3.1 description of API v1; a test fails when a route is missing from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.reports import REPORT_REASONS
+from ..domain.submission import (
+    MAX_ARTICLE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_PAGE_SIZE,
+    MAX_SITE_LENGTH,
+)
+from ..domain.threads import MAX_ARTICLES_PER_COUNT
+from ..models import MAX_ID
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    reasons = {
+        400: "Validation failed; `fields` says which.",
+        403: "Forbidden: wrong or expired edit token, or comments are closed.",
+        404: "No such comment, or the parent is not in this thread.",
+        409: "The same comment from the same client in this thread within 10 minutes.",
+        413: "Request body over 64 KB.",
+        415: "The body is not JSON.",
+        429: "Rate limited; see Retry-After.",
+        503: "The database is not answering.",
+    }
+    responses = {str(status): _json(_ref("Error"), reasons[status]) for status in statuses}
+    if 429 in statuses:
+        responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+    return responses
+
+
+_SITE_PARAM = {
+    "name": "site",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_SITE_LENGTH, "default": "default"},
+}
+# Ids are 32-bit (PostgreSQL INTEGER); larger ones are a 404 (path) or a 400 (parent_id).
+_COMMENT_ID = {
+    "name": "comment_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID - 1},
+}
+_BEARER: list[dict[str, list[str]]] = [{"editToken": []}]
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    },
+    "ReplyTo": {
+        "type": ["object", "null"],
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}},
+    },
+    "Comment": {
+        "type": "object",
+        "required": [
+            "id",
+            "parent_id",
+            "name",
+            "website",
+            "avatar",
+            "html",
+            "created_at",
+            "edited_at",
+            "status",
+            "likes",
+            "dislikes",
+            "replies",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "parent_id": {"type": ["integer", "null"]},
+            "reply_to": _ref("ReplyTo"),
+            "name": {"type": ["string", "null"]},
+            "website": {"type": ["string", "null"]},
+            "avatar": {"type": ["string", "null"], "description": "Generated identicon URL; never the email."},
+            "html": {"type": ["string", "null"], "description": "Sanitized HTML, safe for innerHTML."},
+            "created_at": {"type": "string", "format": "date-time"},
+            "edited_at": {"type": ["string", "null"], "format": "date-time"},
+            "status": {"type": "string", "enum": ["approved", "pending", "rejected", "spam", "deleted"]},
+            "staff": {"type": "boolean"},
+            "likes": {"type": "integer"},
+            "dislikes": {"type": "integer"},
+            "reply_count": {"type": "integer", "description": "Top-level only: visible replies below it."},
+            "replies_cursor": {
+                "type": ["string", "null"],
+                "description": "Top-level only: pass to /comments/{id}/replies for the rest.",
+            },
+            "replies": {"type": "array", "items": _ref("Comment")},
+        },
+    },
+    "OwnComment": {
+        "allOf": [
+            _ref("Comment"),
+            {
+                "type": "object",
+                "required": ["edit_token", "editable_until", "count"],
+                "properties": {
+                    "edit_token": {
+                        "type": "string",
+                        "description": "Send as `Authorization: Bearer …` to edit or delete.",
+                    },
+                    "editable_until": {"type": "string", "format": "date-time"},
+                    "count": {"type": "integer", "description": "The thread's visible comments after this change."},
+                },
+            },
+        ],
+    },
+    "Thread": {
+        "type": "object",
+        "required": ["site", "article", "title", "count", "closed", "comments", "cursor"],
+        "properties": {
+            "site": {"type": "string"},
+            "article": {"type": "string"},
+            "title": {"type": ["string", "null"]},
+            "count": {"type": "integer"},
+            "closed": {"type": "boolean"},
+            "comments": {"type": "array", "items": _ref("Comment")},
+            "cursor": {"type": ["string", "null"], "description": "Opaque; pass back for the next page."},
+        },
+    },
+    "Replies": {
+        "type": "object",
+        "required": ["root_id", "comments", "cursor"],
+        "properties": {
+            "root_id": {"type": "integer"},
+            "comments": {
+                "type": "array",
+                "items": _ref("Comment"),
+                "description": "Flat, oldest first; hang each under its parent_id.",
+            },
+            "cursor": {"type": ["string", "null"]},
+        },
+    },
+    "NewComment": {
+        "type": "object",
+        "required": ["article", "body"],
+        "properties": {
+            "site": {"type": "string", "maxLength": MAX_SITE_LENGTH},
+            "article": {"type": "string", "minLength": 1, "maxLength": MAX_ARTICLE_LENGTH},
+            "title": {"type": "string"},
+            "url": {"type": "string", "format": "uri"},
+            "parent_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID - 1},
+            "name": {"type": "string", "maxLength": MAX_NAME_LENGTH},
+            "email": {"type": "string", "format": "email"},
+            "website": {"type": "string", "format": "uri"},
+            "body": {"type": "string", "minLength": 1, "description": "Markdown subset; 1 to 5,000 characters."},
+        },
+    },
+    "Counts": {
+        "type": "object",
+        "required": ["site", "counts"],
+        "properties": {
+            "site": {"type": "string"},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        },
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    comment_errors = _errors(400, 403, 404, 409, 413, 415, 429, 503)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "commentsvc API",
+            "version": "1",
+            "description": "Threaded reader comments and counts for news articles.",
+        },
+        "paths": {
+            "/api/v1/comments": {
+                "get": {
+                    "operationId": "listComments",
+                    "summary": "A page of a thread: top-level comments with their replies nested.",
+                    "parameters": [
+                        {
+                            "name": "article",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ARTICLE_LENGTH},
+                        },
+                        _SITE_PARAM,
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["oldest", "newest", "hot"]},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                        },
+                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {"200": _json(_ref("Thread"), "The page."), **_errors(400, 429, 503)},
+                },
+                "post": {
+                    "operationId": "postComment",
+                    "summary": "Post a comment or a reply (parent_id).",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 128},
+                            "description": "Retries with the same key return the first comment.",
+                        }
+                    ],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewComment")}}},
+                    "responses": {"201": _json(_ref("OwnComment"), "Stored (or replayed)."), **comment_errors},
+                },
+            },
+            "/api/v1/comments/{comment_id}": {
+                "patch": {
+                    "operationId": "editComment",
+                    "summary": "Edit your own comment within the edit window.",
+                    "security": _BEARER,
+                    "parameters": [_COMMENT_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["body"],
+                                    "properties": {"body": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": _json(_ref("OwnComment"), "Edited."), **comment_errors},
+                },
+                "delete": {
+                    "operationId": "deleteComment",
+                    "summary": "Delete your own comment within the edit window.",
+                    "security": _BEARER,
+                    "parameters": [_COMMENT_ID],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["id", "status", "count"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "status": {"type": "string"},
+                                    "count": {"type": "integer"},
+                                },
+                            },
+                            "Deleted.",
+                        ),
+                        **_errors(403, 404, 429, 503),
+                    },
+                },
+            },
+            "/api/v1/comments/{comment_id}/replies": {
+                "get": {
+                    "operationId": "listReplies",
+                    "summary": "More replies under a top-level comment.",
+                    "parameters": [
+                        _COMMENT_ID,
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                        },
+                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {"200": _json(_ref("Replies"), "The replies."), **_errors(400, 404, 429, 503)},
+                },
+            },
+            "/api/v1/comments/{comment_id}/vote": {
+                "post": {
+                    "operationId": "voteComment",
+                    "summary": "Like (1), dislike (-1) or withdraw (0); one vote per reader.",
+                    "parameters": [_COMMENT_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["value"],
+                                    "properties": {"value": {"type": "integer", "enum": [1, -1, 0]}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["id", "likes", "dislikes"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "likes": {"type": "integer"},
+                                    "dislikes": {"type": "integer"},
+                                },
+                            },
+                            "Current tallies.",
+                        ),
+                        **_errors(400, 404, 413, 415, 429, 503),
+                    },
+                },
+            },
+            "/api/v1/comments/{comment_id}/report": {
+                "post": {
+                    "operationId": "reportComment",
+                    "summary": "Report a comment to the moderators.",
+                    "parameters": [_COMMENT_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["reason"],
+                                    "properties": {
+                                        "reason": {"type": "string", "enum": list(REPORT_REASONS)},
+                                        "note": {"type": "string", "maxLength": MAX_NOTE_LENGTH},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": _json(
+                            {
+                                "type": "object",
+                                "required": ["id", "reported"],
+                                "properties": {"id": {"type": "integer"}, "reported": {"type": "boolean"}},
+                            },
+                            "Accepted.",
+                        ),
+                        **_errors(400, 404, 413, 415, 429, 503),
+                    },
+                },
+            },
+            "/api/v1/counts": {
+                "get": {
+                    "operationId": "countComments",
+                    "summary": f"Visible comments per article (at most {MAX_ARTICLES_PER_COUNT}).",
+                    "parameters": [
+                        {
+                            "name": "article",
+                            "in": "query",
+                            "required": True,
+                            "style": "form",
+                            "explode": True,
+                            "schema": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": MAX_ARTICLES_PER_COUNT,
+                                "items": {"type": "string", "minLength": 1, "maxLength": MAX_ARTICLE_LENGTH},
+                            },
+                        },
+                        _SITE_PARAM,
+                    ],
+                    "responses": {"200": _json(_ref("Counts"), "Counts."), **_errors(400, 429, 503)},
+                },
+                "post": {
+                    "operationId": "countCommentsPost",
+                    "summary": "The same, with the article list in a JSON body.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["articles"],
+                                    "properties": {
+                                        "site": {"type": "string"},
+                                        "articles": {
+                                            "type": "array",
+                                            "minItems": 1,
+                                            "maxItems": MAX_ARTICLES_PER_COUNT,
+                                            "items": {"type": "string"},
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": _json(_ref("Counts"), "Counts."), **_errors(400, 413, 415, 429, 503)},
+                },
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document.",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                },
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "healthz",
+                    "summary": "200 when the database answers, 503 otherwise.",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {"status": {"type": "string"}, "database": {"type": "string"}},
+                            },
+                            "Healthy.",
+                        ),
+                        **_errors(503),
+                    },
+                },
+            },
+        },
+        "components": {
+            "schemas": _SCHEMAS,
+            "securitySchemes": {
+                "editToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The edit_token returned when the comment was posted.",
+                }
+            },
+        },
+    }
