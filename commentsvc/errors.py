@@ -43,6 +43,11 @@ class Conflict(CommentsvcError):
     code = "conflict"
 
 
+class Unprocessable(CommentsvcError):
+    status = 422
+    code = "unprocessable"
+
+
 class Unavailable(CommentsvcError):
     status = 503
     code = "unavailable"

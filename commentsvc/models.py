@@ -128,6 +128,10 @@ class Comment(Model):
     reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    # Why screening held it (comma-separated codes: banned, sensitive_word, too_many_links, pre_moderation, reports).
+    hold_reasons: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    # What body_source is written in: the Markdown subset readers post, or HTML brought in by an import.
+    body_format: Mapped[str] = mapped_column(String(8), default="markdown", server_default="markdown")
 
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
 
@@ -155,17 +159,34 @@ class Report(Model):
     reporter_key: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # A keyed hash of the reporter's network (/24 or /48): reports from one network count once.
+    network_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
+class ReporterStanding(Model):
+    """How often a reader's reports were upheld or dismissed by a moderator: their next reports weigh by it."""
+
+    __tablename__ = "reporter_standings"
+
+    reporter_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    upheld: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dismissed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class IdempotencyKey(Model):
+    """A post's Idempotency-Key, scoped by site (not by client address: a phone retries from another
+    network); the unique constraint makes the key check and the insert one atomic step."""
+
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("client_key", "key"),)
+    __table_args__ = (UniqueConstraint("site", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_key: Mapped[str] = mapped_column(String(64))
+    site: Mapped[str] = mapped_column(String(128))
     key: Mapped[str] = mapped_column(String(128))
+    # A hash of what was posted, so a reused key with another body is refused instead of replayed.
+    request_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -193,10 +214,12 @@ class BanKind(str, enum.Enum):
 
 class Ban(Model):
     __tablename__ = "bans"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
-    # An IP network in CIDR form (a single address is /32 or /128), or a lower-cased email.
+    # An IP network in CIDR form (a single address is /32 or /128), a lower-cased email, or a lower-cased
+    # email domain written "@example.com".
     value: Mapped[str] = mapped_column(String(254))
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -251,3 +274,16 @@ class AuditEntry(Model):
     detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     client_ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ImportedComment(Model):
+    """Which source comment an imported comment came from, so importing the same file twice adds nothing."""
+
+    __tablename__ = "imported_comments"
+    __table_args__ = (UniqueConstraint("site", "source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(255))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationError
 from ..models import Comment, CommentStatus, IdempotencyKey
 from ..storage import statements
 from ..storage.statements import NewComment, table
@@ -70,9 +70,20 @@ def author_hash(secret: str, author: Author, client: Client) -> str:
     return hmac.new(secret.encode(), seed.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _find_replayed(session: Session, client_key: str, key: str, now: datetime) -> Comment | None:
+def request_hash(*, article: str, parent_id: int | None, author: Author, body: str) -> str:
+    """What a retry must repeat to be the same post."""
+    fields = (article, str(parent_id or ""), author.name, author.email or "", author.website or "", body)
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+def find_replayed_comment(
+    session: Session, *, site: str, idempotency_key: str, request: str, now: datetime
+) -> Comment | None:
+    """The comment an earlier request with the same Idempotency-Key stored on this site, if any. Keys
+    are scoped by site, not by address (a phone retries from another network); a key reused for
+    another post is refused, as other idempotent APIs do."""
     entry = session.scalars(
-        select(IdempotencyKey).where(IdempotencyKey.client_key == client_key, IdempotencyKey.key == key)
+        select(IdempotencyKey).where(IdempotencyKey.site == site, IdempotencyKey.key == idempotency_key)
     ).first()
     if entry is None:
         return None
@@ -80,14 +91,11 @@ def _find_replayed(session: Session, client_key: str, key: str, now: datetime) -
         session.delete(entry)
         session.flush()
         return None
+    if entry.request_hash and entry.request_hash != request:
+        raise Unprocessable(
+            "This Idempotency-Key was already used for a different comment.", code="idempotency_key_reused"
+        )
     return session.get(Comment, entry.comment_id)
-
-
-def find_replayed_comment(
-    session: Session, *, client: Client, idempotency_key: str, secret: str, now: datetime
-) -> Comment | None:
-    """The comment an earlier request with the same Idempotency-Key stored, if any."""
-    return _find_replayed(session, client.key(secret), idempotency_key, now)
 
 
 def _resolve_parent(
@@ -166,9 +174,11 @@ def post_comment(
     """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
     `screening` is screen_new_comment's verdict on this body, when the caller ran it already; it is
     redone only when the lists changed since."""
-    client_key = client.key(settings.secret)
+    fingerprint = request_hash(article=article, parent_id=parent_id, author=author, body=body)
     if idempotency_key:
-        replayed = _find_replayed(session, client_key, idempotency_key, now)
+        replayed = find_replayed_comment(
+            session, site=site, idempotency_key=idempotency_key, request=fingerprint, now=now
+        )
         if replayed is not None:
             return PostResult.of_replay(replayed)
 
@@ -182,6 +192,13 @@ def post_comment(
     if statements.recent_duplicate(
         session.connection(), thread_id=thread.id, client_ip=client.ip, body=body, since=now - DUPLICATE_WINDOW
     ):
+        # The duplicate may be this very request's first attempt, committed by another server meanwhile.
+        if idempotency_key:
+            replayed = find_replayed_comment(
+                session, site=site, idempotency_key=idempotency_key, request=fingerprint, now=now
+            )
+            if replayed is not None:
+                return PostResult.of_replay(replayed)
         raise Conflict("You already posted this comment here a moment ago.", code="duplicate_comment")
 
     if screening is None or screening.lists_token != thread.rules_token:
@@ -220,15 +237,19 @@ def post_comment(
             "hot_score": hot_score(0, 0, now),
             "is_staff": False,
             "moderator_id": None,
+            "hold_reasons": ",".join(screening.reasons),
+            "body_format": "markdown",
         },
     )
     count = shift_counts(
         session, thread_id=thread.id, root_id=comment.root_id, delta=int(screening.status == CommentStatus.APPROVED)
     )
     if idempotency_key:
+        # The unique (site, key) makes the check above and this insert one step: a concurrent retry's
+        # insert fails, and the caller answers it with the comment that won.
         session.execute(
             insert(table(IdempotencyKey)).values(
-                client_key=client_key, key=idempotency_key, comment_id=comment.id, created_at=now
+                site=site, key=idempotency_key, request_hash=fingerprint, comment_id=comment.id, created_at=now
             )
         )
     return PostResult(comment, count, site, article)

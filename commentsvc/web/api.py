@@ -72,6 +72,15 @@ def _limit(setting: str) -> Any:
     return lambda: current_app.config[setting]
 
 
+def _served(response: Response) -> bool:
+    """A write the server failed (5xx, e.g. the database was down) does not use up the reader's limit."""
+    return response.status_code < 500
+
+
+def _write_limit(setting: str, method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return limiter.limit(_limit(setting), methods=[method], deduct_when=_served)
+
+
 _read_limit = limiter.limit(_limit("COMMENTSVC_RATELIMIT_READ"), methods=["GET", "POST"])
 
 
@@ -244,7 +253,7 @@ def _idempotency_key() -> str | None:
 
 
 @api.post("/comments")
-@limiter.limit(_limit("COMMENTSVC_RATELIMIT_POST"), methods=["POST"])
+@_write_limit("COMMENTSVC_RATELIMIT_POST", "POST")
 def create_comment() -> BaseResponse:
     payload = json_payload()
     config = current_app.config
@@ -296,8 +305,11 @@ def create_comment() -> BaseResponse:
     except IntegrityError:
         # Two retries with one Idempotency-Key raced; the loser answers with the winner's comment.
         db.session.rollback()
+        fingerprint = posting.request_hash(
+            article=values["article"], parent_id=values["parent_id"], author=values["author"], body=values["body"]
+        )
         replayed = key and posting.find_replayed_comment(
-            db.session(), client=client, idempotency_key=key, secret=settings.secret, now=utcnow()
+            db.session(), site=values["site"], idempotency_key=key, request=fingerprint, now=utcnow()
         )
         if not replayed:
             raise
@@ -315,7 +327,7 @@ def _posted_response(result: posting.PostResult) -> Response:
 
 
 @api.patch("/comments/<int:comment_id>")
-@limiter.limit(_limit("COMMENTSVC_RATELIMIT_EDIT"), methods=["PATCH"])
+@_write_limit("COMMENTSVC_RATELIMIT_EDIT", "PATCH")
 def edit_comment(comment_id: int) -> BaseResponse:
     payload = json_payload()
     body = normalise_body(payload.get("body"), max_length=current_app.config["COMMENTSVC_BODY_MAX_LENGTH"])
@@ -327,7 +339,7 @@ def edit_comment(comment_id: int) -> BaseResponse:
 
 
 @api.delete("/comments/<int:comment_id>")
-@limiter.limit(_limit("COMMENTSVC_RATELIMIT_EDIT"), methods=["DELETE"])
+@_write_limit("COMMENTSVC_RATELIMIT_EDIT", "DELETE")
 def delete_comment(comment_id: int) -> BaseResponse:
     comment = posting.delete_comment(
         db.session(), comment_id, token=_bearer_token(), now=utcnow(), settings=posting_settings()
@@ -337,7 +349,7 @@ def delete_comment(comment_id: int) -> BaseResponse:
 
 
 @api.post("/comments/<int:comment_id>/vote")
-@limiter.limit(_limit("COMMENTSVC_RATELIMIT_VOTE"), methods=["POST"])
+@_write_limit("COMMENTSVC_RATELIMIT_VOTE", "POST")
 def vote_comment(comment_id: int) -> BaseResponse:
     payload = json_payload()
     comment = votes.vote_comment(
@@ -352,7 +364,7 @@ def vote_comment(comment_id: int) -> BaseResponse:
 
 
 @api.post("/comments/<int:comment_id>/report")
-@limiter.limit(_limit("COMMENTSVC_RATELIMIT_REPORT"), methods=["POST"])
+@_write_limit("COMMENTSVC_RATELIMIT_REPORT", "POST")
 def report_comment(comment_id: int) -> tuple[Response, int]:
     payload = json_payload()
     reports.report_comment(

@@ -26,6 +26,7 @@ _HTTP_CODES = {
     409: "conflict",
     413: "request_too_large",
     415: "unsupported_media_type",
+    422: "unprocessable",
     429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
