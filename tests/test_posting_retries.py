@@ -3,7 +3,6 @@
 from typing import Any
 
 import pytest
-
 from conftest import ARTICLE, app_settings, free_port
 
 URL = "/api/v1/comments"
