@@ -15,7 +15,7 @@ from sqlalchemy import select
 from .clock import utcnow
 from .config import load_settings
 from .domain.accounts import create_moderator
-from .domain.recount import recount
+from .domain.recount import recount, stale_html
 from .domain.screening import publishable_html
 from .domain.threads import touch_thread
 from .errors import CommentsvcError
@@ -94,13 +94,21 @@ def create_moderator_command(username: str, role: str) -> None:
 @click.command("recount")
 @with_appcontext
 def recount_command() -> None:
-    """Rebuild every stored count from the rows and report any drift fixed."""
+    """Rebuild every stored count from the rows and report any drift fixed, and any stored HTML that a
+    fresh render of its source would not give."""
     begin_write()
     drifts = recount(db.session())
     db.session.commit()
     for drift in drifts:
         click.echo(f"fixed {drift.what} of #{drift.row_id}: stored {drift.stored}, actual {drift.actual}")
     click.echo(f"recount: {len(drifts)} drift(s) fixed.")
+    stale = stale_html(db.session())
+    if stale:
+        shown = ", ".join(f"#{comment_id}" for comment_id in stale[:20]) + (" …" if len(stale) > 20 else "")
+        click.echo(
+            f"recount: {len(stale)} comment(s) whose stored HTML differs from their source: {shown} "
+            "(run `commentsvc rerender`)."
+        )
 
 
 @click.command("rerender")

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, aliased
 from ..models import Comment, CommentStatus, Thread, Vote
 from ..storage.events import counts_changed
 from .ranking import hot_score
+from .screening import render_screened
+from .screening_lists import current_lists
 from .threads import touch_thread
 
 
@@ -80,3 +82,17 @@ def recount(session: Session) -> list[Drift]:
         touch_thread(session, thread_id)
     session.flush()
     return drifts
+
+
+def stale_html(session: Session) -> list[int]:
+    """Comments whose stored HTML is not what their source renders to with today's rules (a renderer
+    that went wrong, a sanitizer or word list changed since): `commentsvc rerender` rebuilds them."""
+    stale = []
+    matcher = current_lists(session).matcher
+    rows = session.execute(
+        select(Comment.id, Comment.body_source, Comment.body_html).order_by(Comment.id).execution_options(yield_per=500)
+    )
+    for comment_id, source, html in rows:
+        if render_screened(matcher, source)[0] != html:
+            stale.append(comment_id)
+    return stale

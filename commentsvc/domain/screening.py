@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import Forbidden, ValidationError
 from ..models import CommentStatus, ModerationMode
-from ..text.sanitize import render_comment
+from ..text.sanitize import VisibleText, render_comment
+from ..text.wordfilter import Match, Verdict, WordMatcher, mask_ranges, split_highlights
 from .policy import ThreadPolicy
 from .screening_lists import ScreeningLists, current_lists
 
@@ -53,14 +54,13 @@ def screen_body(
             until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
             raise Forbidden(f"You cannot comment on this site{until}.", code="banned")
         reasons.append("banned")
-    verdict = lists.matcher.screen(body)
+    html, verdict = render_screened(lists.matcher, body)
     if verdict.action == "reject":
         raise ValidationError(
             "The comment contains words this site does not allow.", code="sensitive_word", field="body"
         )
     if verdict.action == "hold":
         reasons.append("sensitive_word")
-    html = render_comment(verdict.masked)
     # Links as the reader will see them: Markdown links and bare URLs alike are <a> once rendered.
     if html.count("<a ") > settings.max_links:
         reasons.append("too_many_links")
@@ -77,7 +77,28 @@ def hold_for_thread(screening: Screening, policy: ThreadPolicy) -> Screening:
     )
 
 
+def render_screened(matcher: WordMatcher, body: str) -> tuple[str, Verdict]:
+    """The sanitized HTML of a body with mask-words masked, and the matcher's verdict on it. Words are
+    found in what a reader will see, the visible text of the sanitized HTML, so character references
+    (法轮&#21151;), Markdown links, emphasis and code spans split nothing; masking reaches exactly
+    those characters of the HTML."""
+    html = render_comment(body)
+    visible = VisibleText.of(html)
+    verdict = matcher.screen(visible.text)
+    masks = [match for match in verdict.matches if match.action == "mask"]
+    if masks:
+        html = visible.rewrite([(match.start, match.end) for match in masks], mask_ranges)
+    return html, verdict
+
+
 def publishable_html(session: Session, body: str) -> str:
     """The HTML readers get for a stored source: mask-words masked, then sanitized. Use it wherever HTML is
     rebuilt from body_source (moderator edits, `commentsvc rerender`), or masking would be undone."""
-    return render_comment(current_lists(session).matcher.screen(body).masked)
+    return render_screened(current_lists(session).matcher, body)[0]
+
+
+def highlighted_words(matcher: WordMatcher, body: str) -> list[tuple[str, bool]]:
+    """What a reader would see of a body, in pieces flagged where a listed word matched, for moderators."""
+    text = VisibleText.of(render_comment(body)).text.strip()
+    matches: list[Match] = matcher.find(text)
+    return split_highlights(text, matches) if matches else []

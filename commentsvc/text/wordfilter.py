@@ -177,8 +177,12 @@ def _is_visible(char: str) -> bool:
 
 def merge_spans(matches: Iterable[Match]) -> list[tuple[int, int]]:
     """Overlapping or touching spans become one, so highlighting never nests."""
+    return merge_ranges((match.start, match.end) for match in matches)
+
+
+def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for start, end in sorted((match.start, match.end) for match in matches):
+    for start, end in sorted(ranges):
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
@@ -189,9 +193,13 @@ def merge_spans(matches: Iterable[Match]) -> list[tuple[int, int]]:
 def mask_spans(text: str, matches: Iterable[Match]) -> str:
     """Each visible original character of a matched span, fillers included, becomes one ＊; invisible ones
     (combining marks, zero-width and other format characters) go with it; the rest is untouched."""
+    return mask_ranges(text, [(match.start, match.end) for match in matches])
+
+
+def mask_ranges(text: str, ranges: Iterable[tuple[int, int]]) -> str:
     pieces: list[str] = []
     position = 0
-    for start, end in merge_spans(matches):
+    for start, end in merge_ranges(ranges):
         pieces.append(text[position:start])
         pieces.append(MASK_CHARACTER * sum(1 for char in text[start:end] if _is_visible(char)))
         position = end

@@ -15,11 +15,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ...clock import utcnow
 from ...domain import moderation, queues, statistics
+from ...domain.screening import highlighted_words
 from ...domain.screening_lists import current_lists
 from ...domain.submission import parse_ids
 from ...errors import ValidationError
 from ...extensions import db
-from ...text.wordfilter import split_highlights
 from ..context import posting_settings
 from .core import actor, commit_or_flash, dashboard, date_arg, page_arg, safe_next
 from .labels import label
@@ -41,13 +41,13 @@ def _filters() -> queues.QueueFilter:
 
 
 def _highlights(items: list[queues.QueueItem]) -> dict[int, list[tuple[str, bool]]]:
-    """Matched sensitive words per comment, as pieces of its original text to mark up."""
+    """Matched sensitive words per comment, as pieces of the text its readers see, to mark up."""
     matcher = current_lists(db.session()).matcher
     found = {}
     for item in items:
-        matches = matcher.find(item.comment.body_source)
-        if matches:
-            found[item.comment.id] = split_highlights(item.comment.body_source, matches)
+        pieces = highlighted_words(matcher, item.comment.body_source)
+        if pieces:
+            found[item.comment.id] = pieces
     return found
 
 
