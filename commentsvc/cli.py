@@ -120,7 +120,7 @@ def rerender_command() -> None:
     touched: set[int] = set()
     for comment in db.session.scalars(select(Comment).execution_options(yield_per=500)):
         total += 1
-        html = publishable_html(db.session(), comment.body_source)
+        html = publishable_html(db.session(), comment.body_source, comment.body_format)
         if html != comment.body_html:
             comment.body_html = html
             touched.add(comment.thread_id)

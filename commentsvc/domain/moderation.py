@@ -123,6 +123,7 @@ def edit_comment_text(
     if new_body == before:
         return comment
     comment.body_source = new_body
+    comment.body_format = "markdown"  # a moderator writes in the readers' Markdown, even over imported HTML
     comment.body_html = publishable_html(session, new_body)
     comment.edited_at = now
     touch_thread(session, comment.thread_id)

@@ -299,6 +299,7 @@ def edit_comment(
         policy,
     )
     comment.body_source = body
+    comment.body_format = "markdown"
     comment.body_html = screening.html
     comment.edited_at = now
     keep_hidden = comment.status in (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)

@@ -90,9 +90,11 @@ def stale_html(session: Session) -> list[int]:
     stale = []
     matcher = current_lists(session).matcher
     rows = session.execute(
-        select(Comment.id, Comment.body_source, Comment.body_html).order_by(Comment.id).execution_options(yield_per=500)
+        select(Comment.id, Comment.body_source, Comment.body_format, Comment.body_html)
+        .order_by(Comment.id)
+        .execution_options(yield_per=500)
     )
-    for comment_id, source, html in rows:
-        if render_screened(matcher, source)[0] != html:
+    for comment_id, source, body_format, html in rows:
+        if render_screened(matcher, source, body_format)[0] != html:
             stale.append(comment_id)
     return stale

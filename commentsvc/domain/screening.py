@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Forbidden, ValidationError
 from ..models import CommentStatus, ModerationMode
-from ..text.sanitize import VisibleText, render_comment
+from ..text.sanitize import VisibleText, render_source
 from ..text.wordfilter import Match, Verdict, WordMatcher, mask_ranges, split_highlights
 from .policy import ThreadPolicy
 from .screening_lists import ScreeningLists, current_lists
@@ -77,12 +77,12 @@ def hold_for_thread(screening: Screening, policy: ThreadPolicy) -> Screening:
     )
 
 
-def render_screened(matcher: WordMatcher, body: str) -> tuple[str, Verdict]:
+def render_screened(matcher: WordMatcher, body: str, body_format: str = "markdown") -> tuple[str, Verdict]:
     """The sanitized HTML of a body with mask-words masked, and the matcher's verdict on it. Words are
     found in what a reader will see, the visible text of the sanitized HTML, so character references
     (法轮&#21151;), Markdown links, emphasis and code spans split nothing; masking reaches exactly
     those characters of the HTML."""
-    html = render_comment(body)
+    html = render_source(body, body_format)
     visible = VisibleText.of(html)
     verdict = matcher.screen(visible.text)
     masks = [match for match in verdict.matches if match.action == "mask"]
@@ -91,14 +91,14 @@ def render_screened(matcher: WordMatcher, body: str) -> tuple[str, Verdict]:
     return html, verdict
 
 
-def publishable_html(session: Session, body: str) -> str:
+def publishable_html(session: Session, body: str, body_format: str = "markdown") -> str:
     """The HTML readers get for a stored source: mask-words masked, then sanitized. Use it wherever HTML is
     rebuilt from body_source (moderator edits, `commentsvc rerender`), or masking would be undone."""
-    return render_screened(current_lists(session).matcher, body)[0]
+    return render_screened(current_lists(session).matcher, body, body_format)[0]
 
 
-def highlighted_words(matcher: WordMatcher, body: str) -> list[tuple[str, bool]]:
+def highlighted_words(matcher: WordMatcher, body: str, body_format: str = "markdown") -> list[tuple[str, bool]]:
     """What a reader would see of a body, in pieces flagged where a listed word matched, for moderators."""
-    text = VisibleText.of(render_comment(body)).text.strip()
+    text = VisibleText.of(render_source(body, body_format)).text.strip()
     matches: list[Match] = matcher.find(text)
     return split_highlights(text, matches) if matches else []

@@ -97,6 +97,12 @@ def render_comment(text: str) -> str:
     return clean_html(_renderers.markdown.render(text)).strip()
 
 
+def render_source(source: str, body_format: str) -> str:
+    """A stored source as readers get it: the Markdown subset readers post, or HTML an import brought in,
+    cleaned by the same allowlist (and its bare URLs linked) either way."""
+    return render_comment(source) if body_format == "markdown" else clean_html(source).strip()
+
+
 def clean_html(html: str) -> str:
     """The allowlist layer alone: bleach, then nh3. Safe for innerHTML whatever `html` holds."""
     return str(_nh3.clean(_renderers.bleach.clean(html)))
