@@ -98,7 +98,7 @@ def find_replayed_comment(
     return session.get(Comment, entry.comment_id)
 
 
-def _resolve_parent(
+def place_reply(
     session: Session, thread_id: int, parent_id: int | None, max_depth: int
 ) -> tuple[Comment | None, Comment | None]:
     """Returns (the parent to attach under, the comment being answered when the cap moved it)."""
@@ -184,7 +184,7 @@ def post_comment(
 
     # On an error the caller rolls back, so a thread created here for a bad reply is not kept.
     thread = thread_for_post(session, site=site, article=article, title=title, url=url, now=now)
-    parent, answered = _resolve_parent(session, thread.id, parent_id, settings.max_depth)
+    parent, answered = place_reply(session, thread.id, parent_id, settings.max_depth)
     policy = combined_policy(
         thread.closed, thread.moderation, thread.site_closed, thread.site_moderation, settings.moderation
     )
