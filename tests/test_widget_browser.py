@@ -9,8 +9,8 @@ import sqlite3
 import threading
 import urllib.request
 import uuid
-from datetime import datetime, timedelta
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
 import pytest
+from accessibility import assert_no_serious_axe_violations
 from conftest import ARTIFACTS, ROOT, LiveServer, app_settings
 
 pytestmark = pytest.mark.browser
@@ -56,11 +57,13 @@ class HostSite:
 
     def __init__(self, widget_origin: str) -> None:
         environment = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True)
-        csp = (f"default-src 'self'; script-src {widget_origin}; connect-src {widget_origin}; "
-               f"img-src {widget_origin} data:; style-src 'self' 'unsafe-inline'; object-src 'none'")
+        csp = (
+            f"default-src 'self'; script-src {widget_origin}; connect-src {widget_origin}; "
+            f"img-src {widget_origin} data:; style-src 'self' 'unsafe-inline'; object-src 'none'"
+        )
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 params = {key: values[0] for key, values in parse_qs(parts.query).items()}
                 template = {"/host": "demo/host.html", "/hostile": "demo/hostile.html"}.get(parts.path)
@@ -101,13 +104,18 @@ def host_site(server: LiveServer) -> Iterator[HostSite]:
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 def new_article() -> str:
     return f"test/{uuid.uuid4().hex[:12]}"
 
 
 def api_post(server: LiveServer, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(f"{server.url}/api/v1/{path}", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/{path}",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -115,8 +123,14 @@ def api_post(server: LiveServer, path: str, payload: dict[str, Any]) -> dict[str
 def seed(server: LiveServer, article: str, n: int, **extra: Any) -> list[dict[str, Any]]:
     """n comments by other readers; bodies are unique so the duplicate check never trips."""
     batch = uuid.uuid4().hex[:4]
-    return [api_post(server, "comments", {"article": article, "name": f"读者{i}",
-                                          "body": f"种子评论 {article} #{i} ({batch})", **extra}) for i in range(n)]
+    return [
+        api_post(
+            server,
+            "comments",
+            {"article": article, "name": f"读者{i}", "body": f"种子评论 {article} #{i} ({batch})", **extra},
+        )
+        for i in range(n)
+    ]
 
 
 def open_widget(page: Any, url: str) -> Any:
@@ -124,8 +138,9 @@ def open_widget(page: Any, url: str) -> Any:
     page.goto(url)
     widget = page.locator("#comments")
     widget.scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelector('#comments').shadowRoot"
-                           ".querySelector('.commentsvc-total')?.textContent")
+    page.wait_for_function(
+        "() => document.querySelector('#comments').shadowRoot.querySelector('.commentsvc-total')?.textContent"
+    )
     return widget
 
 
@@ -163,6 +178,7 @@ def assert_no_console_errors(page: Any) -> None:
 
 # --- posting and threads -------------------------------------------------------------------------
 
+
 def test_reader_posts_a_comment_that_appears_in_place_without_reload(page: Any, server: LiveServer) -> None:
     widget = open_widget(page, f"{server.url}/demo/")
     body = f"这篇报道很有价值 {uuid.uuid4().hex[:6]}"
@@ -184,8 +200,9 @@ def test_reader_posts_a_comment_that_appears_in_place_without_reload(page: Any, 
 
 
 @pytest.mark.parametrize(("path", "expected"), [("/demo/", "3分钟前"), ("/demo/en/", "3 minutes ago")])
-def test_times_read_relative_with_the_exact_time_on_hover(page: Any, server: LiveServer, path: str,
-                                                         expected: str) -> None:
+def test_times_read_relative_with_the_exact_time_on_hover(
+    page: Any, server: LiveServer, path: str, expected: str
+) -> None:
     article = ZH_ARTICLE if path == "/demo/" else "en/" + ZH_ARTICLE
     (posted,) = seed(server, article, 1)
     created = datetime.fromisoformat(posted["created_at"].replace("Z", "+00:00"))
@@ -198,7 +215,9 @@ def test_times_read_relative_with_the_exact_time_on_hover(page: Any, server: Liv
     assert time.inner_text() == expected
     assert time.get_attribute("datetime") == posted["created_at"]
     assert time.get_attribute("title") == page.evaluate(
-        "([iso, locale]) => new Date(iso).toLocaleString(locale)", [posted["created_at"], "en" if "en" in path else "zh-CN"])
+        "([iso, locale]) => new Date(iso).toLocaleString(locale)",
+        [posted["created_at"], "en" if "en" in path else "zh-CN"],
+    )
     assert_no_console_errors(page)
 
 
@@ -262,8 +281,16 @@ def test_capped_reply_names_whom_it_answers(page: Any, server: LiveServer, host_
     article = new_article()
     parent = None
     for depth in range(5):  # the default depth cap is 5
-        parent = api_post(server, "comments", {"article": article, "name": f"层{depth}", "body": f"深度 {depth}",
-                                                "parent_id": parent["id"] if parent else None})
+        parent = api_post(
+            server,
+            "comments",
+            {
+                "article": article,
+                "name": f"层{depth}",
+                "body": f"深度 {depth}",
+                "parent_id": parent["id"] if parent else None,
+            },
+        )
     widget = open_widget(page, host_site.page_url(article))
     deepest = comment(widget, "深度 4")
     deepest.get_by_role("button", name="回复", exact=True).click()
@@ -275,14 +302,25 @@ def test_capped_reply_names_whom_it_answers(page: Any, server: LiveServer, host_
 
 
 def test_count_link_and_related_article_counts_come_from_one_request_and_follow_posts(
-        page: Any, server: LiveServer) -> None:
-    related = ["news/2024/09/16/us-open-2024-livestream", "news/2024/09/16/network-security-awareness",
-               "news/2024/09/16/kylie-jenner-snap", "news/2024/09/16/apple-icloud-china"]
+    page: Any, server: LiveServer
+) -> None:
+    related = [
+        "news/2024/09/16/us-open-2024-livestream",
+        "news/2024/09/16/network-security-awareness",
+        "news/2024/09/16/kylie-jenner-snap",
+        "news/2024/09/16/apple-icloud-china",
+    ]
     for index, article in enumerate(related):
         seed(server, article, index + 1, title="相关")
     count_requests: list[str] = []
-    page.on("request", lambda request: count_requests.append(request.method)
-            if "/api/v1/counts" in request.url and request.method != "OPTIONS" else None)
+    page.on(
+        "request",
+        lambda request: (
+            count_requests.append(request.method)
+            if "/api/v1/counts" in request.url and request.method != "OPTIONS"
+            else None
+        ),
+    )
     page.goto(f"{server.url}/demo/")
     link = page.locator("a[data-commentsvc-count]")
     page.wait_for_function("() => /\\(\\d+\\)/.test(document.querySelector('a[data-commentsvc-count]').textContent)")
@@ -292,7 +330,9 @@ def test_count_link_and_related_article_counts_come_from_one_request_and_follow_
     widget = page.locator("#comments")
     widget.scroll_into_view_if_needed()
     post(top_form(widget), f"计数测试 {uuid.uuid4().hex[:6]}")
-    page.wait_for_function(f"() => document.querySelector('a[data-commentsvc-count]').textContent === '我要评论({before + 1})'")
+    page.wait_for_function(
+        f"() => document.querySelector('a[data-commentsvc-count]').textContent === '我要评论({before + 1})'"
+    )
     assert widget.locator(".commentsvc-total").inner_text() == f"共 {before + 1} 条评论"
     assert count_requests == ["GET"]
     seed(server, related[0], 1)
@@ -304,23 +344,32 @@ def test_count_link_and_related_article_counts_come_from_one_request_and_follow_
 
 
 def test_count_script_fills_every_count_on_a_listing_page_with_one_request(
-        page: Any, server: LiveServer, host_site: HostSite) -> None:
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
     articles = [new_article() for _ in range(3)]
     for index, article in enumerate(articles):
         seed(server, article, index)
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url) if "/api/v1/counts" in request.url else None)
-    spans = "".join(f'<li><span data-commentsvc-count="{a}" data-commentsvc-format="评论({{count}})">评论</span></li>'
-                    for a in articles[:2]) + f'<li><span data-commentsvc-count="{articles[2]}">…</span></li>'
+    spans = (
+        "".join(
+            f'<li><span data-commentsvc-count="{a}" data-commentsvc-format="评论({{count}})">评论</span></li>'
+            for a in articles[:2]
+        )
+        + f'<li><span data-commentsvc-count="{articles[2]}">…</span></li>'
+    )
     page.set_content(f"<ul>{spans}</ul><script src='{server.url}/count.js' async></script>")
-    page.wait_for_function("() => [...document.querySelectorAll('[data-commentsvc-count]')].every(e => /\\d/.test(e.textContent))")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-commentsvc-count]')].every(e => /\\d/.test(e.textContent))"
+    )
     assert page.locator("[data-commentsvc-count]").all_inner_texts() == ["评论(0)", "评论(1)", "2"]
     assert len(requests) == 1
     assert_no_console_errors(page)
 
 
-def test_author_edits_and_deletes_own_comment_within_the_window(page: Any, server: LiveServer,
-                                                                 host_site: HostSite) -> None:
+def test_author_edits_and_deletes_own_comment_within_the_window(
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
     article = new_article()
     seed(server, article, 1)
     widget = open_widget(page, host_site.page_url(article))
@@ -371,7 +420,8 @@ def test_edit_and_delete_disappear_after_the_window(page: Any, start_server: Any
 
 
 def test_pending_comment_shows_to_its_author_only_marked_awaiting_review(
-        browser: Any, page: Any, start_server: Any) -> None:
+    browser: Any, page: Any, start_server: Any
+) -> None:
     live = start_server(env={"COMMENTSVC_MODERATION": "pre"})
     page.goto(f"{live.url}/demo/")
     widget = page.locator("#comments")
@@ -419,8 +469,10 @@ def test_keyboard_alone_can_post_a_comment(page: Any, server: LiveServer, host_s
     posted.wait_for()
     focused = shadow_focus(page)
     assert focused["id"] == posted.get_attribute("id")
-    page.wait_for_function("() => document.querySelector('#comments').shadowRoot"
-                           ".querySelector('[role=status]').textContent === '评论已发表。'")
+    page.wait_for_function(
+        "() => document.querySelector('#comments').shadowRoot"
+        ".querySelector('[role=status]').textContent === '评论已发表。'"
+    )
     # Reply by keyboard too: Tab to 回复, Enter opens the form and focuses its text area; Escape closes it.
     for _ in range(5):
         page.keyboard.press("Tab")
@@ -436,12 +488,13 @@ def test_keyboard_alone_can_post_a_comment(page: Any, server: LiveServer, host_s
 
 
 XSS_NAME = '<img src=x onerror="alert(1)">"><svg onload=confirm(2)>'
-XSS_BODY = ('<script>alert(3)</script><img src=x onerror=prompt(4)> [click](javascript:alert(5)) '
-            '<a href="javascript:alert(6)">link</a> <iframe src="javascript:alert(7)"></iframe>')
+XSS_BODY = (
+    "<script>alert(3)</script><img src=x onerror=prompt(4)> [click](javascript:alert(5)) "
+    '<a href="javascript:alert(6)">link</a> <iframe src="javascript:alert(7)"></iframe>'
+)
 
 
-def test_xss_payloads_in_body_and_name_render_as_inert_text(page: Any, server: LiveServer,
-                                                           host_site: HostSite) -> None:
+def test_xss_payloads_in_body_and_name_render_as_inert_text(page: Any, server: LiveServer, host_site: HostSite) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.add_init_script("""
@@ -470,8 +523,7 @@ def test_xss_payloads_in_body_and_name_render_as_inert_text(page: Any, server: L
     assert_no_console_errors(page)
 
 
-def test_closed_thread_says_so_and_offers_no_form_or_reply(page: Any, server: LiveServer,
-                                                          host_site: HostSite) -> None:
+def test_closed_thread_says_so_and_offers_no_form_or_reply(page: Any, server: LiveServer, host_site: HostSite) -> None:
     article = new_article()
     seed(server, article, 1)
     arrange_in_database(server, "UPDATE threads SET closed = 1 WHERE article = ?", article)
@@ -494,13 +546,15 @@ def test_staff_comment_carries_a_badge(page: Any, server: LiveServer, host_site:
     assert_no_console_errors(page)
 
 
-def test_deleted_comment_with_replies_leaves_a_placeholder(page: Any, server: LiveServer,
-                                                          host_site: HostSite) -> None:
+def test_deleted_comment_with_replies_leaves_a_placeholder(page: Any, server: LiveServer, host_site: HostSite) -> None:
     article = new_article()
     (parent,) = seed(server, article, 1)
     api_post(server, "comments", {"article": article, "parent_id": parent["id"], "body": "留下来的回复"})
-    request = urllib.request.Request(f"{server.url}/api/v1/comments/{parent['id']}", method="DELETE",
-                                     headers={"Authorization": f"Bearer {parent['edit_token']}"})
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/comments/{parent['id']}",
+        method="DELETE",
+        headers={"Authorization": f"Bearer {parent['edit_token']}"},
+    )
     urllib.request.urlopen(request, timeout=10).close()
     widget = open_widget(page, host_site.page_url(article))
     placeholder = page.locator(f"#comments article#comment-{parent['id']}")
@@ -512,8 +566,10 @@ def test_deleted_comment_with_replies_leaves_a_placeholder(page: Any, server: Li
 
 # --- errors --------------------------------------------------------------------------------------
 
-def test_validation_errors_appear_next_to_their_field_and_keep_the_text(page: Any, server: LiveServer,
-                                                                       host_site: HostSite) -> None:
+
+def test_validation_errors_appear_next_to_their_field_and_keep_the_text(
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
     widget = open_widget(page, host_site.page_url(new_article()))
     form = top_form(widget)
     form.get_by_label("邮箱", exact=True).fill("不是邮箱")
@@ -522,7 +578,10 @@ def test_validation_errors_appear_next_to_their_field_and_keep_the_text(page: An
     email_error = form.locator(".commentsvc-field-email .commentsvc-error")
     email_error.wait_for()
     assert email_error.inner_text() == "邮箱格式不正确。"
-    assert form.locator(".commentsvc-field-website .commentsvc-error").inner_text() == "网址须以 http:// 或 https:// 开头。"
+    assert (
+        form.locator(".commentsvc-field-website .commentsvc-error").inner_text()
+        == "网址须以 http:// 或 https:// 开头。"
+    )
     assert form.get_by_label("邮箱", exact=True).get_attribute("aria-invalid") == "true"
     assert form.get_by_label("评论内容", exact=True).input_value() == "这段文字不能丢"
     assert shadow_focus(page)["name"] == "email"
@@ -530,8 +589,9 @@ def test_validation_errors_appear_next_to_their_field_and_keep_the_text(page: An
     assert all("status of 400" in error for error in page.console_errors)
 
 
-def test_network_failure_offers_a_retry_that_reuses_the_idempotency_key(page: Any, server: LiveServer,
-                                                                        host_site: HostSite) -> None:
+def test_network_failure_offers_a_retry_that_reuses_the_idempotency_key(
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
     widget = open_widget(page, host_site.page_url(new_article()))
     keys: list[str] = []
     failing = {"on": True}
@@ -579,8 +639,10 @@ def test_rate_limited_post_says_how_long_to_wait(page: Any, start_server: Any) -
 
 # --- reading -------------------------------------------------------------------------------------
 
-def test_sorting_and_load_more_for_comments_and_long_reply_lists(page: Any, server: LiveServer,
-                                                                 host_site: HostSite) -> None:
+
+def test_sorting_and_load_more_for_comments_and_long_reply_lists(
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
     article = new_article()
     comments = seed(server, article, 22)
     root = comments[0]
@@ -591,29 +653,35 @@ def test_sorting_and_load_more_for_comments_and_long_reply_lists(page: Any, serv
     assert cards.count() == 20
     assert f"#{21}" in cards.first.inner_text()  # newest first by default
     widget.get_by_role("button", name="加载更多评论").click()
-    page.wait_for_function("() => document.querySelector('#comments').shadowRoot"
-                           ".querySelectorAll('.commentsvc-list > li').length === 22")
+    page.wait_for_function(
+        "() => document.querySelector('#comments').shadowRoot.querySelectorAll('.commentsvc-list > li').length === 22"
+    )
     oldest_card = comment(widget, f"{article} #0")
     assert oldest_card.locator("xpath=..").locator(".commentsvc-replies > li").count() == 20
     widget.get_by_role("button", name="查看更多回复").click()
     comment(widget, "长回复 21").wait_for()
     assert widget.get_by_role("button", name="查看更多回复").is_hidden()
     widget.get_by_label("排序").select_option("oldest")
-    page.wait_for_function("() => document.querySelector('#comments').shadowRoot"
-                           ".querySelector('.commentsvc-list > li article').textContent.includes('#0')")
+    page.wait_for_function(
+        "() => document.querySelector('#comments').shadowRoot"
+        ".querySelector('.commentsvc-list > li article').textContent.includes('#0')"
+    )
     assert_no_console_errors(page)
 
 
 def test_permalink_scrolls_to_and_highlights_a_comment_loading_pages_as_needed(
-        page: Any, server: LiveServer, host_site: HostSite) -> None:
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
     article = new_article()
     comments = seed(server, article, 25)
     target = comments[1]  # newest first, 20 a page: the second-oldest is on page two
     page.goto(host_site.page_url(article) + f"#comment-{target['id']}")
     card = page.locator(f"#comments article#comment-{target['id']}")
     card.wait_for()
-    page.wait_for_function(f"() => document.querySelector('#comments').shadowRoot"
-                           f".querySelector('#comment-{target['id']}').classList.contains('commentsvc-highlight')")
+    page.wait_for_function(
+        f"() => document.querySelector('#comments').shadowRoot"
+        f".querySelector('#comment-{target['id']}').classList.contains('commentsvc-highlight')"
+    )
     assert card.is_visible()
     box = card.bounding_box()
     viewport = page.viewport_size
@@ -622,17 +690,19 @@ def test_permalink_scrolls_to_and_highlights_a_comment_loading_pages_as_needed(
     # Clicking another comment's time link moves the highlight there.
     other = page.locator(f"#comments article#comment-{comments[20]['id']}")
     other.locator("a.commentsvc-time").click()
-    page.wait_for_function(f"() => document.querySelector('#comments').shadowRoot"
-                           f".querySelector('#comment-{comments[20]['id']}').classList.contains('commentsvc-highlight')")
+    page.wait_for_function(
+        f"() => document.querySelector('#comments').shadowRoot"
+        f".querySelector('#comment-{comments[20]['id']}').classList.contains('commentsvc-highlight')"
+    )
     assert "commentsvc-highlight" not in card.get_attribute("class")
     assert_no_console_errors(page)
 
 
-def test_thread_loads_only_when_the_section_approaches_the_viewport(page: Any, server: LiveServer,
-                                                                    host_site: HostSite) -> None:
+def test_thread_loads_only_when_the_section_approaches_the_viewport(
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
     thread_reads: list[str] = []
-    page.on("request", lambda request: thread_reads.append(request.url)
-            if "/api/v1/comments?" in request.url else None)
+    page.on("request", lambda request: thread_reads.append(request.url) if "/api/v1/comments?" in request.url else None)
     page.goto(host_site.page_url(new_article(), spacer="1"), wait_until="load")
     page.wait_for_timeout(500)
     assert thread_reads == []
@@ -650,8 +720,7 @@ def test_votes_and_reports_on_a_comment(page: Any, server: LiveServer, host_site
     card = widget.locator("article.commentsvc-comment").first
     like = card.get_by_role("button", name=re.compile("^顶"))
     like.click()
-    page.wait_for_function("() => document.querySelector('#comments').shadowRoot"
-                           ".querySelector('[aria-pressed=true]')")
+    page.wait_for_function("() => document.querySelector('#comments').shadowRoot.querySelector('[aria-pressed=true]')")
     assert like.inner_text().replace("\xa0", " ") == "顶 1"
     assert like.get_attribute("aria-pressed") == "true"
     card.get_by_role("button", name="举报", exact=True).click()
@@ -662,6 +731,7 @@ def test_votes_and_reports_on_a_comment(page: Any, server: LiveServer, host_site
 
 
 # --- isolation and other origins -----------------------------------------------------------------
+
 
 def test_widget_works_on_a_page_from_another_origin(page: Any, server: LiveServer, host_site: HostSite) -> None:
     assert urlsplit(host_site.url).port != urlsplit(server.url).port
@@ -682,10 +752,13 @@ PROBE_STYLE = """() => [...document.querySelectorAll('.probe')].map(el => {
 
 
 def test_hostile_host_css_neither_breaks_the_widget_nor_changes_the_host_layout(
-        page: Any, server: LiveServer, host_site: HostSite) -> None:
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
     article = new_article()
     url = host_site.page_url(article, hostile=True)
-    page.route(f"{server.url}/embed.js", lambda route: route.fulfill(status=200, body="", content_type="text/javascript"))
+    page.route(
+        f"{server.url}/embed.js", lambda route: route.fulfill(status=200, body="", content_type="text/javascript")
+    )
     page.goto(url)
     without_widget = page.evaluate(PROBE_STYLE)
     page.unroute(f"{server.url}/embed.js")
@@ -712,23 +785,46 @@ def test_hostile_host_css_neither_breaks_the_widget_nor_changes_the_host_layout(
 
 # --- screenshots ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def screenshot_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     """Its own server, so the pictures show a tidy conversation rather than other tests' leftovers."""
     live = _live_server(tmp_path_factory, sqlite_template)
     article = ZH_ARTICLE
-    first = api_post(live, "comments", {"article": article, "name": "金陵老李", "website": "https://example.com",
-                                        "body": "外交斡旋还要继续，**半岛局势**牵动人心。"})
-    api_post(live, "comments", {"article": article, "parent_id": first["id"], "name": "小周",
-                                "body": "同意，希望各方保持克制。"})
+    first = api_post(
+        live,
+        "comments",
+        {
+            "article": article,
+            "name": "金陵老李",
+            "website": "https://example.com",
+            "body": "外交斡旋还要继续，**半岛局势**牵动人心。",
+        },
+    )
+    api_post(
+        live,
+        "comments",
+        {"article": article, "parent_id": first["id"], "name": "小周", "body": "同意，希望各方保持克制。"},
+    )
     api_post(live, "comments", {"article": article, "name": "网友", "body": "关注后续进展。"})
     for index, related in enumerate(["us-open-2024-livestream", "network-security-awareness", "apple-icloud-china"]):
         for prefix in ("", "en/"):
             seed(live, f"{prefix}news/2024/09/16/{related}", index + 1)
-    first = api_post(live, "comments", {"article": "en/" + article, "name": "Dana",
-                                        "body": "The alliance angle is the real story here."})
-    api_post(live, "comments", {"article": "en/" + article, "parent_id": first["id"], "name": "Min-jun",
-                                "body": "Agreed. Seoul will watch the arms transfers closely."})
+    first = api_post(
+        live,
+        "comments",
+        {"article": "en/" + article, "name": "Dana", "body": "The alliance angle is the real story here."},
+    )
+    api_post(
+        live,
+        "comments",
+        {
+            "article": "en/" + article,
+            "parent_id": first["id"],
+            "name": "Min-jun",
+            "body": "Agreed. Seoul will watch the arms transfers closely.",
+        },
+    )
     yield live
     live.stop()
 
@@ -737,11 +833,16 @@ def screenshot_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template:
 @pytest.mark.parametrize(("device", "width"), [("desktop", 1280), ("phone", 390)])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_demo_page_screenshots_fit_the_screen_in_both_themes(
-        browser: Any, screenshot_server: LiveServer, lang: str, device: str, width: int, scheme: str) -> None:
+    browser: Any, screenshot_server: LiveServer, lang: str, device: str, width: int, scheme: str
+) -> None:
     path = "/demo/" if lang == "zh" else "/demo/en/"
-    context = browser.new_context(viewport={"width": width, "height": 900 if device == "desktop" else 844},
-                                  color_scheme=scheme, device_scale_factor=1,
-                                  is_mobile=device == "phone", has_touch=device == "phone")
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if device == "desktop" else 844},
+        color_scheme=scheme,
+        device_scale_factor=1,
+        is_mobile=device == "phone",
+        has_touch=device == "phone",
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -759,5 +860,162 @@ def test_demo_page_screenshots_fit_the_screen_in_both_themes(
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"demo-{lang}-{device}-{scheme}.png"), full_page=True)
         assert errors == []
+    finally:
+        context.close()
+
+
+# --- issue 17: counts, language, drafts, deep replies; accessibility ------------------------------
+
+
+def test_count_script_fills_all_of_250_counts_on_a_listing_page(page: Any, server: LiveServer) -> None:
+    """Issue 17 item 10: count.js filled only the first 200 count elements; 50 of 250 stayed "?"."""
+    articles = [new_article() for _ in range(250)]
+    seed(server, articles[-1], 2)
+    sizes: list[int] = []
+
+    def record(request: Any) -> None:
+        if "/api/v1/counts" in request.url and request.method != "OPTIONS":
+            body = request.post_data_json
+            sizes.append(len(body["articles"]) if body else len(parse_qs(urlsplit(request.url).query)["article"]))
+
+    page.on("request", record)
+    spans = "".join(f'<li><span data-commentsvc-count="{a}">?</span></li>' for a in articles)
+    page.set_content(f"<ul>{spans}</ul><script src='{server.url}/count.js' async></script>")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-commentsvc-count]')].every(e => e.textContent !== '?')"
+    )
+    texts = page.locator("[data-commentsvc-count]").all_inner_texts()
+    assert texts == ["0"] * 249 + ["2"]
+    assert sorted(sizes) == [50, 200]
+    assert_no_console_errors(page)
+
+
+@pytest.mark.parametrize(("path", "lang"), [("/demo/", "zh-CN"), ("/demo/en/", "en")])
+def test_a_posted_comment_tells_the_server_the_widgets_language(
+    page: Any, server: LiveServer, path: str, lang: str
+) -> None:
+    """Issue 17 item 11: the server names an anonymous author 网友 or Reader by the widget's language."""
+    bodies: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda request: (
+            bodies.append(request.post_data_json)
+            if request.url.endswith("/api/v1/comments") and request.method == "POST"
+            else None
+        ),
+    )
+    widget = open_widget(page, f"{server.url}{path}")
+    body = f"language {uuid.uuid4().hex[:6]}"
+    form = top_form(widget)
+    form.locator("textarea").fill(body)
+    form.locator("button[type=submit]").click()
+    comment(widget, body).wait_for()
+    assert [sent["lang"] for sent in bodies] == [lang]
+    assert_no_console_errors(page)
+
+
+def test_a_field_code_the_widget_does_not_know_shows_the_servers_message(
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
+    widget = open_widget(page, host_site.page_url(new_article()))
+    error = {"error": {"code": "brand_new_rule", "message": "服务器给出的说明。", "fields": {"body": "brand_new_rule"}}}
+    page.route(
+        f"{server.url}/api/v1/comments",
+        lambda route: (
+            route.fulfill(status=400, json=error, headers={"Access-Control-Allow-Origin": "*"})
+            if route.request.method == "POST"
+            else route.fallback()
+        ),
+    )
+    form = top_form(widget)
+    post(form, "会被拒绝的评论")
+    message = form.locator(".commentsvc-field-body .commentsvc-error")
+    message.wait_for()
+    assert message.inner_text() == "服务器给出的说明。"
+    assert form.locator(".commentsvc-msg").inner_text() == "请按提示修改后再提交。"
+
+
+def test_a_cancelled_reply_is_kept_as_a_draft_until_it_is_posted(
+    page: Any, server: LiveServer, host_site: HostSite
+) -> None:
+    """Issue 17 item 17: Esc or 取消 on a reply form threw away the typed reply."""
+    article = new_article()
+    seed(server, article, 1)
+    widget = open_widget(page, host_site.page_url(article))
+    card = comment(widget, "种子评论")
+    card.get_by_role("button", name="回复", exact=True).click()
+    card.locator("form").get_by_label("评论内容", exact=True).fill("写了一半的回复")
+    page.keyboard.press("Escape")
+    assert card.locator("form").count() == 0
+    assert shadow_focus(page)["text"] == "回复"
+    card.get_by_role("button", name="回复", exact=True).click()
+    assert card.locator("form").get_by_label("评论内容", exact=True).input_value() == "写了一半的回复"
+    card.locator("form").get_by_role("button", name="取消", exact=True).click()
+    page.reload()
+    widget = open_widget(page, host_site.page_url(article))
+    card = comment(widget, "种子评论")
+    card.get_by_role("button", name="回复", exact=True).click()
+    editor = card.locator("form").get_by_label("评论内容", exact=True)
+    assert editor.input_value() == "写了一半的回复"
+    editor.fill("写完的回复")
+    card.locator("form").get_by_role("button", name="发表评论", exact=True).click()
+    comment(widget, "写完的回复").wait_for()
+    card.get_by_role("button", name="回复", exact=True).click()
+    assert card.locator("form").get_by_label("评论内容", exact=True).input_value() == ""
+    assert_no_console_errors(page)
+
+
+def test_a_deep_reply_form_spans_the_whole_widget_on_a_phone(
+    browser: Any, server: LiveServer, host_site: HostSite
+) -> None:
+    """Issue 17 item 18: the reply form at depth 5 on a 360 px phone was 224 px wide."""
+    article = new_article()
+    parent = None
+    for depth in range(5):
+        parent = api_post(
+            server,
+            "comments",
+            {
+                "article": article,
+                "name": f"层{depth}",
+                "body": f"深度 {depth}",
+                "parent_id": parent["id"] if parent else None,
+            },
+        )
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        widget = open_widget(page, host_site.page_url(article))
+        deepest = comment(widget, "深度 4")
+        deepest.get_by_role("button", name="回复", exact=True).click()
+        form = deepest.locator("form")
+        form.get_by_label("评论内容", exact=True).wait_for()
+        widget_box, form_box = widget.bounding_box(), form.bounding_box()
+        assert form_box["width"] >= 0.9 * widget_box["width"], (form_box, widget_box)
+        assert form_box["x"] >= widget_box["x"] - 1
+        assert form_box["y"] > deepest.locator(".commentsvc-body").bounding_box()["y"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        form.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "widget-deep-reply-phone.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["/demo/", "/demo/en/"])
+def test_demo_pages_with_threads_and_an_open_reply_form_have_no_serious_accessibility_violations(
+    browser: Any, screenshot_server: LiveServer, path: str, scheme: str
+) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        widget = open_widget(page, f"{screenshot_server.url}{path}")
+        card = widget.locator(".commentsvc-list > li > article.commentsvc-comment").last
+        card.wait_for()
+        card.locator(".commentsvc-actions button[aria-expanded]").click()
+        card.locator("form textarea").wait_for()
+        page.wait_for_function("() => /\\d/.test(document.querySelector('a[data-commentsvc-count]').textContent)")
+        assert_no_serious_axe_violations(page)
     finally:
         context.close()

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, app_settings
+from conftest import app_settings
 
 from commentsvc import create_app
 from commentsvc.extensions import db
+from commentsvc.web.scripts import bundle
 
 ZH_ARTICLE = "news/2024/09/16/blinken-condemns-russia"
 
@@ -120,8 +121,9 @@ def test_demo_pages_have_no_inline_script_or_event_handler(widget_client: Any, p
 def test_zh_demo_page_embeds_the_widget_through_the_publisher_snippets(widget_client: Any) -> None:
     page = parse(widget_client.get("/demo/").get_data(as_text=True))
     count_links = [attrs for tag, attrs in page.tags if tag == "a" and "data-commentsvc-count" in attrs]
-    assert count_links == [{"href": "#comments", "data-commentsvc-count": ZH_ARTICLE,
-                            "data-commentsvc-format": "我要评论({count})"}]
+    assert count_links == [
+        {"href": "#comments", "data-commentsvc-count": ZH_ARTICLE, "data-commentsvc-format": "我要评论({count})"}
+    ]
     widgets = [attrs for tag, attrs in page.tags if "data-commentsvc" in attrs]
     assert len(widgets) == 1
     assert widgets[0]["id"] == "comments"
@@ -134,8 +136,11 @@ def test_zh_demo_page_embeds_the_widget_through_the_publisher_snippets(widget_cl
 def test_zh_demo_page_lists_four_related_articles_each_with_a_count(widget_client: Any) -> None:
     html = widget_client.get("/demo/").get_data(as_text=True)
     assert "相关文章" in html
-    related = [attrs["data-commentsvc-count"] for tag, attrs in parse(html).tags
-               if tag == "span" and "data-commentsvc-count" in attrs]
+    related = [
+        attrs["data-commentsvc-count"]
+        for tag, attrs in parse(html).tags
+        if tag == "span" and "data-commentsvc-count" in attrs
+    ]
     assert len(set(related)) == 4
     assert ZH_ARTICLE not in related
 
@@ -146,7 +151,7 @@ def test_english_demo_page_declares_english(widget_client: Any) -> None:
 
 
 def test_embed_script_puts_only_the_sanitized_comment_html_through_inner_html() -> None:
-    source = (ROOT / "static" / "embed.js").read_text()
+    source = bundle("embed.js").decode()
     uses = [line.strip() for line in source.splitlines() if "innerHTML" in line]
     assert len(uses) == 1
     assert uses[0].startswith("node.body.innerHTML = c.html;")
@@ -155,6 +160,6 @@ def test_embed_script_puts_only_the_sanitized_comment_html_through_inner_html() 
 
 
 def test_embed_script_attaches_no_inline_event_handlers() -> None:
-    source = (ROOT / "static" / "embed.js").read_text() + (ROOT / "static" / "count.js").read_text()
+    source = bundle("embed.js").decode() + bundle("count.js").decode()
     assert not re.search(r"""setAttribute\(\s*["']on""", source)
     assert not re.search(r"\.on[a-z]+\s*=[^=]", source)

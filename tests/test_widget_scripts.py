@@ -38,6 +38,7 @@ def test_the_widget_modules_and_their_tests_pass_eslint() -> None:
 
 # --- labels ---------------------------------------------------------------------------------------
 
+
 def _keys(table: dict[str, object], prefix: str = "") -> set[str]:
     keys = set()
     for key, value in table.items():
@@ -70,8 +71,15 @@ def _error_codes_in_the_server() -> set[str]:
     assert table, "the HTTP error code table moved"
     codes |= set(re.findall(r'"([a-z_]+)"', table.group(1)))
     # Spelled outside those patterns: the fallbacks, the unexpected errors, and the f"{field}_invalid" codes.
-    return codes | {"http_error", "database_unavailable", "internal_error", "limit_invalid", "parent_id_invalid",
-                    "ids_invalid", "id_invalid"}
+    return codes | {
+        "http_error",
+        "database_unavailable",
+        "internal_error",
+        "limit_invalid",
+        "parent_id_invalid",
+        "ids_invalid",
+        "id_invalid",
+    }
 
 
 def test_every_error_code_the_server_can_send_has_a_label() -> None:
@@ -81,18 +89,32 @@ def test_every_error_code_the_server_can_send_has_a_label() -> None:
 
 
 def test_the_errors_table_also_names_the_codes_of_the_coming_checks() -> None:
-    upcoming = {"form_token_required", "form_token_expired", "challenge_required", "sso_invalid", "login_required",
-                "idempotency_key_reused", "banned"}
+    upcoming = {
+        "form_token_required",
+        "form_token_expired",
+        "challenge_required",
+        "sso_invalid",
+        "login_required",
+        "idempotency_key_reused",
+        "banned",
+    }
     assert upcoming <= LABELS["zh-CN"]["errors"].keys()
 
 
 def test_report_reasons_use_the_dashboards_wording() -> None:
-    assert LABELS["zh-CN"]["reasons"] == {"illegal": "违法违规", "sexual": "色情低俗", "abuse": "谩骂攻击",
-                                          "spam": "垃圾广告", "misinformation": "不实信息", "other": "其他"}
+    assert LABELS["zh-CN"]["reasons"] == {
+        "illegal": "违法违规",
+        "sexual": "色情低俗",
+        "abuse": "谩骂攻击",
+        "spam": "垃圾广告",
+        "misinformation": "不实信息",
+        "other": "其他",
+    }
     assert list(LABELS["en"]["statuses"]) == ["approved", "pending", "rejected", "spam", "deleted"]
 
 
 # --- the joiner -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))
 def test_each_joined_script_is_one_classic_script_that_parses(name: str, tmp_path: Path) -> None:
@@ -111,8 +133,11 @@ def test_the_embed_script_carries_the_labels_table() -> None:
 
 
 def test_count_js_is_built_from_the_widgets_own_counting_module() -> None:
-    counting = [line for line in join(WIDGET, "counts.js", "counts").splitlines() if "class Counter" in line
-                or "function countRequests" in line]
+    counting = [
+        line
+        for line in join(WIDGET, "counts.js", "counts").splitlines()
+        if "class Counter" in line or "function countRequests" in line
+    ]
     assert len(counting) == 2
     for name in ENTRIES:
         assert all(line in bundle(name).decode().splitlines() for line in counting), name
@@ -129,36 +154,53 @@ def _modules(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_the_joiner_orders_modules_by_their_imports_and_drops_module_syntax(tmp_path: Path) -> None:
-    folder = _modules(tmp_path, {
-        "main.js": 'import { twice } from "./b.js";\n/* entry */\nconsole.log(twice(2));\n',
-        "b.js": 'import { one } from "./c.js";\n// why\nexport function twice(n) {\n  return n * 2 * one;\n}\n',
-        "c.js": "export const one = 1;\nconst css = `\n  kept as is\n`;\n",
-    })
+    folder = _modules(
+        tmp_path,
+        {
+            "main.js": 'import { twice } from "./b.js";\n/* entry */\nconsole.log(twice(2));\n',
+            "b.js": 'import { one } from "./c.js";\n// why\nexport function twice(n) {\n  return n * 2 * one;\n}\n',
+            "c.js": "export const one = 1;\nconst css = `\n  kept as is\n`;\n",
+        },
+    )
     text = join(folder, "main.js", "x.js")
     body = text.split('"use strict";\n', 1)[1]
-    assert body == "const one = 1;\nconst css = `\n  kept as is\n`;\nfunction twice(n) {\nreturn n * 2 * one;\n}\n" \
-                   "console.log(twice(2));\n})();\n"
+    assert (
+        body == "const one = 1;\nconst css = `\n  kept as is\n`;\nfunction twice(n) {\nreturn n * 2 * one;\n}\n"
+        "console.log(twice(2));\n})();\n"
+    )
 
 
-@pytest.mark.parametrize(("files", "complaint"), [
-    ({"main.js": 'import { a as b } from "./b.js";\n', "b.js": "export const a = 1;\n"}, "does not understand"),
-    ({"main.js": 'import b from "./b.js";\n', "b.js": "export default 1;\n"}, "does not understand"),
-    ({"main.js": 'import * as b from "./b.js";\n', "b.js": "export const a = 1;\n"}, "does not understand"),
-    ({"main.js": "export default function () {}\n"}, "does not understand"),
-    ({"main.js": "export let a = 1;\n"}, "does not understand"),
-    ({"main.js": "export { a };\nconst a = 1;\n"}, "does not understand"),
-    ({"main.js": "const m = import.meta.url;\n"}, "does not understand"),
-    ({"main.js": 'import("./b.js");\n'}, "does not understand"),
-    ({"main.js": 'import { a } from "./b.js";\n', "b.js": "const a = 1;\n"}, "does not export"),
-    ({"main.js": 'import { a } from "./b.js";\nconst a = 2;\n', "b.js": "export const a = 1;\n"}, "declared in both"),
-    ({"main.js": 'import { a } from "./b.js";\nexport const c = 1;\n',
-      "b.js": 'import { c } from "./main.js";\nexport const a = c;\n'}, "import cycle"),
-    ({"main.js": "export const { a, b } = {};\n"}, "must name one thing"),
-    ({"main.js": "const s = `never closed\n"}, "ends inside"),
-    ({"main.js": "/* a */ const a = 1;\n"}, "block comment"),
-    ({"main.js": 'const s = "one\\\n two";\n'}, "backslash"),
-])
-def test_the_joiner_refuses_a_module_shape_it_does_not_understand(tmp_path: Path, files: dict[str, str],
-                                                                   complaint: str) -> None:
+@pytest.mark.parametrize(
+    ("files", "complaint"),
+    [
+        ({"main.js": 'import { a as b } from "./b.js";\n', "b.js": "export const a = 1;\n"}, "does not understand"),
+        ({"main.js": 'import b from "./b.js";\n', "b.js": "export default 1;\n"}, "does not understand"),
+        ({"main.js": 'import * as b from "./b.js";\n', "b.js": "export const a = 1;\n"}, "does not understand"),
+        ({"main.js": "export default function () {}\n"}, "does not understand"),
+        ({"main.js": "export let a = 1;\n"}, "does not understand"),
+        ({"main.js": "export { a };\nconst a = 1;\n"}, "does not understand"),
+        ({"main.js": "const m = import.meta.url;\n"}, "does not understand"),
+        ({"main.js": 'import("./b.js");\n'}, "does not understand"),
+        ({"main.js": 'import { a } from "./b.js";\n', "b.js": "const a = 1;\n"}, "does not export"),
+        (
+            {"main.js": 'import { a } from "./b.js";\nconst a = 2;\n', "b.js": "export const a = 1;\n"},
+            "declared in both",
+        ),
+        (
+            {
+                "main.js": 'import { a } from "./b.js";\nexport const c = 1;\n',
+                "b.js": 'import { c } from "./main.js";\nexport const a = c;\n',
+            },
+            "import cycle",
+        ),
+        ({"main.js": "export const { a, b } = {};\n"}, "must name one thing"),
+        ({"main.js": "const s = `never closed\n"}, "ends inside"),
+        ({"main.js": "/* a */ const a = 1;\n"}, "block comment"),
+        ({"main.js": 'const s = "one\\\n two";\n'}, "backslash"),
+    ],
+)
+def test_the_joiner_refuses_a_module_shape_it_does_not_understand(
+    tmp_path: Path, files: dict[str, str], complaint: str
+) -> None:
     with pytest.raises(ScriptError, match=complaint):
         join(_modules(tmp_path, files), "main.js", "x.js")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from ..text.avatars import identicon_svg, is_avatar_seed
+from . import scripts
 
 widget = Blueprint("widget", __name__)
 
@@ -39,8 +39,9 @@ def avatar(seed: str) -> Response:
 
 
 def _script(filename: str) -> Response:
-    """Strong ETag from the content, so a redeploy is picked up on revalidation; any origin may embed it."""
-    data = (Path(current_app.static_folder or "static") / filename).read_bytes()
+    """The modules of static/widget/ joined into one classic script; a strong ETag from the content, so a
+    redeploy is picked up on revalidation; any origin may embed it."""
+    data = scripts.bundle(filename)
     response = Response(data, mimetype="text/javascript")
     response.headers["Content-Type"] = "text/javascript; charset=utf-8"
     response.headers["Cache-Control"] = SCRIPT_CACHE_CONTROL

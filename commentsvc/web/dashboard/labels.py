@@ -1,6 +1,10 @@
-"""Dashboard wording in English and Simplified Chinese; moderators and tests rely on these exact labels."""
+"""Dashboard wording in English and Simplified Chinese; moderators and tests rely on these exact labels.
+Report reasons and comment statuses come from the readers' table (static/widget/labels.json)."""
 
 from __future__ import annotations
+
+from ...models import CommentStatus
+from ...text.labels import code_label
 
 LANGUAGES = ("en", "zh-CN")
 
@@ -13,12 +17,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "log_out": ("Log out", "退出"),
     "login_failed": ("Wrong username or password.", "用户名或密码错误。"),
     "overview": ("Overview", "概览"),
-    "pending": ("Pending", "待审核"),
     "reported": ("Reported", "被举报"),
-    "spam": ("Spam", "垃圾"),
-    "approved": ("Approved", "已通过"),
-    "rejected": ("Rejected", "已拒绝"),
-    "deleted": ("Deleted", "已删除"),
     "approve": ("Approve", "通过"),
     "reject": ("Reject", "拒绝"),
     "spam_action": ("Spam", "垃圾"),
@@ -104,28 +103,46 @@ _LABELS: dict[str, tuple[str, str]] = {
     "language": ("中文", "English"),
     "saved": ("Saved.", "已保存。"),
     "done": ("Done: {n} comment(s) changed.", "完成：{n} 条评论已更新。"),
+    "articles": ("Articles", "文章"),
+    "article_id": ("Article id", "文章 ID"),
+    "article_search": ("Id, title or URL", "ID、标题或网址"),
+    "all_sites": ("All sites", "全部站点"),
+    "open_article": ("Open article settings", "打开文章设置"),
+    "open_article_help": (
+        "Any article id on a site, even before its first comment: pre-moderate or close a story in advance.",
+        "可填写站点上任意文章 ID，无需已有评论：可提前设为先审后发或关闭评论。",
+    ),
+    "article_ready": (
+        "These settings apply to the article's first comment and every later one.",
+        "本文设置对首条及之后的评论生效。",
+    ),
+    "no_articles": ("No articles found.", "没有找到文章。"),
+    "title": ("Title", "标题"),
+    "url": ("URL", "网址"),
+    "created": ("Created", "创建时间"),
+    "settings": ("Settings", "设置"),
+    "no_title_yet": ("(no title until the first comment)", "（首条评论前暂无标题）"),
+    "comment_heading": ("Comment #{id}", "评论 #{id}"),
+    "comment_count_one": ("{n} comment", "{n} 条评论"),
+    "comment_count_other": ("{n} comments", "{n} 条评论"),
+    "actions_column": ("Actions", "操作"),
 }
 
-# Readers' report reasons, as the widget offers them.
-REPORT_REASONS: dict[str, tuple[str, str]] = {
-    "illegal": ("Illegal", "违法违规"),
-    "sexual": ("Sexual or vulgar", "色情低俗"),
-    "abuse": ("Abuse", "谩骂攻击"),
-    "spam": ("Spam or advertising", "垃圾广告"),
-    "misinformation": ("Misinformation", "不实信息"),
-    "other": ("Other", "其他"),
-}
+STATUSES = frozenset(status.value for status in CommentStatus)
 
 
 def label(key: str, language: str) -> str:
+    """Comment statuses come from the readers' table (text/labels.py), so widget and dashboard agree."""
+    if key in STATUSES:
+        return code_label("statuses", key, language)
     english, chinese = _LABELS[key]
     return chinese if language == "zh-CN" else english
 
 
 def reason_label(code: str, language: str) -> str:
     """Chinese label always shown beside the English one: reports come mostly from Chinese readers."""
-    english, chinese = REPORT_REASONS.get(code, (code, code))
-    return chinese if language == "zh-CN" else f"{chinese} / {english}"
+    chinese = code_label("reasons", code, "zh-CN")
+    return chinese if language == "zh-CN" else f"{chinese} / {code_label('reasons', code, 'en')}"
 
 
 def pick_language(requested: str | None, accept_language_best: str | None) -> str:
