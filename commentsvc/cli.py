@@ -1,10 +1,13 @@
-"""The `commentsvc` command: init, serve, create-moderator, recount, rerender and db upgrade."""
+"""The `commentsvc` command: init, serve, create-moderator, recount, rerender, backup and db upgrade.
+
+Whatever goes wrong ends in one line on stderr that says what to do, never a traceback."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,7 +23,7 @@ from .domain.screening import publishable_html
 from .domain.threads import touch_thread
 from .errors import CommentsvcError
 from .extensions import db
-from .instance import init_instance
+from .instance import copy_sqlite_database, explain_failure, init_instance
 from .models import Comment
 from .server import run_gunicorn
 from .storage.engine import begin_write
@@ -131,6 +134,23 @@ def rerender_command() -> None:
     click.echo(f"rerender: {total} comment(s) rendered, {changed} changed.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the SQLite database to PATH while it is serving (SQLite's online backup: the WAL is included)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            "backup copies the embedded SQLite database; for PostgreSQL use pg_dump, e.g. "
+            f"pg_dump --format=custom --file={path} {url.render_as_string(hide_password=True).replace('+psycopg', '')}"
+        )
+    if path.exists():
+        raise click.ClickException(f"{path} already exists; name a new file (nothing was written).")
+    pages = copy_sqlite_database(str(url.database), path)
+    click.echo(f"backup: {url.database} copied to {path} ({pages} pages).")
+
+
 @click.group("db")
 def db_group() -> None:
     """Database schema commands."""
@@ -145,7 +165,15 @@ def db_upgrade_command(revision: str) -> None:
     click.echo(f"database upgraded to {revision}.")
 
 
-COMMANDS = (init_command, serve_command, create_moderator_command, recount_command, rerender_command, db_group)
+COMMANDS = (
+    init_command,
+    serve_command,
+    create_moderator_command,
+    recount_command,
+    rerender_command,
+    backup_command,
+    db_group,
+)
 
 
 def register_cli(app: Flask) -> None:
@@ -163,8 +191,10 @@ def _create_app(*_args: Any) -> Flask:
 
 
 @click.group("commentsvc")
-def main_group() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Also show the schema migrations' and libraries' progress lines.")
+def main_group(verbose: bool) -> None:
     """Self-hosted reader comments for news sites. Settings come from COMMENTSVC_* variables."""
+    logging.getLogger("alembic").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 for _command in COMMANDS:
@@ -173,7 +203,12 @@ for _command in COMMANDS:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    # The app is created only when a command runs, through Flask's ScriptInfo.
-    main_group(
-        prog_name="commentsvc", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False)
-    )
+    try:
+        # The app is created only when a command runs, through Flask's ScriptInfo.
+        main_group(
+            prog_name="commentsvc",
+            obj=ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False),
+        )
+    except Exception as error:  # the last stop: every failure becomes one line that says what to do
+        click.echo(f"commentsvc: {explain_failure(error, os.environ.get('COMMENTSVC_DATABASE_URL', ''))}", err=True)
+        sys.exit(1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from .storage.engine import configure_engine, engine_options
 from .storage.migrations import schema_is_current, upgrade_database
@@ -132,3 +134,47 @@ def init_instance(settings: Mapping[str, Any]) -> InitReport:
         finally:
             engine.dispose()
     return report
+
+
+def copy_sqlite_database(source: str, target: Path) -> int:
+    """SQLite's online backup API: a consistent copy, WAL included, while other connections write."""
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as reader, sqlite3.connect(target) as writer:
+        reader.backup(writer)
+        pages = writer.execute("PRAGMA page_count").fetchone()[0]
+    writer.close()
+    reader.close()
+    return int(pages)
+
+
+def explain_failure(error: BaseException, configured_url: str) -> str:
+    """One line for the operator: what failed and what to do about it."""
+    url = _shown_url(configured_url)
+    if isinstance(error, InstanceError):
+        return str(error)
+    if isinstance(error, ModuleNotFoundError) and error.name in {"psycopg", "psycopg2", "pg8000", "asyncpg"}:
+        return (
+            f"the PostgreSQL driver ({error.name}) is not installed: pip install '.[postgres]' from a clone "
+            "of commentsvc (or pip install 'psycopg[binary]')"
+        )
+    if isinstance(error, NoSuchModuleError | ArgumentError):
+        return f"COMMENTSVC_DATABASE_URL {url} is not a database URL commentsvc can use ({error})"
+    if isinstance(error, DBAPIError):
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else type(error).__name__
+        if "does not exist" in reason and "database" in reason:
+            return (
+                f"the database at {url} does not exist ({reason}); create it first, "
+                "e.g. createdb -h 127.0.0.1 -U postgres commentsvc, then run commentsvc db upgrade"
+            )
+        return f"cannot use the database at {url or 'the data folder'}: {reason}"
+    if isinstance(error, RuntimeError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _shown_url(configured_url: str) -> str:
+    if not configured_url:
+        return ""
+    try:
+        return make_url(configured_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return configured_url
