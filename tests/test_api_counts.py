@@ -14,7 +14,8 @@ def bearer(comment):
     return {"Authorization": f"Bearer {comment['edit_token']}"}
 
 
-def test_counts_for_several_articles_in_one_get_include_replies_and_unknown_articles(client, make_comment):
+def test_counts_for_several_articles_in_one_get_include_replies(client, make_comment):
+    """Counts for several articles in one GET include replies and unknown articles."""
     top = make_comment(article="a")
     make_comment(article="a", parent_id=top["id"])
     make_comment(article="b")
@@ -24,13 +25,15 @@ def test_counts_for_several_articles_in_one_get_include_replies_and_unknown_arti
     assert response.get_json() == {"site": "default", "counts": {"a": 2, "b": 1, "unknown": 0}}
 
 
-def test_counts_by_post_take_a_json_list_and_a_site(client, make_comment):
+def test_counts_by_post_take_a_json_list(client, make_comment):
+    """Counts by POST take a JSON list of articles and a site."""
     make_comment(article="新闻/一", site="zh.example")
     response = client.post(COUNTS, json={"site": "zh.example", "articles": ["新闻/一", "新闻/二"]})
     assert response.get_json() == {"site": "zh.example", "counts": {"新闻/一": 1, "新闻/二": 0}}
 
 
-def test_two_hundred_articles_are_fine_and_two_hundred_and_one_are_400(client):
+def test_two_hundred_articles_pass_and_201_are_400(client):
+    """Two hundred articles are fine and two hundred and one are a 400."""
     assert client.post(COUNTS, json={"articles": [f"a{i}" for i in range(200)]}).status_code == 200
     response = client.post(COUNTS, json={"articles": [f"a{i}" for i in range(201)]})
     assert response.status_code == 400

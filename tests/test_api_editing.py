@@ -16,7 +16,8 @@ def frozen(time_machine):
     return time_machine
 
 
-def test_an_author_can_edit_inside_the_window_and_the_edit_is_rendered_again(client, make_comment, frozen):
+def test_an_author_edit_inside_the_window_is_rendered_again(client, make_comment, frozen):
+    """An author can edit inside the edit window, and the edit is rendered again."""
     comment = make_comment(body="first")
     frozen.move_to("2026-03-01 08:14:59", tick=False)
 

@@ -14,7 +14,8 @@ def post(client, headers=None, **payload):
     return client.post(URL, json=body, headers=headers or {})
 
 
-def test_posting_returns_201_with_the_comment_an_edit_token_and_the_new_count(client):
+def test_posting_returns_201_with_comment_token_and_count(client):
+    """Posting returns 201 with the comment, an edit token and the new count."""
     response = post(client, body="第一条评论", title="Blinken condemns Russia", url="https://news.example.com/a/1")
 
     assert response.status_code == 201
@@ -122,7 +123,8 @@ def app_config(request):
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_ANONYMOUS_NAME": ""}], indirect=True)
-def test_an_empty_name_is_refused_when_no_anonymous_name_is_configured(client):
+def test_an_empty_name_is_refused_without_an_anonymous_name(client):
+    """An empty name is refused when no anonymous name is configured."""
     response = post(client, name="  ")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "name_empty"
@@ -138,7 +140,8 @@ def test_email_is_stored_but_never_returned(client, db_session):
     assert db_session.get(Comment, comment["id"]).author_email == "Reader@example.com"
 
 
-def test_the_avatar_depends_on_the_email_but_does_not_reveal_it(client):
+def test_the_avatar_depends_on_the_email_without_revealing_it(client):
+    """The avatar depends on the email but does not reveal it."""
     first = post(client, body="a", email="same@example.com", name="A").get_json()
     second = post(client, body="b", email="same@example.com", name="B").get_json()
     other = post(client, body="c", email="other@example.com", name="A").get_json()
@@ -167,7 +170,8 @@ def test_a_reply_to_an_unknown_comment_is_404(client):
     assert response.get_json()["error"]["code"] == "parent_not_in_thread"
 
 
-def test_a_reply_to_a_comment_in_another_thread_is_404_and_creates_nothing(client, make_comment):
+def test_reply_to_comment_in_another_thread_is_404(client, make_comment):
+    """A reply to a comment in another thread is a 404 and creates nothing."""
     parent = make_comment(article="other-article")
     response = post(client, article="third-article", parent_id=parent["id"])
 
@@ -177,7 +181,8 @@ def test_a_reply_to_a_comment_in_another_thread_is_404_and_creates_nothing(clien
     assert counts["counts"] == {"third-article": 0}
 
 
-def test_the_same_body_from_the_same_client_in_the_same_thread_within_ten_minutes_is_409(client, time_machine):
+def test_a_repeated_body_within_ten_minutes_is_409(client, time_machine):
+    """The same body from the same client in the same thread within ten minutes is a 409."""
     time_machine.move_to("2026-01-01 12:00:00", tick=False)
     assert post(client, body="same words").status_code == 201
     repeat = post(client, body="same words")
@@ -193,7 +198,8 @@ def test_the_same_body_in_another_thread_is_fine(client):
     assert post(client, body="same words", article="elsewhere").status_code == 201
 
 
-def test_a_retry_with_the_same_idempotency_key_returns_the_first_comment(client):
+def test_an_idempotency_key_retry_returns_the_first_comment(client):
+    """A retry with the same idempotency key returns the first comment."""
     first = post(client, body="flaky network", headers={"Idempotency-Key": "k-1"})
     retry = post(client, body="flaky network", headers={"Idempotency-Key": "k-1"})
 
@@ -240,7 +246,8 @@ def test_a_json_array_instead_of_an_object_is_400(client):
     assert response.get_json()["error"]["code"] == "json_not_object"
 
 
-def test_a_request_over_64_kb_is_413_and_stores_nothing(client):
+def test_a_request_over_64_kb_is_413(client):
+    """A request over 64 KB is a 413 and stores nothing."""
     response = post(client, body="x" * (65 * 1024))
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "request_too_large"
@@ -261,7 +268,8 @@ def test_a_closed_thread_refuses_new_comments_with_403(client, make_comment, db_
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}], indirect=True)
-def test_in_pre_moderation_a_new_comment_is_pending_returned_to_its_author_but_not_shown_or_counted(client):
+def test_in_pre_moderation_a_new_comment_is_pending(client):
+    """In pre-moderation a new comment is pending: returned to its author but not shown or counted."""
     comment = post(client, body="please approve").get_json()
 
     assert comment["status"] == "pending"

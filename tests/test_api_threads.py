@@ -19,7 +19,8 @@ def flatten(nodes):
         yield from flatten(node["replies"])
 
 
-def test_an_unknown_article_is_an_empty_thread_and_creates_no_row(client, db_session):
+def test_an_unknown_article_is_an_empty_thread(client, db_session):
+    """An unknown article is an empty thread and creates no row."""
     from commentsvc.models import Thread
 
     thread = read(client, article="never-commented")
@@ -60,7 +61,8 @@ def test_replies_nest_several_levels_deep(client, make_comment):
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MAX_DEPTH": 3}])
-def test_a_reply_to_a_comment_at_the_depth_cap_attaches_at_the_cap_and_says_whom_it_answers(client, make_comment):
+def test_replies_at_the_depth_cap_attach_at_the_cap(client, make_comment):
+    """A reply to a comment at the depth cap attaches at the cap and says whom it answers."""
     level0 = make_comment(name="甲")
     level1 = make_comment(parent_id=level0["id"], name="乙")
     level2 = make_comment(parent_id=level1["id"], name="丙")
@@ -93,7 +95,8 @@ def test_a_deleted_comment_without_replies_disappears(client, make_comment):
     assert read(client)["comments"] == []
 
 
-def test_a_deleted_reply_in_the_middle_keeps_its_replies_in_place(client, make_comment):
+def test_a_deleted_middle_reply_keeps_its_replies_in_place(client, make_comment):
+    """A deleted reply in the middle keeps its replies in place."""
     top = make_comment()
     middle = make_comment(parent_id=top["id"])
     leaf = make_comment(parent_id=middle["id"])
@@ -105,7 +108,8 @@ def test_a_deleted_reply_in_the_middle_keeps_its_replies_in_place(client, make_c
 
 
 @pytest.mark.parametrize("sort", ["oldest", "newest", "hot"])
-def test_paging_through_a_thread_visits_every_top_level_comment_once(client, make_comment, sort):
+def test_paging_a_thread_visits_every_top_level_comment_once(client, make_comment, sort):
+    """Paging through a thread visits every top-level comment once."""
     posted = [make_comment(body=f"comment {i}")["id"] for i in range(23)]
     for comment_id in posted[::4]:
         client.post(f"{URL}/{comment_id}/vote", json={"value": 1})
@@ -142,7 +146,8 @@ def test_hot_puts_the_most_liked_comment_first(client, make_comment):
     assert order == [liked["id"], plain["id"], disliked["id"]]
 
 
-def test_a_page_keeps_its_place_when_new_comments_arrive_between_pages(client, make_comment):
+def test_a_page_keeps_its_place_when_new_comments_arrive(client, make_comment):
+    """A page keeps its place when new comments arrive between pages."""
     posted = [make_comment(body=f"c{i}")["id"] for i in range(6)]
     first = read(client, limit=3)
     make_comment(body="late arrival")
@@ -178,7 +183,8 @@ def test_a_cursor_from_another_sort_order_is_refused(client, make_comment):
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_REPLY_PAGE_SIZE": 3}])
-def test_long_reply_lists_come_in_pages_through_the_replies_cursor(client, make_comment, app_config):
+def test_long_reply_lists_page_through_the_replies_cursor(client, make_comment, app_config):
+    """Long reply lists come in pages through the replies cursor."""
     top = make_comment(body="popular")
     replies = [make_comment(parent_id=top["id"], body=f"r{i}")["id"] for i in range(4)]
     replies.append(make_comment(parent_id=replies[0], body="nested")["id"])

@@ -17,7 +17,8 @@ def test_a_like_counts_once_per_reader(client, make_comment):
     assert vote(client, comment["id"], 1, ip="10.0.0.2").get_json()["likes"] == 2
 
 
-def test_a_second_vote_replaces_the_first_and_zero_withdraws_it(client, make_comment):
+def test_a_second_vote_replaces_the_first_and_zero_withdraws(client, make_comment):
+    """A second vote replaces the first, and a vote of zero withdraws it."""
     comment = make_comment()
     vote(client, comment["id"], 1)
     assert vote(client, comment["id"], -1).get_json() == {"id": comment["id"], "likes": 0, "dislikes": 1}
@@ -33,7 +34,8 @@ def test_votes_show_in_the_thread(client, make_comment):
 
 
 @pytest.mark.parametrize("value", [2, "1", None, True, 0.5])
-def test_a_vote_other_than_1_minus_1_or_0_is_400(client, make_comment, value):
+def test_a_vote_value_outside_the_allowed_three_is_400(client, make_comment, value):
+    """A vote other than 1, -1 or 0 is a 400."""
     comment = make_comment()
     response = client.post(f"{URL}/{comment['id']}/vote", json={"value": value})
     assert response.status_code == 400
@@ -54,7 +56,8 @@ def test_a_report_is_accepted_with_202(client, make_comment):
 @pytest.mark.parametrize(
     "payload", [{}, {"reason": "because"}, {"reason": "spam", "note": "x" * 501}, {"reason": "spam", "note": 5}]
 )
-def test_a_report_needs_a_known_reason_and_a_short_note(client, make_comment, payload):
+def test_a_report_needs_a_known_reason_and_short_note(client, make_comment, payload):
+    """A report needs a known reason and a short note."""
     comment = make_comment()
     response = client.post(f"{URL}/{comment['id']}/report", json=payload)
     assert response.status_code == 400
@@ -64,7 +67,8 @@ def report(client, comment_id, ip):
     return client.post(f"{URL}/{comment_id}/report", json={"reason": "spam"}, environ_base={"REMOTE_ADDR": ip})
 
 
-def test_reports_from_three_distinct_readers_send_a_comment_back_to_review(client, make_comment):
+def test_reports_from_three_readers_send_a_comment_to_review(client, make_comment):
+    """Reports from three distinct readers send a comment back to review."""
     comment = make_comment()
     for _ in range(3):
         report(client, comment["id"], "10.0.0.1")

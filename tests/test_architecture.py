@@ -40,7 +40,8 @@ def starts_with(name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 @pytest.mark.parametrize("module", modules_in("domain") + modules_in("text"), ids=_ids)
-def test_domain_and_text_know_nothing_of_flask_or_the_web(module: Path) -> None:
+def test_domain_and_text_know_nothing_of_flask_or_web(module: Path) -> None:
+    """Domain and text know nothing of Flask or the web layer."""
     offending = {
         name
         for name in imported_modules(module) - ALLOWED_IN_DOMAIN

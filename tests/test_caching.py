@@ -23,7 +23,8 @@ def bearer(comment):
     return {"Authorization": f"Bearer {comment['edit_token']}"}
 
 
-def test_a_thread_page_says_how_long_it_may_be_cached_and_what_it_varies_on(client, make_comment):
+def test_a_thread_page_sends_cache_control_and_vary(client, make_comment):
+    """A thread page says how long it may be cached and what it varies on."""
     make_comment()
     response = thread(client)
     etag_of(response)
@@ -31,7 +32,8 @@ def test_a_thread_page_says_how_long_it_may_be_cached_and_what_it_varies_on(clie
     assert "Origin" in response.headers["Vary"]
 
 
-def test_a_matching_if_none_match_answers_304_with_no_body(client, make_comment):
+def test_a_matching_if_none_match_answers_304(client, make_comment):
+    """A matching If-None-Match answers 304 with no body."""
     make_comment()
     etag = etag_of(thread(client))
     response = thread(client, headers={"If-None-Match": etag})
@@ -56,7 +58,8 @@ def test_a_stale_if_none_match_gets_the_full_page(client, make_comment):
     assert len(response.get_json()["comments"]) == 1
 
 
-def test_a_304_carries_the_cors_headers_a_cross_origin_widget_needs(client, make_comment):
+def test_a_304_carries_the_cors_headers_the_widget_needs(client, make_comment):
+    """A 304 carries the CORS headers a cross-origin widget needs."""
     make_comment()
     origin = {"Origin": "https://news.example"}
     etag = etag_of(thread(client, headers=origin))
@@ -66,7 +69,8 @@ def test_a_304_carries_the_cors_headers_a_cross_origin_widget_needs(client, make
     assert "ETag" in response.headers["Access-Control-Expose-Headers"]
 
 
-def test_an_empty_thread_has_an_etag_that_changes_with_the_first_comment(client, make_comment):
+def test_an_empty_threads_etag_changes_with_the_first_comment(client, make_comment):
+    """An empty thread has an ETag that changes with the first comment."""
     before = etag_of(thread(client))
     assert thread(client, headers={"If-None-Match": before}).status_code == 304
     make_comment()
@@ -96,7 +100,8 @@ def _post_another(client, make_comment, comment):
 @pytest.mark.parametrize(
     "change", [_post_another, _post_reply, _edit, _delete, _vote], ids=["post", "reply", "edit", "delete", "vote"]
 )
-def test_a_write_makes_the_writers_revalidation_return_the_new_page(client, make_comment, change):
+def test_a_write_makes_revalidation_return_the_new_page(client, make_comment, change):
+    """A write makes the writer's own revalidation return the new page."""
     comment = make_comment()
     old = thread(client)
     etag = etag_of(old)
@@ -128,7 +133,8 @@ def test_a_moderation_status_change_gives_a_new_etag(client, make_comment, db_se
     assert [node["id"] for node in again.get_json()["comments"]] == [comment["id"]]
 
 
-def test_closing_the_site_changes_the_etag_and_the_page_says_closed(client, make_comment, db_session):
+def test_closing_the_site_changes_the_etag(client, make_comment, db_session):
+    """Closing the site changes the ETag, and the page says closed."""
     from commentsvc.models import SiteSetting
 
     make_comment()
@@ -191,7 +197,8 @@ def test_the_max_age_follows_the_setting(client, app_config):
 # --- replies ---------------------------------------------------------------------------------
 
 
-def test_the_replies_listing_revalidates_and_changes_with_a_new_reply(client, make_comment):
+def test_the_replies_listing_etag_changes_with_a_new_reply(client, make_comment):
+    """The replies listing revalidates (304) and changes with a new reply."""
     top = make_comment()
     make_comment(parent_id=top["id"])
     url = f"{URL}/{top['id']}/replies"
@@ -203,7 +210,8 @@ def test_the_replies_listing_revalidates_and_changes_with_a_new_reply(client, ma
     assert len(fresh.get_json()["comments"]) == 2
 
 
-def test_replies_of_an_unknown_comment_are_a_404_without_an_etag(client):
+def test_replies_of_an_unknown_comment_are_404_without_etag(client):
+    """Replies of an unknown comment are a 404 without an ETag."""
     response = client.get(f"{URL}/999/replies")
     assert response.status_code == 404
     assert "ETag" not in response.headers
@@ -212,8 +220,10 @@ def test_replies_of_an_unknown_comment_are_a_404_without_an_etag(client):
 # --- pages kept ready in the worker ----------------------------------------------------------
 
 
-def test_a_change_made_on_another_server_shows_at_once_on_one_that_kept_the_page(make_app):
-    """Each worker keeps the pages it built, but asks the database for the thread's version first."""
+def test_a_change_on_another_server_shows_at_once(make_app):
+    """A change made on another server shows at once on one that kept the page.
+
+    Each worker keeps the pages it built, but asks the database for the thread's version first."""
     reader, writer = make_app().test_client(), make_app().test_client()
     writer.post(URL, json={"article": ARTICLE, "body": "first"})
     assert [node["html"] for node in thread(reader).get_json()["comments"]] == ["<p>first</p>"]
@@ -224,7 +234,8 @@ def test_a_change_made_on_another_server_shows_at_once_on_one_that_kept_the_page
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_RESPONSE_CACHE_MB": 0}])
-def test_with_the_page_cache_off_pages_are_built_afresh_and_still_revalidate(client, make_comment):
+def test_with_the_page_cache_off_pages_still_revalidate(client, make_comment):
+    """With the page cache off, pages are built afresh and still revalidate."""
     make_comment()
     first = thread(client)
     assert thread(client).get_json() == first.get_json()
@@ -233,7 +244,8 @@ def test_with_the_page_cache_off_pages_are_built_afresh_and_still_revalidate(cli
     assert len(thread(client).get_json()["comments"]) == 2
 
 
-def test_the_page_cache_builds_a_page_once_and_drops_the_least_recently_used_past_its_budget():
+def test_page_cache_evicts_least_recently_used_past_its_budget():
+    """The page cache builds a page once and drops the least recently used past its budget."""
     from commentsvc.storage.memos import ResponseCache
 
     cache = ResponseCache(max_bytes=10)
@@ -253,8 +265,10 @@ def test_the_page_cache_builds_a_page_once_and_drops_the_least_recently_used_pas
     assert built[-2:] == ["huge", "huge"], "a body larger than the whole budget is never kept"
 
 
-def test_a_query_string_and_a_validator_are_parsed_once_and_shared_read_only(app):
-    """In a read storm every reader sends the same URL; each worker parses it once."""
+def test_a_query_string_and_validator_are_parsed_once(app):
+    """A query string and a validator are parsed once and shared read-only.
+
+    In a read storm every reader sends the same URL; each worker parses it once."""
     from werkzeug.datastructures import ImmutableMultiDict
 
     def parsed(query, if_none_match):
@@ -282,7 +296,8 @@ def counts(client, headers=None):
     return client.get(COUNTS, query_string=[("article", ARTICLE), ("article", "other")], headers=headers or {})
 
 
-def test_counts_carry_an_etag_and_answer_304_until_a_count_changes(client, make_comment):
+def test_counts_etag_answers_304_until_a_count_changes(client, make_comment):
+    """Counts carry an ETag and answer 304 until a count changes."""
     make_comment()
     first = counts(client)
     etag = etag_of(first)
@@ -302,8 +317,10 @@ def test_counts_for_other_articles_have_another_etag(client, make_comment):
     assert response.status_code == 200
 
 
-def test_a_refused_counts_request_is_refused_again_and_new_posts_are_counted(client, make_comment):
-    """The parsed query string is kept per listing page, never a refusal or a count."""
+def test_a_refused_counts_request_is_refused_again(client, make_comment):
+    """A refused counts request is refused again, and new posts are counted.
+
+    The parsed query string is kept per listing page, never a refusal or a count."""
     too_many = [("article", f"a{n}") for n in range(201)]
     for _ in range(2):
         response = client.get(COUNTS, query_string=too_many)
@@ -314,8 +331,10 @@ def test_a_refused_counts_request_is_refused_again_and_new_posts_are_counted(cli
         assert counts(client).get_json()["counts"] == {ARTICLE: expected, "other": 0}
 
 
-def test_a_refused_thread_request_is_refused_again_and_each_query_string_keeps_its_own_answer(client, make_comment):
-    """Thread requests are parsed once per query string too; a refusal is never kept."""
+def test_a_refused_thread_request_is_refused_again(client, make_comment):
+    """A refused thread request is refused again, and each query string keeps its own answer.
+
+    Thread requests are parsed once per query string too; a refusal is never kept."""
     for _ in range(2):
         response = thread(client, limit="abc")
         assert response.status_code == 400
@@ -364,14 +383,16 @@ def _reject_by_moderator(context, comment):
     [(_post_in_thread, 2), (_delete_by_author, 0), (_reject_by_moderator, 0)],
     ids=["post", "delete", "reject"],
 )
-def test_counts_a_server_kept_change_with_every_change_to_a_count(client, make_comment, db_session, change, expected):
+def test_kept_counts_change_with_every_change_to_a_count(client, make_comment, db_session, change, expected):
+    """Counts a server kept change with every change to a count."""
     comment = make_comment()
     assert count_here(client) == count_here(client) == 1
     change({"client": client, "make_comment": make_comment, "db_session": db_session}, comment)
     assert count_here(client) == expected
 
 
-def test_counts_a_server_kept_change_when_a_recount_fixes_them(app, client, runner, make_comment):
+def test_kept_counts_change_when_a_recount_fixes_them(app, client, runner, make_comment):
+    """Counts a server kept change when a recount fixes them."""
     make_comment()
     change_stored_thread_count(app, 9)
     assert count_here(client) == count_here(client) == 9
@@ -380,7 +401,8 @@ def test_counts_a_server_kept_change_when_a_recount_fixes_them(app, client, runn
     assert count_here(client) == 1
 
 
-def test_counts_kept_by_one_server_change_at_once_when_another_server_posts(make_app):
+def test_kept_counts_change_when_another_server_posts(make_app):
+    """Counts kept by one server change at once when another server posts."""
     reader, writer = make_app().test_client(), make_app().test_client()
     writer.post(URL, json={"article": ARTICLE, "body": "first"})
     assert count_here(reader) == count_here(reader) == 1
@@ -388,7 +410,8 @@ def test_counts_kept_by_one_server_change_at_once_when_another_server_posts(make
     assert count_here(reader) == 2
 
 
-def test_a_post_on_another_article_of_the_site_leaves_the_counts_etag_as_it_was(client, make_comment):
+def test_a_post_on_another_article_keeps_the_counts_etag(client, make_comment):
+    """A post on another article of the site leaves the counts ETag as it was."""
     make_comment()
     etag = etag_of(counts(client))
     make_comment(article="unlisted", body="elsewhere")
@@ -430,7 +453,8 @@ def test_rerendering_changed_html_gives_a_new_etag(app, client, runner, make_com
     assert fresh.get_json()["comments"][0]["html"] == "<p><strong>bold</strong></p>"
 
 
-def test_a_recount_that_fixes_a_vote_tally_gives_a_new_etag(app, client, runner, make_comment):
+def test_a_recount_fixing_a_vote_tally_renews_the_etag(app, client, runner, make_comment):
+    """A recount that fixes a vote tally gives a new ETag."""
     comment = make_comment()
     change_stored_comment(app, comment["id"], likes=7)  # drifted: no vote rows behind it
     etag = etag_of(thread(client))

@@ -7,7 +7,8 @@ from commentsvc.extensions import db
 from commentsvc.models import Comment, Moderator, Thread
 
 
-def test_create_moderator_reads_the_password_from_stdin_and_hashes_it(app, runner):
+def test_create_moderator_hashes_the_password_read_from_stdin(app, runner):
+    """create-moderator reads the password from stdin and hashes it."""
     result = runner.invoke(args=["create-moderator", "editor"], input="correct horse battery\n")
     assert result.exit_code == 0, result.output
     assert "Created admin 'editor'" in result.output
@@ -76,7 +77,8 @@ def test_rerender_rebuilds_html_from_the_stored_source(app, runner, make_comment
         assert db.session.get(Comment, comment["id"]).body_html == "<p><em>fresh</em></p>"
 
 
-def test_db_upgrade_is_a_no_op_on_a_current_database(runner):
+def test_db_upgrade_does_nothing_on_a_current_database(runner):
+    """db upgrade is a no-op on a database that is already current."""
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0
     assert "database upgraded to head" in result.output

@@ -10,7 +10,8 @@ from commentsvc.config import SETTINGS, load_settings, settings_table
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def test_the_readme_configuration_table_lists_exactly_the_settings_in_config_py():
+def test_the_readme_table_lists_exactly_the_config_py_settings():
+    """The README configuration table lists exactly the settings in config.py."""
     text = README.read_text(encoding="utf-8")
     section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     in_readme = set(re.findall(r"^\| `(COMMENTSVC_[A-Z_]+)`", section, flags=re.M))
@@ -54,7 +55,8 @@ def test_a_malformed_setting_stops_start_up_with_its_name(name, raw):
         load_settings({name: raw}, None)
 
 
-def test_without_a_secret_key_one_is_generated_once_kept_and_warned_about(tmp_path, sqlite_url, caplog):
+def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path, sqlite_url, caplog):
+    """Without a secret key one is generated once, kept and warned about."""
     from commentsvc import create_app
     from commentsvc.instance import init_instance
 
@@ -69,7 +71,8 @@ def test_without_a_secret_key_one_is_generated_once_kept_and_warned_about(tmp_pa
     assert (tmp_path / "inst" / "secret_key").stat().st_mode & 0o077 == 0
 
 
-def test_the_default_database_is_an_sqlite_file_in_the_instance_folder_created_on_start(tmp_path):
+def test_the_default_database_is_sqlite_in_the_instance_folder(tmp_path):
+    """The default database is an SQLite file in the instance folder, created on start."""
     from commentsvc import create_app
     from commentsvc.instance import init_instance
 

@@ -15,7 +15,8 @@ from commentsvc.extensions import db
 from commentsvc.storage import engine as database
 
 
-def test_sqlite_connections_use_foreign_keys_wal_and_a_busy_timeout(make_app, sqlite_url):
+def test_sqlite_connections_use_foreign_keys_wal_and_busy_timeout(make_app, sqlite_url):
+    """SQLite connections use foreign keys, WAL and a busy timeout."""
     app = make_app(COMMENTSVC_DATABASE_URL=sqlite_url)
     with app.app_context():
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -23,7 +24,8 @@ def test_sqlite_connections_use_foreign_keys_wal_and_a_busy_timeout(make_app, sq
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 
 
-def test_an_empty_sqlite_file_is_migrated_to_the_current_schema_on_start(tmp_path):
+def test_an_empty_sqlite_file_is_migrated_on_start(tmp_path):
+    """An empty SQLite file is migrated to the current schema on start."""
     from commentsvc import create_app
     from commentsvc.instance import init_instance
     from commentsvc.storage.migrations import schema_is_current
@@ -67,7 +69,8 @@ def sqlite_app(sqlite_url, tmp_path):
         db.engine.dispose()
 
 
-def test_a_waiting_writer_starts_once_the_writer_before_it_commits(sqlite_app):
+def test_a_waiting_writer_starts_once_the_previous_writer_commits(sqlite_app):
+    """A waiting writer starts once the writer before it commits."""
     app, path = sqlite_app
     first, second = _writer(app), _writer(app)
     first.begin()
@@ -92,7 +95,8 @@ def test_a_waiting_writer_starts_once_the_writer_before_it_commits(sqlite_app):
     second.close()
 
 
-def test_a_rollback_ends_the_turn_and_so_does_a_begin_that_fails(sqlite_app):
+def test_a_rollback_or_a_failed_begin_ends_the_turn(sqlite_app):
+    """A rollback ends the turn, and so does a BEGIN that fails."""
     app, path = sqlite_app
     writer = _writer(app)
     writer.begin()
@@ -125,7 +129,8 @@ def test_a_writer_outside_the_queue_is_still_waited_for(sqlite_app):
     outsider.close()
 
 
-def test_a_turn_nobody_gives_back_is_waited_for_only_as_long_as_the_busy_timeout(sqlite_app, monkeypatch):
+def test_an_unreturned_turn_waits_only_the_busy_timeout(sqlite_app, monkeypatch):
+    """A turn nobody gives back is waited for only as long as the busy timeout."""
     app, path = sqlite_app
     monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
     stuck = os.open(f"{path}-write-turn", os.O_RDONLY | os.O_CREAT)
@@ -141,7 +146,8 @@ def test_a_turn_nobody_gives_back_is_waited_for_only_as_long_as_the_busy_timeout
         os.close(stuck)
 
 
-def test_a_database_in_memory_has_no_turn_file_and_writes_as_usual():
+def test_an_in_memory_database_has_no_turn_file():
+    """A database in memory has no turn file and writes as usual."""
     connection = sqlite3.connect(":memory:", factory=database.QueuedSQLiteConnection, isolation_level=None)
     connection.open_turn_file()
     connection.wait_for_write_turn()

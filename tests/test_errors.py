@@ -50,7 +50,8 @@ def test_healthz_is_200_when_the_database_answers(client):
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_is_503_json_when_the_database_does_not_answer(make_app, tmp_path):
+def test_healthz_is_503_json_when_the_database_is_down(make_app, tmp_path):
+    """healthz is a 503 JSON answer when the database does not answer."""
     app = make_app(COMMENTSVC_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
     response = app.test_client().get("/healthz")
     assert response.status_code == 503

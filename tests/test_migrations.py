@@ -116,9 +116,10 @@ def test_empty_database_upgraded_to_head_matches_the_models(empty_database_url: 
     assert differences_from_models(empty_database_url) == []
 
 
-def test_an_upgrade_is_one_transaction_so_a_server_starting_beside_it_never_sees_it_half_done(
+def test_an_upgrade_is_one_transaction_never_seen_half_done(
     empty_database_url: str,
 ) -> None:
+    """An upgrade is one transaction, so a server starting beside it never sees it half done."""
     engine = create_engine(empty_database_url)
     configure_engine(engine)
     commits: list[object] = []
@@ -143,7 +144,8 @@ def test_every_migration_can_be_undone_and_redone(empty_database_url: str) -> No
     assert differences_from_models(empty_database_url) == []
 
 
-def test_upgrading_a_database_with_threads_gives_each_of_their_sites_a_counts_token(empty_database_url: str) -> None:
+def test_upgrading_with_threads_gives_each_site_a_counts_token(empty_database_url: str) -> None:
+    """Upgrading a database with threads gives each of their sites a counts token."""
     engine = create_engine(empty_database_url)
     configure_engine(engine)
     upgrade_database(engine, "0002")
@@ -165,9 +167,8 @@ def test_upgrading_a_database_with_threads_gives_each_of_their_sites_a_counts_to
     assert all(len(token) == 32 for token in tokens.values())
 
 
-def test_db_upgrade_command_migrates_an_empty_database_and_is_safe_to_repeat(
-    empty_database_url: str, tmp_path: Path
-) -> None:
+def test_db_upgrade_command_migrates_an_empty_database(empty_database_url: str, tmp_path: Path) -> None:
+    """The db upgrade command migrates an empty database and is safe to repeat."""
     env = cli_env(empty_database_url, tmp_path)
 
     first = subprocess.run([str(COMMENTSVC), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
@@ -214,9 +215,10 @@ def test_the_embedded_sqlite_default_migrates_itself_on_start(tmp_path: Path) ->
 
 
 @pytest.mark.postgres
-def test_two_servers_upgrading_one_postgresql_database_at_once_both_succeed(
+def test_two_servers_upgrading_one_postgresql_database_both_succeed(
     empty_postgres_database: str, tmp_path: Path
 ) -> None:
+    """Two servers upgrading one PostgreSQL database at once both succeed."""
     env = cli_env(empty_postgres_database, tmp_path)
     runs = [
         subprocess.Popen(

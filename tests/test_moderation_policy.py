@@ -81,8 +81,10 @@ def test_a_ban_stops_applying_when_it_expires(app, client, time_machine):
     assert late.status_code == 201, late.get_json()
 
 
-def test_lifting_a_ban_applies_to_the_next_comment_on_every_server(make_app):
-    """Each server keeps the bans in memory; the rules token tells it when they changed."""
+def test_a_lifted_ban_applies_at_once_on_every_server(make_app):
+    """Lifting a ban applies to the next comment on every server.
+
+    Each server keeps the bans in memory; the rules token tells it when they changed."""
     first, second = make_app(), make_app()
     assert post(second.test_client()).status_code == 201, "second now knows the (empty) rules"
     ban(first, "ip", "203.0.113.7")
@@ -93,7 +95,8 @@ def test_lifting_a_ban_applies_to_the_next_comment_on_every_server(make_app):
     assert post(second.test_client(), body="welcome back").status_code == 201
 
 
-def test_a_word_added_on_one_server_holds_comments_on_another(make_app):
+def test_a_word_added_on_one_server_holds_on_another(make_app):
+    """A word added on one server holds comments on another."""
     first, second = make_app(), make_app()
     assert post(second.test_client()).status_code == 201
     word(first, "坏词", "hold")
@@ -102,7 +105,8 @@ def test_a_word_added_on_one_server_holds_comments_on_another(make_app):
     assert response.get_json()["status"] == "pending"
 
 
-def test_a_ban_with_a_future_expiry_applies_and_says_until_when(app, client):
+def test_a_ban_with_a_future_expiry_says_until_when(app, client):
+    """A ban with a future expiry applies and says until when."""
     ban(app, "ip", "203.0.113.7", expires_in=timedelta(days=3))
     response = post(client)
     assert response.status_code == 403
@@ -110,7 +114,8 @@ def test_a_ban_with_a_future_expiry_applies_and_says_until_when(app, client):
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_BAN_ACTION": "hold"}])
-def test_with_ban_action_hold_a_banned_readers_comment_waits_for_review(app, client):
+def test_ban_action_hold_sends_banned_readers_comments_to_review(app, client):
+    """With ban action hold, a banned reader's comment waits for review."""
     ban(app, "ip", "203.0.113.7")
     response = post(client)
     assert response.status_code == 201
@@ -118,7 +123,8 @@ def test_with_ban_action_hold_a_banned_readers_comment_waits_for_review(app, cli
     assert visible_count(client) == 0
 
 
-def test_a_banned_author_cannot_edit_in_what_they_wrote_before_the_ban(app, client):
+def test_a_banned_author_cannot_edit_their_earlier_comments(app, client):
+    """A banned author cannot edit in what they wrote before the ban."""
     created = post(client).get_json()
     ban(app, "ip", "203.0.113.7")
     response = client.patch(
@@ -134,7 +140,8 @@ def test_a_banned_author_cannot_edit_in_what_they_wrote_before_the_ban(app, clie
 
 
 @pytest.mark.parametrize("body", ["敏感词", "敏 感 词", "敏*感*词", "敏😀感词", "这段话里藏着敏感詞没有空格"])
-def test_a_hold_word_in_any_spelling_sends_the_comment_to_review(app, client, body):
+def test_a_hold_word_in_any_spelling_holds_the_comment(app, client, body):
+    """A hold word in any spelling sends the comment to review."""
     word(app, "敏感词", "hold")
     response = post(client, body=body)
     assert response.status_code == 201
@@ -142,13 +149,17 @@ def test_a_hold_word_in_any_spelling_sends_the_comment_to_review(app, client, bo
     assert visible_count(client) == 0
 
 
-def test_a_mask_word_is_published_with_exactly_its_characters_masked(app, client):
+def test_a_mask_word_is_published_with_its_characters_masked(app, client):
+    """A mask word is published with exactly its characters masked.
+
+    Masked where the reader sees it (issue 17 item 1): `*感*` is emphasis, so the reader sees three
+    characters, and three are masked, the emphasis kept; before, the source's five were."""
     word(app, "敏感词", "mask")
     response = post(client, body="前面敏*感*词后面")
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "approved"
-    assert "前面＊＊＊＊＊后面" in body["html"]
+    assert body["html"] == "<p>前面＊<em>＊</em>＊后面</p>"
     assert "敏" not in body["html"]
 
 
@@ -172,7 +183,8 @@ def test_an_edit_faces_the_word_list_too(app, client):
     assert visible_count(client) == 0
 
 
-def test_a_word_added_after_a_first_post_applies_to_the_next_one(app, client):
+def test_a_word_added_between_posts_applies_to_the_next(app, client):
+    """A word added after a first post applies to the next one."""
     assert post(client, body="第一条 bad").get_json()["status"] == "approved"
     word(app, "bad", "hold")
     assert post(client, body="第二条 bad").get_json()["status"] == "pending"
@@ -210,7 +222,8 @@ def test_an_articles_own_mode_wins_over_the_sites(app, client):
     assert post(client).get_json()["status"] == "approved"
 
 
-def test_a_closed_site_answers_403_thread_closed_and_the_thread_says_closed(app, client):
+def test_a_closed_site_answers_403_thread_closed(app, client):
+    """A closed site answers 403 thread_closed, and the thread says closed."""
     post(client, body="关闭之前")
     with app.app_context():
         policy.set_site_policy(db.session, "default", moderation=None, closed=True)
@@ -221,7 +234,8 @@ def test_a_closed_site_answers_403_thread_closed_and_the_thread_says_closed(app,
     assert client.get(URL, query_string={"article": ARTICLE}).get_json()["closed"] is True
 
 
-def test_a_closed_article_refuses_comments_while_the_rest_of_the_site_stays_open(app, client):
+def test_a_closed_article_refuses_comments_but_not_its_site(app, client):
+    """A closed article refuses comments while the rest of the site stays open."""
     post(client, body="关闭之前")
     with app.app_context():
         policy.set_thread_policy(db.session, find_thread(db.session, "default", ARTICLE), moderation=None, closed=True)
@@ -237,7 +251,8 @@ def test_an_invalid_mode_is_refused(app):
         assert db.session.get(SiteSetting, "default") is None
 
 
-def test_changing_a_words_action_takes_effect_on_the_next_comment(app, client):
+def test_a_words_new_action_applies_to_the_next_comment(app, client):
+    """Changing a word's action takes effect on the next comment."""
     word(app, "敏感词", "hold")
     assert post(client, body="第一条敏感词").get_json()["status"] == "pending"
     word(app, "敏感词", "mask")
@@ -256,7 +271,8 @@ def test_removing_a_word_takes_effect_on_the_next_comment(app, client):
 
 
 @pytest.mark.parametrize("note, code", [("bad\x00note", "note_control_characters"), ("x" * 501, "note_too_long")])
-def test_a_ban_note_follows_the_same_rules_as_a_report_note(app, note, code):
+def test_a_ban_note_follows_the_report_note_rules(app, note, code):
+    """A ban note follows the same rules as a report note."""
     # A NUL in a ban note reached PostgreSQL and failed there (a 500) until both notes shared one check.
     from commentsvc.errors import ValidationError
 

@@ -45,9 +45,12 @@ def test_keys_are_per_site(client: Any) -> None:
     assert here.get_json()["id"] != there.get_json()["id"]
 
 
-def test_a_duplicate_found_before_the_key_is_the_retry_it_answers(client: Any, db_session: Any) -> None:
+def test_a_retrys_own_first_attempt_is_replayed_not_409(client: Any, db_session: Any) -> None:
     """Regression (issue 17 R2): the first attempt committed between the retry's key check and its
-    duplicate-body check on another server; the retry got 409 instead of its comment."""
+    duplicate-body check on another server; the retry got 409 instead of its comment.
+
+    A duplicate found before the key is the retry it answers.
+    """
     from sqlalchemy import delete, select
 
     from commentsvc.models import IdempotencyKey
@@ -73,9 +76,12 @@ def test_a_duplicate_found_before_the_key_is_the_retry_it_answers(client: Any, d
     assert retry.status_code == 201 and retry.get_json()["id"] == first["id"]
 
 
-def test_posts_that_fail_with_503_do_not_use_up_the_limit(tmp_path: Any) -> None:
+def test_failed_503_posts_do_not_use_up_the_limit(tmp_path: Any) -> None:
     """Regression (issue 17 item 13): posts refused with 503 (database down) still counted against the
-    reader's rate limit, so after an outage honest readers were told to wait."""
+    reader's rate limit, so after an outage honest readers were told to wait.
+
+    Posts that fail with 503 do not use up the limit.
+    """
     from commentsvc import create_app
 
     down = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/commentsvc"

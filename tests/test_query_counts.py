@@ -57,7 +57,8 @@ def page_statements(app, client, article, **headers):
 
 
 @pytest.mark.slow
-def test_a_thread_page_costs_the_same_statements_for_10_and_1000_comments(app, client, threads):
+def test_thread_page_statements_are_flat_up_to_1000_comments(app, client, threads):
+    """A thread page costs the same statements for 10 and 1000 comments."""
     small, small_sql = page_statements(app, client, SMALL)
     big, big_sql = page_statements(app, client, BIG)
     assert len(small.get_json()["comments"]) == 7
@@ -66,7 +67,8 @@ def test_a_thread_page_costs_the_same_statements_for_10_and_1000_comments(app, c
     assert len(small_sql) == len(big_sql) <= 4, [s for s, _ in big_sql]
 
 
-def test_a_conditional_request_for_an_unchanged_page_is_one_statement(app, client, make_comment):
+def test_revalidating_an_unchanged_page_is_one_statement(app, client, make_comment):
+    """A conditional request for an unchanged page is one statement."""
     grow(make_comment, ARTICLE, 30)
     etag = client.get(URL, query_string={"article": ARTICLE}).headers["ETag"]
     response, seen = page_statements(app, client, ARTICLE, **{"If-None-Match": etag})
@@ -74,7 +76,8 @@ def test_a_conditional_request_for_an_unchanged_page_is_one_statement(app, clien
     assert len(seen) == 1, [s for s, _ in seen]
 
 
-def test_an_unchanged_page_this_worker_sent_before_is_one_statement(app, client, make_comment):
+def test_an_unchanged_page_this_worker_sent_is_one_statement(app, client, make_comment):
+    """An unchanged page this worker sent before is one statement."""
     grow(make_comment, ARTICLE, 30)
     first = client.get(URL, query_string={"article": ARTICLE})
     response, seen = page_statements(app, client, ARTICLE)
@@ -83,8 +86,10 @@ def test_an_unchanged_page_this_worker_sent_before_is_one_statement(app, client,
     assert len(seen) == 1, [s for s, _ in seen]
 
 
-def test_counts_for_fifty_articles_are_two_statements_then_one_until_a_count_changes(app, client, make_comment):
-    """The site's counts token, then the counts in one statement; the answer is kept under the token."""
+def test_counts_for_fifty_articles_take_two_statements_then_one(app, client, make_comment):
+    """Counts for fifty articles are two statements, then one until a count changes.
+
+    The site's counts token, then the counts in one statement; the answer is kept under the token."""
     articles = [f"article-{n}" for n in range(50)]
     for article in articles[:5]:
         make_comment(article=article)
@@ -104,7 +109,8 @@ def test_counts_for_fifty_articles_are_two_statements_then_one_until_a_count_cha
     assert total == 6 and after_a_post == first
 
 
-def test_deep_nesting_and_deleted_ancestors_stay_within_a_fixed_bound(app, client, make_comment):
+def test_deep_nesting_and_deleted_ancestors_keep_a_fixed_bound(app, client, make_comment):
+    """Deep nesting and deleted ancestors stay within a fixed bound."""
     top = make_comment()
     parent = top
     chain = []
@@ -154,9 +160,12 @@ def test_thread_page_queries_search_comments_by_index_on_sqlite(app, client, thr
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_postgres_pages_a_late_thread_through_its_index_not_the_primary_key(app, client, db_session):
+def test_postgres_pages_a_late_thread_through_its_index(app, client, db_session):
     """Regression: with ORDER BY id alone PostgreSQL walked pk_comments from the oldest comment of the
-    whole table and filtered, so a page cost grew with everything posted before the thread began."""
+    whole table and filtered, so a page cost grew with everything posted before the thread began.
+
+    PostgreSQL pages a late thread through its index, not the primary key.
+    """
     from datetime import datetime, timedelta
 
     from sqlalchemy import insert, text
@@ -213,8 +222,10 @@ def test_postgres_pages_a_late_thread_through_its_index_not_the_primary_key(app,
         assert "ix_comments_thread_" in plan and "pk_comments" not in plan, plan
 
 
-def test_a_page_built_from_rows_matches_the_per_comment_json(app, client, make_comment):
-    """The page serializer unpacks rows for speed; it must say exactly what comment_json says."""
+def test_a_page_built_from_rows_matches_per_comment_json(app, client, make_comment):
+    """A page built from rows matches the per-comment JSON.
+
+    The page serializer unpacks rows for speed; it must say exactly what comment_json says."""
     from commentsvc.extensions import db
     from commentsvc.models import Comment
     from commentsvc.web.serialize import comment_json

@@ -22,7 +22,8 @@ def app_config():
     return {"COMMENTSVC_RATELIMIT_POST": "3/minute", "COMMENTSVC_RATELIMIT_VOTE": "2/minute"}
 
 
-def test_the_post_limit_answers_429_with_retry_after_then_recovers(client, time_machine):
+def test_the_post_limit_answers_429_with_retry_after(client, time_machine):
+    """The post limit answers 429 with Retry-After, then recovers."""
     time_machine.move_to("2026-05-01 10:00:00", tick=False)
     assert [post(client, n).status_code for n in range(3)] == [201, 201, 201]
 
@@ -48,7 +49,8 @@ def test_limits_are_per_client_ip(client):
     assert post(client, 4, ip="198.51.100.9").status_code == 201
 
 
-def test_a_forged_x_forwarded_for_from_a_direct_client_changes_nothing(client):
+def test_a_direct_clients_forged_x_forwarded_for_changes_nothing(client):
+    """A forged X-Forwarded-For from a direct client changes nothing."""
     for n in range(3):
         post(client, n, headers={"X-Forwarded-For": f"192.0.2.{n}"})
     assert post(client, 3, headers={"X-Forwarded-For": "192.0.2.99"}).status_code == 429
@@ -61,7 +63,8 @@ def test_votes_have_their_own_limit(client, make_comment):
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_RATELIMIT_POST": "3/minute", "COMMENTSVC_TRUSTED_PROXIES": 1}])
-def test_behind_one_trusted_proxy_the_address_it_appended_is_the_client(app, client, app_config):
+def test_one_trusted_proxys_appended_address_is_the_client(app, client, app_config):
+    """Behind one trusted proxy, the address it appended is the client."""
     from commentsvc.models import Comment
 
     for n in range(3):
@@ -81,7 +84,8 @@ def test_rate_limiting_can_be_switched_off_for_benchmarks(client, app_config):
     assert [post(client, n).status_code for n in range(3)] == [201, 201, 201]
 
 
-def test_only_a_refusal_carries_retry_after_so_cached_reads_hold_no_per_client_state(client):
+def test_only_a_refusal_carries_retry_after(client):
+    """Only a refusal carries Retry-After, so cached reads hold no per-client state."""
     invalid = client.post(URL, json={"article": ARTICLE, "body": ""})
     read = client.get("/api/v1/counts", query_string={"article": ARTICLE})
     for response in (invalid, read):

@@ -57,9 +57,10 @@ def log_lines(server: LiveServer, needle: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_unreachable_redis_falls_back_to_in_memory_limits_with_one_log_line(
+def test_unreachable_redis_falls_back_to_in_memory_limits(
     start_server: Callable[..., LiveServer],
 ) -> None:
+    """Unreachable Redis falls back to in-memory limits with one log line."""
     dead_redis = f"redis://127.0.0.1:{free_port()}/15"
     server = start_server(
         env={"COMMENTSVC_RATELIMIT_STORAGE_URI": dead_redis, "COMMENTSVC_RATELIMIT_POST": "3/minute"}, workers=1
@@ -77,9 +78,10 @@ def test_unreachable_redis_falls_back_to_in_memory_limits_with_one_log_line(
 
 
 @pytest.mark.slow
-def test_unreachable_redis_with_the_fallback_off_lets_requests_through_with_one_log_line(
+def test_unreachable_redis_without_fallback_lets_requests_through(
     start_server: Callable[..., LiveServer],
 ) -> None:
+    """Unreachable Redis with the fallback off lets requests through with one log line."""
     dead_redis = f"redis://127.0.0.1:{free_port()}/15"
     server = start_server(
         env={
@@ -99,7 +101,8 @@ def test_unreachable_redis_with_the_fallback_off_lets_requests_through_with_one_
     assert not log_lines(server, "Traceback")
 
 
-def test_a_password_in_the_storage_address_never_reaches_the_log() -> None:
+def test_a_storage_address_password_never_reaches_the_log() -> None:
+    """A password in the storage address never reaches the log."""
     from commentsvc.web.ratelimits import redacted_uri
 
     assert redacted_uri("redis://:s3cret@cache.internal:6380/2") == "redis://:***@cache.internal:6380/2"
@@ -117,9 +120,10 @@ def test_an_unknown_fallback_setting_is_refused_at_start(monkeypatch: pytest.Mon
 
 @pytest.mark.slow
 @pytest.mark.redis
-def test_limits_return_to_redis_when_it_answers_again_and_both_changes_are_logged_once(
+def test_limits_return_to_redis_when_it_answers_again(
     start_server: Callable[..., LiveServer], redis_prefix: str
 ) -> None:
+    """Limits return to Redis when it answers again, and both changes are logged once."""
     import redis
 
     prefix = redis_prefix
@@ -273,9 +277,10 @@ class TcpProxy:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_a_server_whose_database_goes_away_answers_503_and_recovers_when_it_is_back(
+def test_a_server_losing_its_database_answers_503_then_recovers(
     start_server: Callable[..., LiveServer], empty_postgres_database: str
 ) -> None:
+    """A server whose database goes away answers 503 and recovers when it is back."""
     name = empty_postgres_database.rsplit("/", 1)[1]
     target = create_engine(POSTGRES_ADMIN_URL).url
     proxy = TcpProxy((target.host or "127.0.0.1", target.port or 5432))
@@ -304,9 +309,8 @@ def test_a_server_whose_database_goes_away_answers_503_and_recovers_when_it_is_b
 
 
 @pytest.mark.slow
-def test_the_production_gunicorn_config_writes_the_outage_line_with_time_and_level(
-    tmp_path: Path, sqlite_url: str
-) -> None:
+def test_the_production_gunicorn_config_logs_the_outage_line(tmp_path: Path, sqlite_url: str) -> None:
+    """The production gunicorn config writes the outage line with time and level."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("COMMENTSVC_")}
     env.update(

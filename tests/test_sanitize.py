@@ -63,7 +63,8 @@ def test_the_markdown_subset_renders_as_expected(source, expected):
     assert render_comment(source) == expected
 
 
-def test_links_get_the_ugc_rel_and_bare_urls_become_links():
+def test_links_get_ugc_rel_and_bare_urls_become_links():
+    """Links get the ugc rel, and bare URLs become links."""
     html = render_comment("[site](https://example.com) and https://example.org/path?q=1")
     assert html.count(f'rel="{LINK_REL}"') == 2
     assert 'href="https://example.org/path?q=1"' in html
@@ -107,7 +108,8 @@ def test_mailto_links_survive():
         "<style>*{x:y}</style>",
     ],
 )
-def test_raw_html_in_the_body_is_shown_as_text_never_executed(source):
+def test_raw_html_in_the_body_is_shown_as_text(source):
+    """Raw HTML in the body is shown as text, never executed."""
     html = render_comment(source)
     assert_safe(html)
 

@@ -426,9 +426,10 @@ def server_log_problems(*servers: LiveServer) -> list[str]:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_two_app_servers_on_one_postgresql_and_redis_lose_nothing_under_concurrent_writes(
+def test_two_servers_on_postgresql_and_redis_lose_no_writes(
     start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path
 ) -> None:
+    """Two app servers on one PostgreSQL and Redis lose nothing under concurrent writes."""
     env = server_env(scaleout_database, redis_prefix)
     servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
     ports = [server.port for server in servers]
@@ -454,9 +455,10 @@ def post_once(port: int, body: str) -> tuple[int, Any, str | None]:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_post_limit_is_enforced_exactly_across_two_servers_through_redis(
+def test_post_limit_is_exact_across_two_servers_through_redis(
     start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str
 ) -> None:
+    """The post limit is enforced exactly across two servers through Redis."""
     limit = 4
     env = server_env(scaleout_database, redis_prefix, COMMENTSVC_RATELIMIT_POST=f"{limit}/minute")
     servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
@@ -469,9 +471,10 @@ def test_post_limit_is_enforced_exactly_across_two_servers_through_redis(
         assert retry_after is not None and 0 < int(retry_after) <= 60, retry_after
 
 
-def test_two_gunicorn_workers_on_the_embedded_sqlite_file_never_answer_database_is_locked(
+def test_gunicorn_workers_on_sqlite_never_hit_database_is_locked(
     start_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
+    """Two gunicorn workers on the embedded SQLite file never answer "database is locked"."""
     # An empty file: both workers migrate it on start, taking turns under the write lock.
     database_url = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
     server = start_server(env=server_env(database_url), workers=2)
@@ -484,9 +487,10 @@ def test_two_gunicorn_workers_on_the_embedded_sqlite_file_never_answer_database_
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_killing_one_app_server_mid_run_loses_no_acknowledged_comment_and_the_other_keeps_serving(
+def test_killing_one_app_server_loses_no_acknowledged_comment(
     start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path
 ) -> None:
+    """Killing one app server mid-run loses no acknowledged comment, and the other keeps serving."""
     env = server_env(scaleout_database, redis_prefix)
     doomed, survivor = start_server(env=env, workers=2), start_server(env=env, workers=2)
 
@@ -509,9 +513,10 @@ def test_killing_one_app_server_mid_run_loses_no_acknowledged_comment_and_the_ot
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_readers_reporting_one_comment_at_once_on_two_servers_hide_it_once(
+def test_concurrent_reports_on_two_servers_hide_a_comment_once(
     start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path
 ) -> None:
+    """Readers reporting one comment at once on two servers hide it once."""
     # Concurrent reports that cross the threshold together must take the comment out of the count once.
     threshold, readers, rounds = 3, 6, 12
     env = server_env(

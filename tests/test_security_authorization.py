@@ -75,7 +75,8 @@ def forged_tokens(own: str, other_token: str, other_comment_id: int, target_id: 
 
 
 @pytest.mark.parametrize("action", ["edit", "delete"])
-def test_no_forged_or_foreign_token_opens_a_comment_and_refusals_change_nothing(client, make_comment, action):
+def test_no_forged_or_foreign_token_opens_a_comment(client, make_comment, action):
+    """No forged or foreign token opens a comment, and refusals change nothing."""
     target = make_comment(body="the original")
     other = make_comment(body="someone else's")
     before = served(client, target["id"])
@@ -98,7 +99,8 @@ def test_no_forged_or_foreign_token_opens_a_comment_and_refusals_change_nothing(
 
 
 @pytest.mark.parametrize("action", ["edit", "delete"])
-def test_a_token_works_until_the_last_second_of_the_window_and_never_after(client, make_comment, clock, action):
+def test_a_token_expires_exactly_at_the_windows_end(client, make_comment, clock, action):
+    """A token works until the last second of the window and never after."""
     inside, outside = make_comment(body="inside"), make_comment(body="outside")
 
     clock.move_to(f"2026-05-04 09:{WINDOW // 60:02d}:00", tick=False)
@@ -111,7 +113,8 @@ def test_a_token_works_until_the_last_second_of_the_window_and_never_after(clien
     assert served(client, outside["id"])["html"] == "<p>outside</p>"
 
 
-def test_an_expired_token_stays_expired_when_the_comment_is_edited_by_nobody_for_a_year(client, make_comment, clock):
+def test_an_expired_token_stays_expired_a_year_later(client, make_comment, clock):
+    """An expired token stays expired when the comment is edited by nobody for a year."""
     comment = make_comment(body="old")
     clock.move_to("2027-05-04 09:00:00", tick=False)
 
@@ -130,7 +133,8 @@ def test_an_edit_does_not_renew_the_window(client, make_comment, clock):
     assert attempt(client, "edit", comment["id"], bearer(comment["edit_token"])).status_code == 403
 
 
-def test_a_token_survives_a_restart_but_not_a_new_secret(make_app, clock):
+def test_a_token_survives_a_restart_not_a_new_secret(make_app, clock):
+    """A token survives a restart but not a new secret key."""
     first = make_app()
     comment = first.test_client().post(URL, json={"article": ARTICLE, "body": "hello"}).get_json()
 
@@ -141,7 +145,8 @@ def test_a_token_survives_a_restart_but_not_a_new_secret(make_app, clock):
     assert attempt(same_secret, "edit", comment["id"], bearer(comment["edit_token"])).status_code == 200
 
 
-def test_a_deleted_comment_cannot_be_brought_back_by_editing_it(client, make_comment):
+def test_a_deleted_comment_cannot_be_revived_by_editing_it(client, make_comment):
+    """A deleted comment cannot be brought back by editing it."""
     comment = make_comment(body="gone")
     assert attempt(client, "delete", comment["id"], bearer(comment["edit_token"])).status_code == 200
 
@@ -204,7 +209,8 @@ def table_rows(app: Any) -> dict[str, list[str]]:
         }
 
 
-def test_every_dashboard_form_route_refuses_a_post_without_or_with_a_foreign_csrf_token(app, client, make_comment):
+def test_every_dashboard_form_route_refuses_a_bad_csrf_token(app, client, make_comment):
+    """Every dashboard form route refuses a POST without a CSRF token or with a foreign one."""
     make_moderator(app)
     make_comment(body="subject")
     log_in(client)
@@ -228,7 +234,8 @@ def test_every_dashboard_form_route_refuses_a_post_without_or_with_a_foreign_csr
     assert table_rows(app) == before
 
 
-def test_every_post_form_on_every_dashboard_page_carries_a_csrf_token(app, client, make_comment):
+def test_every_dashboard_post_form_carries_a_csrf_token(app, client, make_comment):
+    """Every POST form on every dashboard page carries a CSRF token."""
     make_moderator(app)
     make_comment(body="pending subject")
     log_in(client)
@@ -244,7 +251,8 @@ def test_every_post_form_on_every_dashboard_page_carries_a_csrf_token(app, clien
     assert forms >= 10
 
 
-def test_a_moderator_is_refused_exactly_the_admin_only_actions_and_they_change_nothing(app, make_comment):
+def test_a_moderator_is_refused_exactly_the_admin_only_actions(app, make_comment):
+    """A moderator is refused exactly the admin-only actions, and they change nothing."""
     make_moderator(app, "boss", role="admin")
     make_moderator(app, "mod", role="moderator")
     make_comment(body="subject")
@@ -277,7 +285,8 @@ def test_a_moderator_is_refused_exactly_the_admin_only_actions_and_they_change_n
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_RATELIMIT_LOGIN": "3/minute", "COMMENTSVC_TRUSTED_PROXIES": 0}])
-def test_a_forged_x_forwarded_for_does_not_reset_the_login_throttle(app, client, app_config):
+def test_a_forged_x_forwarded_for_keeps_the_login_throttle(app, client, app_config):
+    """A forged X-Forwarded-For does not reset the login throttle."""
     make_moderator(app)
     page = client.get("/dashboard/login").get_data(as_text=True)
     token = csrf_token(page)
@@ -293,7 +302,8 @@ def test_a_forged_x_forwarded_for_does_not_reset_the_login_throttle(app, client,
     assert statuses == [401, 401, 401, 429]
 
 
-def test_dashboard_ids_no_database_can_hold_are_not_a_server_error(app, client):
+def test_unstorable_dashboard_ids_are_not_a_server_error(app, client):
+    """Dashboard ids no database can hold are not a server error."""
     make_moderator(app)
     log_in(client)
     for huge in (2**31, 2**63, 10**30):

@@ -35,9 +35,8 @@ def stored_ips(app: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 0, "COMMENTSVC_RATELIMIT_POST": "6/minute"}])
-def test_without_trusted_proxies_forged_headers_change_neither_the_stored_address_nor_the_limit(
-    app, client, app_config
-):
+def test_without_trusted_proxies_forged_headers_keep_address_and_limit(app, client, app_config):
+    """Without trusted proxies, forged headers change neither the stored address nor the limit."""
     statuses = [post(client, n, headers).status_code for n, headers in enumerate(FORGED_HEADERS)]
     over = post(client, 99, {"X-Forwarded-For": "198.51.100.99"})
 
@@ -47,7 +46,8 @@ def test_without_trusted_proxies_forged_headers_change_neither_the_stored_addres
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 0}])
-def test_without_trusted_proxies_a_forged_header_does_not_buy_a_second_vote(client, make_comment, app_config):
+def test_without_trusted_proxies_forged_headers_buy_no_second_vote(client, make_comment, app_config):
+    """Without trusted proxies, a forged header does not buy a second vote."""
     comment = make_comment(body="vote target")
     for n in range(5):
         client.post(f"{URL}/{comment['id']}/vote", json={"value": 1}, headers={"X-Forwarded-For": f"198.51.100.{n}"})
@@ -57,9 +57,8 @@ def test_without_trusted_proxies_a_forged_header_does_not_buy_a_second_vote(clie
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 1, "COMMENTSVC_RATELIMIT_POST": "2/minute"}])
-def test_behind_one_proxy_the_appended_address_is_stored_and_limited_and_forged_prefixes_are_ignored(
-    app, client, app_config
-):
+def test_one_proxys_appended_address_is_stored_and_limited(app, client, app_config):
+    """Behind one proxy, the appended address is stored and limited, and forged prefixes are ignored."""
     proxy = "10.0.0.2"
     alice = [
         post(client, n, {"X-Forwarded-For": f"198.51.100.{n}, 203.0.113.7"}, socket=proxy).status_code for n in range(3)
@@ -86,7 +85,8 @@ def test_behind_one_proxy_votes_are_counted_per_appended_address(client, make_co
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUSTED_PROXIES": 1}])
-def test_behind_one_proxy_a_request_without_the_header_is_the_proxy_itself(app, client, app_config):
+def test_behind_one_proxy_a_headerless_request_is_the_proxy(app, client, app_config):
+    """Behind one proxy, a request without the header is the proxy itself."""
     assert post(client, 1, {}, socket="10.0.0.2").status_code == 201
 
     assert stored_ips(app) == ["10.0.0.2"]

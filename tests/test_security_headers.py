@@ -49,7 +49,8 @@ def assert_page_headers(response: Any) -> None:
 
 
 @pytest.mark.parametrize("path", ["/demo/", "/demo/en/"])
-def test_demo_pages_send_a_csp_without_inline_scripts_nosniff_and_a_referrer_policy(client, path):
+def test_demo_pages_send_csp_nosniff_and_a_referrer_policy(client, path):
+    """Demo pages send a CSP without inline scripts, nosniff and a referrer policy."""
     response = client.get(path)
 
     assert response.status_code == 200
@@ -108,7 +109,8 @@ def api_responses(client: Any, origin: str) -> list[Any]:
     ]
 
 
-def test_api_answers_carry_cors_headers_for_the_allowed_origin_errors_included(client):
+def test_api_answers_and_errors_carry_cors_for_allowed_origin(client):
+    """API answers carry CORS headers for the allowed origin, errors included."""
     for response in api_responses(client, ALLOWED):
         assert response.headers.get("Access-Control-Allow-Origin") == ALLOWED, response.request.path
         if "public" in response.headers.get("Cache-Control", ""):
@@ -126,7 +128,8 @@ def test_api_answers_carry_no_cors_headers_for_other_origins(client, origin):
             assert "Origin" in response.headers.get("Vary", ""), response.request.path
 
 
-def test_a_preflight_from_the_allowed_origin_permits_edits_with_a_bearer_token(client):
+def test_an_allowed_origin_preflight_permits_bearer_token_edits(client):
+    """A preflight from the allowed origin permits edits with a bearer token."""
     response = client.options(
         f"{URL}/1",
         headers={
@@ -156,7 +159,8 @@ def test_a_preflight_from_another_origin_gets_no_cors_headers(client, origin):
     assert "Access-Control-Allow-Methods" not in response.headers
 
 
-def test_the_dashboard_never_answers_cors_even_for_the_allowed_origin(client):
+def test_the_dashboard_refuses_cors_even_for_the_allowed_origin(client):
+    """The dashboard never answers CORS, even for the allowed origin."""
     for response in (
         client.get("/dashboard/login", headers={"Origin": ALLOWED}),
         client.options("/dashboard/login", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "POST"}),

@@ -58,7 +58,8 @@ def assert_clear_error(response: Any, status: int) -> None:
     assert error["code"] and error["message"]
 
 
-def test_bodies_over_64_kb_are_413_on_every_json_endpoint_and_change_nothing(app, client, seeded):
+def test_bodies_over_64_kb_are_413_on_every_endpoint(app, client, seeded):
+    """Bodies over 64 KB are a 413 on every JSON endpoint and change nothing."""
     before = snapshot(app, client)
     oversized = {
         "long string": json.dumps(
@@ -97,7 +98,8 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("name", MALFORMED)
-def test_malformed_or_deeply_nested_json_is_400_on_every_json_endpoint_and_changes_nothing(app, client, seeded, name):
+def test_malformed_or_deeply_nested_json_is_400_everywhere(app, client, seeded, name):
+    """Malformed or deeply nested JSON is a 400 on every JSON endpoint and changes nothing."""
     before = snapshot(app, client)
 
     for method, path, headers in json_endpoints(seeded):
@@ -109,7 +111,8 @@ def test_malformed_or_deeply_nested_json_is_400_on_every_json_endpoint_and_chang
     assert snapshot(app, client) == before
 
 
-def test_a_body_that_is_not_json_is_415_on_every_json_endpoint(app, client, seeded):
+def test_a_non_json_body_is_415_on_every_endpoint(app, client, seeded):
+    """A body that is not JSON is a 415 on every JSON endpoint."""
     before = snapshot(app, client)
 
     for method, path, headers in json_endpoints(seeded):
@@ -165,8 +168,11 @@ def test_absurd_cursors_are_400_on_both_listings(client, seeded, name):
         assert_clear_error(response, 400)
 
 
-def test_ids_past_the_id_column_are_404_not_a_server_error_on_every_comment_route(client, seeded):
-    """Regression: /api/v1/comments/4261137330901158335610880/report was a 500 (driver overflow)."""
+def test_ids_past_the_id_column_are_404_not_500(client, seeded):
+    """Regression: /api/v1/comments/4261137330901158335610880/report was a 500 (driver overflow).
+
+    Ids past the id column are a 404, not a server error, on every comment route.
+    """
     for huge in (2**31, 2**63, 10**30):
         responses = [
             client.get(f"{URL}/{huge}/replies"),
@@ -182,7 +188,8 @@ def test_ids_past_the_id_column_are_404_not_a_server_error_on_every_comment_rout
 
 
 @pytest.mark.parametrize("count, status", [(200, 200), (201, 400), (5000, 400)])
-def test_counts_take_at_most_200_articles_by_get_or_post(app, client, seeded, count, status):
+def test_counts_take_at_most_200_articles_either_way(app, client, seeded, count, status):
+    """Counts take at most 200 articles, by GET or by POST."""
     before = snapshot(app, client)
     articles = [f"a/{i}" for i in range(count)]
 
@@ -199,8 +206,11 @@ def test_counts_take_at_most_200_articles_by_get_or_post(app, client, seeded, co
     assert snapshot(app, client) == before
 
 
-def test_nul_and_control_characters_in_a_report_note_are_400_not_a_server_error(app, client, seeded):
-    """Regression: a note with NUL was a 500 on PostgreSQL (text cannot hold NUL)."""
+def test_nul_and_control_characters_in_report_notes_are_400(app, client, seeded):
+    """Regression: a note with NUL was a 500 on PostgreSQL (text cannot hold NUL).
+
+    NUL and control characters in a report note are a 400, not a server error.
+    """
     before = snapshot(app, client)
 
     for note in ("a\x00b", "\x1b[31mred", "bell\x07"):
@@ -211,8 +221,11 @@ def test_nul_and_control_characters_in_a_report_note_are_400_not_a_server_error(
     assert snapshot(app, client) == before
 
 
-def test_a_user_agent_with_control_characters_is_stored_without_them(app, client):
-    """Regression: a User-Agent with NUL made every post a 500 on PostgreSQL."""
+def test_a_user_agent_is_stored_without_its_control_characters(app, client):
+    """Regression: a User-Agent with NUL made every post a 500 on PostgreSQL.
+
+    A User-Agent with control characters is stored without them.
+    """
     from commentsvc.models import Comment
 
     response = client.post(URL, json={"article": ARTICLE, "body": "agent"}, headers={"User-Agent": "probe\x00/1\x1b.0"})
@@ -222,8 +235,11 @@ def test_a_user_agent_with_control_characters_is_stored_without_them(app, client
         assert db.session.get(Comment, response.get_json()["id"]).user_agent == "probe/1.0"
 
 
-def test_a_lone_surrogate_in_any_json_string_is_400_not_a_server_error(app, client, seeded):
-    """Regression: "\\ud800" in body, name, title, article or a counts list was a 500 (drivers cannot encode it)."""
+def test_a_lone_surrogate_in_any_json_string_is_400(app, client, seeded):
+    """Regression: "\\ud800" in body, name, title, article or a counts list was a 500 (drivers cannot encode it).
+
+    A lone surrogate in any JSON string is a 400, not a server error.
+    """
     before = snapshot(app, client)
 
     for field in ("body", "name", "title", "article", "website", "email", "url", "site"):
@@ -236,7 +252,10 @@ def test_a_lone_surrogate_in_any_json_string_is_400_not_a_server_error(app, clie
     assert snapshot(app, client) == before
 
 
-def test_a_limit_written_in_non_ascii_digits_is_400_not_a_server_error(client):
-    """Regression: limit=⁰⁴⁵ passed str.isdigit() and then broke int() (a 500)."""
+def test_a_limit_in_non_ascii_digits_is_400(client):
+    """Regression: limit=⁰⁴⁵ passed str.isdigit() and then broke int() (a 500).
+
+    A limit written in non-ASCII digits is a 400, not a server error.
+    """
     for limit in ("⁰⁴⁵", "٣", "５"):
         assert_clear_error(client.get(URL, query_string={"article": ARTICLE, "limit": limit}), 400)

@@ -49,7 +49,8 @@ def _field_error(response: Any) -> dict[str, str]:
     return response.get_json()["error"].get("fields", {})
 
 
-def test_every_naughty_string_as_a_body_is_stored_exactly_after_normalisation_or_refused(blns_app, naughty):
+def test_every_naughty_body_is_stored_exactly_or_refused(blns_app, naughty):
+    """Every naughty string as a body is stored exactly (after normalisation) or refused."""
     client = blns_app.test_client()
     outcomes: Counter = Counter()
     stored: dict[int, str] = {}
@@ -75,7 +76,8 @@ def test_every_naughty_string_as_a_body_is_stored_exactly_after_normalisation_or
     record_counts("blns_bodies", {"strings": len(naughty), "outcomes": dict(outcomes)})
 
 
-def test_every_naughty_string_as_a_name_is_served_exactly_or_refused_when_it_hides_characters(blns_app, naughty):
+def test_every_naughty_name_is_served_exactly_or_refused(blns_app, naughty):
+    """Every naughty string as a name is served exactly, or refused when it hides characters."""
     client = blns_app.test_client()
     outcomes: Counter = Counter()
 
@@ -94,7 +96,8 @@ def test_every_naughty_string_as_a_name_is_served_exactly_or_refused_when_it_hid
     assert outcomes[201] > 400
 
 
-def test_every_naughty_string_as_an_article_id_round_trips_through_threads_and_counts(blns_app, naughty):
+def test_naughty_article_ids_round_trip_through_threads_and_counts(blns_app, naughty):
+    """Every naughty string as an article id round-trips through threads and counts."""
     client = blns_app.test_client()
     outcomes: Counter = Counter()
 
@@ -116,7 +119,8 @@ def test_every_naughty_string_as_an_article_id_round_trips_through_threads_and_c
     assert outcomes[201] > 400
 
 
-def test_every_naughty_string_as_a_title_is_kept_as_text(blns_app, naughty):
+def test_every_naughty_title_is_kept_as_text(blns_app, naughty):
+    """Every naughty string as a title is kept as text."""
     client = blns_app.test_client()
 
     for index, text in enumerate(naughty):
@@ -129,7 +133,8 @@ def test_every_naughty_string_as_a_title_is_kept_as_text(blns_app, naughty):
 
 
 @pytest.mark.parametrize("field", ["site", "website", "email", "url", "parent_id"])
-def test_every_naughty_string_in_the_other_post_fields_is_accepted_or_refused_cleanly(blns_app, naughty, field):
+def test_naughty_other_post_fields_are_accepted_or_refused_cleanly(blns_app, naughty, field):
+    """Every naughty string in the other post fields is accepted or refused cleanly."""
     client = blns_app.test_client()
     outcomes: Counter = Counter()
 
@@ -143,7 +148,8 @@ def test_every_naughty_string_in_the_other_post_fields_is_accepted_or_refused_cl
     record_counts(f"blns_{field}", {"strings": len(naughty), "outcomes": dict(outcomes)})
 
 
-def test_every_naughty_string_in_votes_reports_and_query_parameters_is_answered_cleanly(blns_app, naughty):
+def test_naughty_votes_reports_and_query_parameters_are_answered_cleanly(blns_app, naughty):
+    """Every naughty string in votes, reports and query parameters is answered cleanly."""
     client = blns_app.test_client()
     comment = _post(client, article="blns/target", body="target").get_json()
     requests = 0

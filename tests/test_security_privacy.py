@@ -46,12 +46,12 @@ def app_config():
 def populated(app):
     """Every kind of comment a public listing could show, each written with private data attached."""
     client = reader(app)
-    post = lambda **fields: client.post(
+    post = lambda **fields: client.post(  # noqa: E731
         URL,
         json={
             "article": ARTICLE,
             "name": "读者",
-            "email": EMAIL,  # noqa: E731
+            "email": EMAIL,
             "website": "https://reader.example.net/",
             **fields,
         },
@@ -125,7 +125,8 @@ def public_requests(comments: dict[str, Any]) -> dict[str, list[tuple[str, str, 
     }
 
 
-def test_no_public_route_returns_an_email_address_ip_address_or_user_agent(app, populated):
+def test_no_public_route_returns_email_ip_or_user_agent(app, populated):
+    """No public route returns an email address, IP address or user agent."""
     client = reader(app, ip="192.0.2.200")
     exercised = public_requests(populated)
 
@@ -142,15 +143,18 @@ def test_no_public_route_returns_an_email_address_ip_address_or_user_agent(app, 
     assert answered > 25
 
 
-def test_the_thread_still_shows_every_comment_that_carried_private_data(app, populated):
-    """Guards the proof above against passing on an empty thread."""
+def test_the_thread_still_shows_every_comment_with_private_data(app, populated):
+    """The thread still shows every comment that carried private data.
+
+    Guards the proof above against passing on an empty thread."""
     thread = reader(app).get(URL, query_string={"article": ARTICLE}).get_json()
 
     assert thread["count"] == 6
     assert [comment["html"] for comment in thread["comments"]][:1] == ["<p>edited</p>"]
 
 
-def test_a_placeholder_for_a_hidden_comment_carries_no_author_data(app, populated):
+def test_a_hidden_comments_placeholder_carries_no_author_data(app, populated):
+    """A placeholder for a hidden comment carries no author data."""
     thread = reader(app).get(URL, query_string={"article": ARTICLE}).get_json()
     placeholder = next(c for c in thread["comments"] if c["id"] == populated["deleted"]["id"])
 
@@ -158,7 +162,8 @@ def test_a_placeholder_for_a_hidden_comment_carries_no_author_data(app, populate
     assert placeholder["replies"]
 
 
-def test_the_guard_catches_an_email_an_address_or_a_user_agent_anywhere_in_a_response(app):
+def test_the_guard_catches_email_address_or_user_agent_anywhere(app):
+    """The guard catches an email, an IP address or a user agent anywhere in a response."""
     for leaked in (
         {"comments": [{"note": f"mail {EMAIL.lower()}"}]},
         {"x": f"from {READER_IP}"},
@@ -172,15 +177,18 @@ def test_the_guard_catches_an_email_an_address_or_a_user_agent_anywhere_in_a_res
             assert_no_private_data(response, SECRETS)
 
 
-def test_the_guard_does_not_mistake_a_longer_number_for_an_address(app):
+def test_the_guard_does_not_mistake_longer_numbers_for_addresses(app):
+    """The guard does not mistake a longer number for an IP address."""
     with app.test_request_context():
         response = app.json.response({"text": "version 1198.51.100.231 and 98.51.100.2"})
 
     assert_no_private_data(response, SECRETS)
 
 
-def test_the_guarded_client_fails_a_test_whose_response_echoes_what_the_reader_sent(app):
-    """The hook the suite-wide conftest lines install: a response leaking the request's email fails."""
+def test_the_guarded_client_fails_a_response_echoing_the_request(app):
+    """The guarded client fails a test whose response echoes what the reader sent.
+
+    The hook the suite-wide conftest lines install: a response leaking the request's email fails."""
     guard_app(app)
 
     @app.get("/echo-email-for-test")
@@ -196,7 +204,8 @@ def test_the_guarded_client_fails_a_test_whose_response_echoes_what_the_reader_s
         client.get("/echo-email-for-test", query_string={"e": EMAIL})
 
 
-def test_inside_guarded_test_clients_every_app_hands_out_the_guarded_client(app):
+def test_inside_guarded_test_clients_every_app_is_guarded(app):
+    """Inside guarded_test_clients() every app hands out the guarded client."""
     from privacy_guard import guarded_test_clients
 
     outside = type(app.test_client())

@@ -175,7 +175,8 @@ def _settle(page: Any) -> None:
     page.wait_for_timeout(1500)
 
 
-def test_the_widget_renders_every_corpus_payload_without_running_any_script(browser, loaded_server):
+def test_the_widget_renders_every_corpus_payload_without_running_script(browser, loaded_server):
+    """The widget renders every corpus payload without running any script."""
     server, stored = loaded_server
     context = browser.new_context()
     traps = Traps(context, server.url)
@@ -218,7 +219,8 @@ def test_the_widget_renders_every_corpus_payload_without_running_any_script(brow
     assert traps.popups == 1
 
 
-def test_the_dashboard_queue_shows_every_corpus_payload_without_running_any_script(browser, loaded_server):
+def test_dashboard_queue_shows_every_corpus_payload_without_running_script(browser, loaded_server):
+    """The dashboard queue shows every corpus payload without running any script."""
     server, stored = loaded_server
     context = browser.new_context()
     traps = Traps(context, server.url)
@@ -262,8 +264,10 @@ def test_the_dashboard_queue_shows_every_corpus_payload_without_running_any_scri
     assert problems == []
 
 
-def test_the_traps_catch_a_script_that_does_run_on_the_same_page(browser, loaded_server):
-    """The control: the same page and traps do report an injected handler, a dialog call and a canary request."""
+def test_the_traps_catch_a_script_that_does_run(browser, loaded_server):
+    """The traps catch a script that does run on the same page.
+
+    The control: the same page and traps do report an injected handler, a dialog call and a canary request."""
     server, _ = loaded_server
     context = browser.new_context()
     traps = Traps(context, server.url)

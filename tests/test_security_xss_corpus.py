@@ -72,7 +72,8 @@ def served_findings(client: Any, articles: set[str]) -> tuple[int, list[str]]:
     return served, findings
 
 
-def test_every_corpus_payload_posted_as_a_body_is_stored_and_served_without_script(corpus_app):
+def test_every_corpus_body_is_stored_and_served_without_script(corpus_app):
+    """Every corpus payload posted as a body is stored and served without script."""
     client = corpus_app.test_client()
     payloads = all_xss_payloads()
 
@@ -89,7 +90,8 @@ def test_every_corpus_payload_posted_as_a_body_is_stored_and_served_without_scri
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MAX_LINKS": 100000}])
-def test_a_sample_of_corpus_payloads_is_stored_and_served_without_script_on_postgresql(client, app_config):
+def test_sampled_corpus_bodies_are_served_without_script_on_postgresql(client, app_config):
+    """A sample of corpus payloads is stored and served without script on PostgreSQL."""
     payloads = all_xss_payloads()[::10]
 
     outcomes, findings, articles = post_bodies(client, payloads)
@@ -106,7 +108,8 @@ def _one_line(payloads: list[Payload]) -> list[Payload]:
     return [payload for payload in payloads if "\n" not in normalised_body(payload.text)]
 
 
-def test_corpus_payloads_as_author_names_are_returned_as_the_exact_text_or_refused(corpus_app):
+def test_corpus_author_names_are_returned_exactly_or_refused(corpus_app):
+    """Corpus payloads as author names are returned as the exact text or refused."""
     client = corpus_app.test_client()
     payloads = _one_line(all_xss_payloads())
     outcomes: Counter = Counter()
@@ -132,7 +135,8 @@ def test_corpus_payloads_as_author_names_are_returned_as_the_exact_text_or_refus
     assert outcomes[201] > 0
 
 
-def test_corpus_payloads_as_websites_are_refused_unless_they_are_plain_http_addresses(corpus_app):
+def test_corpus_websites_are_refused_unless_plain_http_addresses(corpus_app):
+    """Corpus payloads as websites are refused unless they are plain http addresses."""
     client = corpus_app.test_client()
     payloads = _one_line(all_xss_payloads())
     outcomes: Counter = Counter()
@@ -166,7 +170,8 @@ def test_corpus_payloads_as_websites_are_refused_unless_they_are_plain_http_addr
     assert outcomes["glued 201"] > 0
 
 
-def test_every_event_handler_name_is_dropped_from_links_and_images(corpus_app):
+def test_every_event_handler_is_dropped_from_links_and_images(corpus_app):
+    """Every event handler name is dropped from links and images."""
     client = corpus_app.test_client()
     names = handler_names()
     problems = []
@@ -185,7 +190,8 @@ def test_every_event_handler_name_is_dropped_from_links_and_images(corpus_app):
     assert problems == []
 
 
-def test_bleach_with_its_default_allowlist_still_passes_its_own_regression_corpus():
+def test_default_bleach_still_passes_its_own_regression_corpus():
+    """Bleach with its default allowlist still passes its own regression corpus."""
     cases = bleach_regressions()
 
     mismatches = [case["id"] for case in cases if bleach.clean(case["input"]) != case["expected_bleach_clean_default"]]
@@ -194,8 +200,10 @@ def test_bleach_with_its_default_allowlist_still_passes_its_own_regression_corpu
     assert mismatches == []
 
 
-def test_the_allowlist_layer_alone_makes_every_payload_safe_even_as_raw_html():
-    """Defence in depth: Markdown escapes raw HTML today; if that ever changed, bleach + nh3 must still hold."""
+def test_the_allowlist_layer_alone_makes_raw_html_payloads_safe():
+    """The allowlist layer alone makes every payload safe, even as raw HTML.
+
+    Defence in depth: Markdown escapes raw HTML today; if that ever changed, bleach + nh3 must still hold."""
     from commentsvc.text import sanitize
 
     payloads = all_xss_payloads()
@@ -203,7 +211,7 @@ def test_the_allowlist_layer_alone_makes_every_payload_safe_even_as_raw_html():
     problems = []
 
     for text in [payload.text for payload in payloads] + handler_snippets:
-        html = sanitize._nh3.clean(sanitize._bleach.clean(text))
+        html = sanitize.clean_html(text)
         problems += [f"{text[:80]!r}: {problem}" for problem in unsafe_html_findings(html)]
 
     record_counts("allowlist_layer_raw_html", {"inputs": len(payloads) + len(handler_snippets)})
@@ -240,5 +248,6 @@ def test_the_invariant_checker_flags_each_kind_of_unsafe_html(html):
         '<ol start="3"><li>x</li></ol>',
     ],
 )
-def test_the_invariant_checker_accepts_safe_html_that_mentions_attacks_as_text(html):
+def test_the_invariant_checker_accepts_safe_html_mentioning_attacks(html):
+    """The invariant checker accepts safe HTML that mentions attacks as text."""
     assert unsafe_html_findings(html) == []

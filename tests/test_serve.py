@@ -57,7 +57,8 @@ def stop(process, log):
         process.wait()
 
 
-def test_serve_starts_gunicorn_on_sqlite_in_the_instance_folder_and_prints_the_demo_url(tmp_path):
+def test_serve_starts_gunicorn_on_sqlite_and_prints_demo_url(tmp_path):
+    """serve starts gunicorn on SQLite in the instance folder and prints the demo URL."""
     process, port, log = start_serve(tmp_path)
     try:
         assert wait_healthy(port, process, log) == 200
@@ -71,7 +72,8 @@ def test_serve_starts_gunicorn_on_sqlite_in_the_instance_folder_and_prints_the_d
         stop(process, log)
 
 
-def test_serve_warns_loudly_when_several_workers_would_each_keep_their_own_limits(tmp_path):
+def test_serve_warns_when_workers_would_keep_separate_limits(tmp_path):
+    """serve warns loudly when several workers would each keep their own limits."""
     process, port, log = start_serve(tmp_path, "--workers", "2")
     try:
         wait_healthy(port, process, log)

@@ -32,13 +32,15 @@ def matcher():
         ("我想發財", "發財"),
     ],
 )
-def test_an_evasive_spelling_is_found_and_its_span_is_the_original_text(matcher, text, found):
+def test_an_evasive_spelling_is_found_with_its_original_span(matcher, text, found):
+    """An evasive spelling is found, and its span is the original text."""
     matches = matcher.find(text)
     assert [text[m.start : m.end] for m in matches] == [found]
 
 
 @pytest.mark.parametrize("text", ["class", "was severe", "badge", "abad", "bandana", "敏感", "感词"])
-def test_latin_words_need_word_boundaries_and_partial_chinese_words_do_not_match(matcher, text):
+def test_unbounded_latin_and_partial_chinese_words_do_not_match(matcher, text):
+    """Latin words need word boundaries, and partial Chinese words do not match."""
     assert matcher.find(text) == []
 
 
@@ -52,11 +54,13 @@ def test_masking_replaces_exactly_the_matched_characters_fillers_included(matche
     assert matcher.screen("敏😀感词!").masked == "＊＊＊＊!"
 
 
-def test_invisible_fillers_inside_a_masked_span_do_not_become_stars(matcher):
+def test_invisible_fillers_inside_a_masked_span_are_not_starred(matcher):
+    """Invisible fillers inside a masked span do not become stars."""
     assert matcher.screen("a敏\u200b感词b").masked == "a＊＊＊b"
 
 
-def test_the_strongest_action_wins_and_only_mask_words_are_masked(matcher):
+def test_strongest_action_wins_and_only_mask_words_are_masked(matcher):
+    """The strongest action wins, and only mask words are masked."""
     verdict = matcher.screen("敏感词 and spamword and bad")
     assert verdict.action == "reject"
     assert verdict.masked == "＊＊＊ and spamword and bad"
@@ -77,7 +81,8 @@ def test_overlapping_spans_merge_when_masked():
     assert mask_spans(text, matcher.find(text)) == "零＊＊＊＊＊＊七"
 
 
-def test_a_listed_word_written_with_fillers_or_in_traditional_matches_the_plain_text():
+def test_a_listed_word_with_fillers_or_in_traditional_matches():
+    """A listed word written with fillers or in traditional characters matches the plain text."""
     matcher = WordMatcher([("b.a.d", "hold"), ("敏感詞", "hold")])
     assert [m.word for m in matcher.find("so bad, 敏感词")] == ["b.a.d", "敏感詞"]
 
@@ -86,7 +91,8 @@ def test_an_empty_list_matches_nothing():
     assert WordMatcher([]).find("anything at all") == []
 
 
-def test_a_word_list_file_is_one_word_per_line_without_blanks_comments_or_duplicates():
+def test_a_word_list_file_is_one_word_per_line():
+    """A word list file is one word per line, without blanks, comments or duplicates."""
     raw = "\ufeff敏感词\r\n\n# comment\n bad \n敏感词\nｆｏｏ\n"
     assert parse_word_list(raw) == ["敏感词", "bad", "ｆｏｏ"]
 

@@ -32,6 +32,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         409: "The same comment from the same client in this thread within 10 minutes.",
         413: "Request body over 64 KB.",
         415: "The body is not JSON.",
+        422: "The Idempotency-Key was already used for a different comment (`idempotency_key_reused`).",
         429: "Rate limited; see Retry-After.",
         503: "The database is not answering.",
     }
@@ -39,6 +40,34 @@ def _errors(*statuses: int) -> dict[str, Any]:
     if 429 in statuses:
         responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
     return responses
+
+
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The ETag of a copy you have; 304 with no body when it is still current.",
+}
+
+
+def _cacheable(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """A public read: a strong ETag derived from what the answer depends on, Cache-Control and Vary, and
+    304 Not Modified for a current If-None-Match; the same caching headers come with the 304."""
+    headers = {
+        "ETag": {"schema": {"type": "string"}, "description": "Strong validator of this answer."},
+        "Cache-Control": {
+            "schema": {"type": "string"},
+            "description": "public, max-age=COMMENTSVC_CACHE_MAX_AGE, stale-while-revalidate=30.",
+        },
+        "Vary": {"schema": {"type": "string"}, "description": "Origin (and Accept-Encoding behind a proxy)."},
+    }
+    ok = _json(schema, description)
+    ok["headers"] = headers
+    return {
+        "200": ok,
+        "304": {"description": "Not modified: your copy (If-None-Match) is current.", "headers": headers},
+    }
 
 
 _SITE_PARAM = {
@@ -185,7 +214,7 @@ _SCHEMAS: dict[str, Any] = {
 
 
 def openapi_document() -> dict[str, Any]:
-    comment_errors = _errors(400, 403, 404, 409, 413, 415, 429, 503)
+    comment_errors = _errors(400, 403, 404, 409, 413, 415, 422, 429, 503)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -217,8 +246,9 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                         },
                         {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        _IF_NONE_MATCH,
                     ],
-                    "responses": {"200": _json(_ref("Thread"), "The page."), **_errors(400, 429, 503)},
+                    "responses": {**_cacheable(_ref("Thread"), "The page."), **_errors(400, 429, 503)},
                 },
                 "post": {
                     "operationId": "postComment",
@@ -229,7 +259,8 @@ def openapi_document() -> dict[str, Any]:
                             "in": "header",
                             "required": False,
                             "schema": {"type": "string", "maxLength": 128},
-                            "description": "Retries with the same key return the first comment.",
+                            "description": "A retry with the same key on the same site returns the first comment, "
+                            "from whatever address it comes; the same key with another body is 422.",
                         }
                     ],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewComment")}}},
@@ -290,8 +321,9 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                         },
                         {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        _IF_NONE_MATCH,
                     ],
-                    "responses": {"200": _json(_ref("Replies"), "The replies."), **_errors(400, 404, 429, 503)},
+                    "responses": {**_cacheable(_ref("Replies"), "The replies."), **_errors(400, 404, 429, 503)},
                 },
             },
             "/api/v1/comments/{comment_id}/vote": {
@@ -380,12 +412,15 @@ def openapi_document() -> dict[str, Any]:
                             },
                         },
                         _SITE_PARAM,
+                        _IF_NONE_MATCH,
                     ],
-                    "responses": {"200": _json(_ref("Counts"), "Counts."), **_errors(400, 429, 503)},
+                    "responses": {**_cacheable(_ref("Counts"), "Counts."), **_errors(400, 429, 503)},
                 },
                 "post": {
                     "operationId": "countCommentsPost",
                     "summary": "The same, with the article list in a JSON body.",
+                    "description": "For lists too long for a URL. Not cacheable: browsers and CDNs do not "
+                    "cache POST answers, so it carries no ETag or Cache-Control; use GET where caching matters.",
                     "requestBody": {
                         "required": True,
                         "content": {
