@@ -37,6 +37,30 @@ def _parse_ban_action(raw: str) -> str:
     return value
 
 
+LANGUAGES = ("zh-CN", "en")
+
+
+def anonymous_names(raw: str) -> dict[str, str]:
+    """`zh-CN=网友,en=Reader` per language, or one plain name for both; empty: a name is required."""
+    raw = raw.strip()
+    if not raw:
+        return {}
+    if "=" not in raw:
+        return dict.fromkeys(LANGUAGES, raw)
+    names: dict[str, str] = {}
+    for part in raw.split(","):
+        language, _, name = part.partition("=")
+        if language.strip() not in LANGUAGES or not name.strip():
+            raise ValueError(f"expected zh-CN=NAME,en=NAME or one name, got {raw!r}")
+        names[language.strip()] = name.strip()
+    return names
+
+
+def _parse_anonymous_names(raw: str) -> str:
+    anonymous_names(raw)
+    return raw
+
+
 def _parse_nonnegative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -64,25 +88,27 @@ SETTINGS: tuple[Setting, ...] = (
         "COMMENTSVC_DATABASE_URL",
         None,
         str,
-        "SQLAlchemy URL; default an SQLite file in the instance folder. Use postgresql+psycopg://… to scale out.",
+        "SQLAlchemy URL; default commentsvc.sqlite3 in the data folder. Use postgresql+psycopg://… to scale out.",
     ),
     Setting(
         "COMMENTSVC_INSTANCE_PATH",
         None,
         str,
-        "Folder for the default SQLite file and the generated secret key; default Flask's instance folder.",
+        "The data folder: the default SQLite file and the generated secret key; default ./commentsvc-data in the "
+        "working directory (never inside the virtual environment).",
     ),
     Setting(
         "COMMENTSVC_AUTO_MIGRATE",
         None,
         _parse_bool,
-        "Apply schema migrations on start; default yes on SQLite, no elsewhere (run `commentsvc db upgrade` on deploy).",
+        "Apply schema migrations at `commentsvc init` (which serve, the WSGI entry point and every command run "
+        "first); default yes on SQLite, no elsewhere (run `commentsvc db upgrade` on deploy).",
     ),
     Setting(
         "COMMENTSVC_SECRET_KEY",
         None,
         str,
-        "Signs edit tokens and sessions; if unset one is generated once and kept in the instance folder. Set it when running several servers.",
+        "Signs edit tokens and sessions; if unset `commentsvc init` generates one once and keeps it in the data folder. Set it when running several servers.",
     ),
     Setting(
         "COMMENTSVC_RATELIMIT_STORAGE_URI",
@@ -148,9 +174,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "COMMENTSVC_ANONYMOUS_NAME",
-        "网友",
-        str,
-        "Name given to readers who leave the name empty; set it empty to require a name.",
+        "zh-CN=网友,en=Reader",
+        _parse_anonymous_names,
+        "Name given to readers who leave the name empty, per widget language (`zh-CN=…,en=…`; one plain "
+        "name serves both); set it empty to require a name.",
     ),
     Setting(
         "COMMENTSVC_PAGE_SIZE", 20, _parse_positive_int, "Top-level comments per page when the request gives no limit."

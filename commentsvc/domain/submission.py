@@ -155,6 +155,11 @@ def validate_all(checks: Iterable[tuple[str, Callable[[], Any]]]) -> dict[str, A
     return values
 
 
+def normalise_language(raw: Any) -> str:
+    """The widget's language, which names anonymous readers: zh-CN unless it says English."""
+    return "en" if isinstance(raw, str) and raw.lower().startswith("en") else "zh-CN"
+
+
 def normalise_author(payload: dict[str, Any], *, anonymous_name: str) -> Author:
     values = validate_all(
         (

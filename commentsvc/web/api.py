@@ -11,10 +11,11 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..clock import isoformat, utcnow
+from ..config import anonymous_names
 from ..domain import posting, reading, reports, threads, votes
 from ..domain.screening_lists import known_lists
 from ..domain.submission import (
@@ -22,6 +23,7 @@ from ..domain.submission import (
     normalise_article,
     normalise_author,
     normalise_body,
+    normalise_language,
     normalise_page_size,
     normalise_page_url,
     normalise_site,
@@ -131,11 +133,31 @@ def response_cache() -> ResponseCache:
     return cache
 
 
+def _whole_body() -> bytes:
+    """The body exactly as declared, or an error: never act on part of a request. A chunked body is cut
+    at the request limit by Werkzeug, so one byte more on the wire means it was too large (413); a
+    body shorter than its Content-Length means the client hung up (gunicorn hands the app whatever
+    arrived), and nothing is done with it."""
+    raw = request.get_data(cache=False)
+    declared = request.content_length
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if declared is None and len(raw) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge(f"The request body is over {limit // 1024} KB.")
+    if declared is not None and len(raw) != declared:
+        raise ClientDisconnected("The request body ended before its declared Content-Length.")
+    return raw
+
+
+def anonymous_name(language: Any) -> str:
+    names = anonymous_names(current_app.config["COMMENTSVC_ANONYMOUS_NAME"])
+    return names.get(normalise_language(language), "")
+
+
 def json_payload() -> dict[str, Any]:
     """Only JSON objects; malformed or absurdly nested JSON is a 400, never a 500."""
     if not request.is_json:
         raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
-    raw = request.get_data(cache=False)
+    raw = _whole_body()
     try:
         # orjson refuses what no database driver could store: lone surrogates ("\ud800"), NaN, and
         # nesting deeper than 1,024 levels.
@@ -266,7 +288,7 @@ def create_comment() -> BaseResponse:
             ("title", lambda: normalise_title(payload.get("title"))),
             ("url", lambda: normalise_page_url(payload.get("url"))),
             ("parent_id", lambda: optional_id(payload, "parent_id")),
-            ("author", lambda: normalise_author(payload, anonymous_name=config["COMMENTSVC_ANONYMOUS_NAME"])),
+            ("author", lambda: normalise_author(payload, anonymous_name=anonymous_name(payload.get("lang")))),
             ("body", lambda: normalise_body(payload.get("body"), max_length=config["COMMENTSVC_BODY_MAX_LENGTH"])),
         )
     )
@@ -439,4 +461,16 @@ def healthz() -> BaseResponse:
         db.session.rollback()
         current_app.logger.error("health check: database unavailable: %s", exc)
         return json_error(503, "database_unavailable", "The database is not answering.")
-    return jsonify({"status": "ok", "database": "ok"})
+    return jsonify({"status": "ok", "database": "ok", "ratelimit_storage": _ratelimit_storage_state()})
+
+
+def _ratelimit_storage_state() -> str:
+    """In-process limits are "memory"; a shared storage (Redis) is "ok" or "unreachable". Unreachable
+    does not fail health: limits then count per process (COMMENTSVC_RATELIMIT_FALLBACK=memory) or are
+    off, and the app still serves."""
+    if current_app.config["COMMENTSVC_RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        return "memory"
+    try:
+        return "ok" if limiter.storage.check() else "unreachable"
+    except Exception:  # a storage that cannot even be asked is unreachable, never a 500
+        return "unreachable"

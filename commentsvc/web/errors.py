@@ -12,7 +12,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import CommentsvcError
-from ..extensions import limiter
+from ..extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,20 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def _release_session(_error: BaseException | None) -> None:
+    """Ends the request's database session without letting a dead connection turn a finished answer
+    into the server's HTML 500: a PostgreSQL restart leaves pooled connections that fail the ROLLBACK.
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves it nothing to do."""
+    try:
+        db.session.remove()
+    except Exception as error:  # the pool has already discarded the broken connection
+        log.warning("database connection lost while ending a request: %s", error)
+        db.session.registry.clear()
+
+
 def register_error_handlers(app: Flask) -> None:
     """JSON under /api/, a plain readable page elsewhere; never a stack trace."""
+    app.teardown_appcontext(_release_session)
 
     @app.errorhandler(CommentsvcError)
     def handle_domain_error(error: CommentsvcError) -> Response | tuple[str, int]:
