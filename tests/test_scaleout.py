@@ -409,6 +409,8 @@ def assert_nothing_lost(ledger: Ledger, database_url: str, ports: list[int], ins
     recount = run_cli(["recount"], cli_env(database_url, instance))
     assert recount.returncode == 0, recount.stderr
     assert "recount: 0 drift(s) fixed." in recount.stdout, recount.stdout
+    # Every stored comment's HTML is what its source renders to (issue 17 R1: concurrent renders broke it).
+    assert "whose stored HTML differs" not in recount.stdout, recount.stdout
 
 
 def server_log_problems(*servers: LiveServer) -> list[str]:
@@ -572,3 +574,5 @@ def test_concurrent_reports_on_two_servers_hide_a_comment_once(
     assert data["counts"] == {"reported": 0}
     recount = run_cli(["recount"], cli_env(scaleout_database, tmp_path))
     assert "recount: 0 drift(s) fixed." in recount.stdout, recount.stdout
+    # Every stored comment's HTML is what its source renders to (issue 17 R1: concurrent renders broke it).
+    assert "whose stored HTML differs" not in recount.stdout, recount.stdout
