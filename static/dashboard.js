@@ -41,5 +41,22 @@
     });
   }
 
+  // Times arrive as UTC text (what a page without JavaScript shows); show them in the moderator's own
+  // time zone and keep the UTC text as the hover title.
+  function pad(number) { return (number < 10 ? "0" : "") + number; }
+
+  function localTime(date, withSeconds) {
+    var text = date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
+      " " + pad(date.getHours()) + ":" + pad(date.getMinutes());
+    return withSeconds ? text + ":" + pad(date.getSeconds()) : text;
+  }
+
+  document.querySelectorAll("time[data-commentsvc-time]").forEach(function (element) {
+    var date = new Date(element.getAttribute("datetime"));
+    if (isNaN(date.getTime())) { return; }
+    element.title = element.textContent;
+    element.textContent = localTime(date, element.getAttribute("data-commentsvc-time") === "seconds");
+  });
+
   if (items.length) { focusItem(0); }
 })();

@@ -42,7 +42,8 @@ def test_the_queue_navigation_uses_the_pinned_labels(app, client, language, labe
     ] == labels
 
 
-def test_a_moderator_logs_in_and_lands_where_they_were_going(app, client):
+def test_a_moderator_lands_where_they_were_going_after_login(app, client):
+    """A moderator logs in and lands where they were going."""
     make_moderator(app)
     assert client.get("/dashboard/queue/spam").headers["Location"].startswith("/dashboard/login?next=")
     page = client.get("/dashboard/login?next=/dashboard/queue/spam")
@@ -85,7 +86,8 @@ def test_wrong_credentials_are_refused_with_one_message(app, client, username, p
     assert client.get("/dashboard/").status_code == 302
 
 
-def test_a_deactivated_moderator_cannot_log_in_and_loses_open_sessions(app, client):
+def test_a_deactivated_moderator_loses_login_and_open_sessions(app, client):
+    """A deactivated moderator cannot log in and loses open sessions."""
     make_moderator(app, "boss")
     make_moderator(app, "editor", role="moderator")
     other = app.test_client()
@@ -158,7 +160,8 @@ def test_a_moderator_gets_403_on_admin_only_actions(app, client):
     assert client.get("/dashboard/queue/pending").status_code == 200
 
 
-def test_an_admin_creates_a_moderator_who_can_then_log_in(app, client):
+def test_a_moderator_an_admin_creates_can_log_in(app, client):
+    """An admin creates a moderator, who can then log in."""
     make_moderator(app)
     log_in(client)
     response = post(
@@ -229,14 +232,16 @@ def _session_cookie(response):
     return next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("session="))
 
 
-def test_the_session_cookie_is_httponly_and_samesite_lax_and_not_secure_over_http(app, client):
+def test_the_session_cookie_is_httponly_and_samesite_lax(app, client):
+    """The session cookie is HttpOnly and SameSite=Lax, and not Secure over HTTP."""
     make_moderator(app)
     cookie = _session_cookie(log_in(client)).lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
     assert "secure" not in cookie.replace("samesite", "")
 
 
-def test_the_session_cookie_is_secure_when_the_request_came_over_https(app):
+def test_the_session_cookie_is_secure_over_https(app):
+    """The session cookie is Secure when the request came over HTTPS."""
     make_moderator(app)
     client = app.test_client()
     page = client.get("/dashboard/login", base_url="https://comments.example")

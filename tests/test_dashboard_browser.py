@@ -7,10 +7,12 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from accessibility import assert_no_serious_axe_violations
 from conftest import ARTIFACTS, app_settings
 from dashboard_support import PASSWORD, make_moderator
 
@@ -187,7 +189,7 @@ def test_a_banned_ip_sees_its_next_comment_refused_in_the_widget(page, server):
     box.wait_for()
     box.fill("被封禁后还想评论")
     widget(page).locator("button.commentsvc-primary").first.click()
-    widget(page).get_by_text("You cannot comment on this site").wait_for()
+    widget(page).get_by_text("你已被禁止在此评论。").wait_for()
     assert api_thread(server)["count"] == 0
 
 
@@ -242,3 +244,157 @@ def test_a_staff_reply_from_the_dashboard_shows_with_the_staff_badge_in_the_widg
     widget(page).get_by_text("来源是外交部发布会。").wait_for()
     assert widget(page).locator(".commentsvc-staff").first.inner_text() == "官方"
     assert api_thread(server)["count"] == 2
+
+
+# --- accessibility, local times and the chart (issue 17) --------------------------------------------------
+
+HELD_ARTICLE = "news/2024/09/20/held-story"
+
+
+def log_in_in(page: Any, server: Any, language: str) -> None:
+    """Logs in through the form in either language (the labels differ, the field ids do not)."""
+    page.goto(f"{server.url}/dashboard/login?lang={language}")
+    page.locator("#username").fill("editor")
+    page.locator("#password").fill(PASSWORD)
+    page.locator(".commentsvc-login button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+
+
+def dashboard_post(page: Any, server: Any, path: str, form: dict[str, str]) -> None:
+    """A form post with the session's CSRF token, for setting up what a test needs."""
+    page.goto(f"{server.url}/dashboard/")
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    response = page.request.post(f"{server.url}{path}", form={"csrf_token": token, **form}, max_redirects=0)
+    assert response.status == 302, response.text()
+
+
+def fill_every_queue(page: Any, server: Any) -> dict[str, int]:
+    """One logged-in moderator and a comment in every queue; the held one sits in an article whose settings were
+    opened before its first comment. Returns the ids of a reported comment and of the held article's thread."""
+    page.goto(f"{server.url}/dashboard/articles")
+    form = page.locator("[data-commentsvc-open-article]")
+    form.locator('input[name="article"]').fill(HELD_ARTICLE)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard/threads/\d+$"))
+    thread_id = int(page.url.rsplit("/", 1)[1])
+    page.locator('select[name="moderation"]').select_option("pre")
+    page.locator(".commentsvc-main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+    ids = [api_post(server, f"读者评论 {n}")[1]["id"] for n in range(4)]
+    status, held = api_post(server, "等待审核", article=HELD_ARTICLE)
+    assert (status, held["status"]) == (201, "pending")
+    report = urllib.request.Request(
+        f"{server.url}/api/v1/comments/{ids[0]}/report",
+        data=json.dumps({"reason": "abuse", "note": "人身攻击"}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(report, timeout=10):
+        pass
+    for comment_id, action in zip(ids[1:], ("reject", "spam", "delete"), strict=True):
+        dashboard_post(page, server, "/dashboard/comments/action", {"ids": str(comment_id), "action": action})
+    dashboard_post(page, server, "/dashboard/bans", {"kind": "email", "value": "troll@example.com", "note": "刷屏"})
+    dashboard_post(page, server, "/dashboard/words", {"word": "敏感词", "action": "hold"})
+    return {"reported": ids[0], "thread": thread_id}
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_every_dashboard_page_passes_axe_in_both_languages(browser, server, language):
+    """Regression: no dashboard page had ever been checked with axe (contrast, labels, table headers, headings)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale=language)
+    page = context.new_page()
+    failures = []
+
+    def check(path: str) -> None:
+        page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={language}")
+        assert page.locator("h1").count() == 1, f"{path} has no single h1"
+        try:
+            assert_no_serious_axe_violations(page)
+        except AssertionError as error:
+            failures.append(str(error))
+
+    try:
+        check("/dashboard/login")
+        log_in_in(page, server, language)
+        ids = fill_every_queue(page, server)
+        pages = [
+            "/dashboard/",
+            *(
+                f"/dashboard/queue/{queue}"
+                for queue in ("pending", "reported", "spam", "approved", "rejected", "deleted")
+            ),
+            f"/dashboard/comments/{ids['reported']}",
+            f"/dashboard/threads/{ids['thread']}",
+            "/dashboard/sites",
+            "/dashboard/articles",
+            "/dashboard/articles?q=held",
+            "/dashboard/bans",
+            "/dashboard/words",
+            "/dashboard/audit",
+            "/dashboard/moderators",
+        ]
+        for path in pages:
+            check(path)
+            if path.startswith("/dashboard/queue/"):
+                assert page.locator("[data-commentsvc-item]").count() >= 1, f"{path} is empty"
+        page.goto(f"{server.url}/dashboard/?lang={language}")
+        page.screenshot(path=str(SCREENSHOTS / f"dashboard-overview-{language}.png"), full_page=True)
+        page.goto(f"{server.url}/dashboard/queue/reported?lang={language}")
+        page.screenshot(path=str(SCREENSHOTS / f"dashboard-reported-queue-{language}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not failures, "\n\n".join(failures)
+
+
+def test_the_last_day_of_the_overview_chart_is_labelled_in_full(page, server):
+    """Regression: the overview chart's last label was cut to "12-0"."""
+    api_post(server, "今天的评论")
+    log_in(page, server)
+    labels = page.evaluate(
+        """() => {
+            const svg = document.querySelector(".commentsvc-chart");
+            const width = svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll(".commentsvc-chart-label")].map((text) => {
+                const box = text.getBBox();
+                return { text: text.textContent, left: box.x, right: box.x + box.width, width };
+            });
+        }"""
+    )
+    days = page.locator("[data-day]").evaluate_all("(bars) => bars.map((bar) => bar.dataset.day.slice(5))")
+    assert [label["text"] for label in labels] == [days[0], days[5], days[10], days[15], days[20], days[25], days[29]]
+    clipped = [label for label in labels if label["left"] < 0 or label["right"] > label["width"]]
+    assert not clipped
+
+
+def test_times_show_in_the_moderators_time_zone_with_utc_on_hover(browser, server):
+    """Regression: the dashboard showed times in UTC only."""
+    _, comment = api_post(server, "几点发的？")
+    created = datetime.fromisoformat(comment["created_at"].replace("Z", "+00:00"))
+    context = browser.new_context(timezone_id="Asia/Shanghai")
+    try:
+        tab = context.new_page()
+        log_in(tab, server)
+        tab.goto(f"{server.url}/dashboard/comments/{comment['id']}")
+        stamp = tab.locator(f"#comment-{comment['id']} time").first
+        shanghai = created.astimezone(timezone(timedelta(hours=8)))
+        assert stamp.inner_text() == shanghai.strftime("%Y-%m-%d %H:%M")
+        assert stamp.get_attribute("title") == created.strftime("%Y-%m-%d %H:%M UTC")
+    finally:
+        context.close()
+
+
+def test_times_read_as_utc_when_javascript_is_off(browser, server):
+    _, comment = api_post(server, "没有脚本")
+    created = datetime.fromisoformat(comment["created_at"].replace("Z", "+00:00"))
+    context = browser.new_context(timezone_id="Asia/Shanghai", java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        log_in(tab, server)
+        tab.goto(f"{server.url}/dashboard/comments/{comment['id']}")
+        assert tab.locator(f"#comment-{comment['id']} time").first.inner_text() == created.strftime(
+            "%Y-%m-%d %H:%M UTC"
+        )
+    finally:
+        context.close()

@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from conftest import ARTICLE
@@ -41,7 +41,8 @@ def audit_actions(client, **query):
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}])
-def test_a_pending_comment_shows_with_its_article_author_and_context(moderator_client, make_comment):
+def test_a_pending_comment_shows_its_article_author_and_context(moderator_client, make_comment):
+    """A pending comment shows with its article, author and context."""
     comment = make_comment(
         name="张三",
         email="zhang@example.com",
@@ -66,7 +67,8 @@ def test_a_pending_comment_shows_with_its_article_author_and_context(moderator_c
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}])
-def test_approving_a_pending_comment_shows_it_to_readers_and_updates_every_count(moderator_client, make_comment):
+def test_approving_a_pending_comment_publishes_it_and_updates_counts(moderator_client, make_comment):
+    """Approving a pending comment shows it to readers and updates every count."""
     comment = make_comment()
     assert thread_json(moderator_client, ARTICLE)["count"] == 0
     response = act(moderator_client, [comment["id"]], "approve")
@@ -92,7 +94,8 @@ def test_bulk_reject_hides_every_selected_comment_in_one_go(moderator_client, ma
     assert audit_actions(moderator_client, action="reject") == ["reject", "reject"]
 
 
-def test_a_reply_under_a_comment_keeps_its_parent_for_context(moderator_client, make_comment):
+def test_a_queued_reply_keeps_its_parent_for_context(moderator_client, make_comment):
+    """A reply under a comment keeps its parent for context."""
     parent = make_comment(body="原帖内容")
     child = make_comment(parent_id=parent["id"], body="回复内容")
     html = moderator_client.get(f"/dashboard/comments/{child['id']}").get_data(as_text=True)
@@ -109,7 +112,8 @@ def test_spam_and_restore_return_an_approved_comment_to_approved(moderator_clien
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}])
-def test_restoring_a_rejected_pending_comment_puts_it_back_in_the_pending_queue(moderator_client, make_comment):
+def test_a_restored_rejected_comment_returns_to_the_pending_queue(moderator_client, make_comment):
+    """Restoring a rejected pending comment puts it back in the pending queue."""
     comment = make_comment()
     act(moderator_client, [comment["id"]], "reject")
     act(moderator_client, [comment["id"]], "restore")
@@ -132,7 +136,8 @@ def test_deleting_a_comment_from_the_dashboard_hides_it(moderator_client, make_c
     assert items(moderator_client.get("/dashboard/queue/deleted").get_data(as_text=True)) == [comment["id"]]
 
 
-def test_an_unknown_action_or_comment_changes_nothing_and_says_why(moderator_client, make_comment):
+def test_an_unknown_action_or_comment_changes_nothing(moderator_client, make_comment):
+    """An unknown action or comment changes nothing and says why."""
     comment = make_comment()
     page = act(moderator_client, [comment["id"]], "obliterate").headers["Location"]
     assert "Unknown action." in moderator_client.get(page).get_data(as_text=True)
@@ -159,7 +164,8 @@ def test_reported_comments_show_their_reasons_and_approving_resolves_them(modera
     assert thread_json(moderator_client, ARTICLE)["count"] == 1
 
 
-def test_the_reported_queue_lists_a_comment_below_the_threshold_too(moderator_client, make_comment):
+def test_the_reported_queue_lists_comments_below_the_threshold(moderator_client, make_comment):
+    """The reported queue lists a comment below the threshold too."""
     comment = make_comment()
     moderator_client.post(f"{URL}/{comment['id']}/report", json={"reason": "spam"})
     html = moderator_client.get("/dashboard/queue/reported").get_data(as_text=True)
@@ -180,7 +186,8 @@ def test_the_reported_queue_lists_a_comment_below_the_threshold_too(moderator_cl
         ({"until": "2000-01-01"}, []),
     ],
 )
-def test_queues_filter_by_site_article_author_ip_text_and_date(moderator_client, make_comment, query, expected):
+def test_queues_filter_by_site_article_author_ip_text_date(moderator_client, make_comment, query, expected):
+    """Queues filter by site, article, author, IP, text and date."""
     make_comment(name="alice", body="a unique remark")
     make_comment(name="bob", email="bob@example.com", body="bob's")
     moderator_client.post(
@@ -223,7 +230,8 @@ def test_a_moderator_edit_is_rerendered_sanitized_and_logged(moderator_client, m
     assert "原文" in audit_html and "&lt;script&gt;" in audit_html
 
 
-def test_a_staff_reply_is_published_at_once_with_the_staff_flag(moderator_client, make_comment):
+def test_a_staff_reply_is_published_at_once_and_flagged(moderator_client, make_comment):
+    """A staff reply is published at once, with the staff flag."""
     comment = make_comment()
     post(moderator_client, f"/dashboard/comments/{comment['id']}/reply", {"body": "感谢指正，已更新报道。"})
     thread = thread_json(moderator_client, ARTICLE)
@@ -241,7 +249,8 @@ def test_a_staff_reply_skips_pre_moderation(moderator_client, make_comment):
     assert thread_json(moderator_client, ARTICLE)["count"] == 2
 
 
-def test_names_and_text_are_escaped_and_only_sanitized_html_is_shown(moderator_client, make_comment):
+def test_names_and_text_are_escaped_except_sanitized_html(moderator_client, make_comment):
+    """Names and text are escaped, and only sanitized HTML is shown."""
     comment = make_comment(name="<img src=x onerror=alert(1)>", body="<b onmouseover=x>hi</b>")
     html = moderator_client.get(f"/dashboard/comments/{comment['id']}").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -251,7 +260,8 @@ def test_names_and_text_are_escaped_and_only_sanitized_html_is_shown(moderator_c
 # --- bans, words, policy through the dashboard -----------------------------------------------------
 
 
-def test_a_ban_added_in_the_dashboard_refuses_that_ip_until_removed(moderator_client):
+def test_a_dashboard_ban_refuses_that_ip_until_removed(moderator_client):
+    """A ban added in the dashboard refuses that IP until it is removed."""
     post(moderator_client, "/dashboard/bans", {"kind": "ip", "value": "198.51.100.0/24", "note": "刷屏"})
     html = moderator_client.get("/dashboard/bans").get_data(as_text=True)
     assert 'data-ban="198.51.100.0/24"' in html and "刷屏" in html
@@ -293,7 +303,8 @@ def test_a_ban_with_an_expiry_shows_it(moderator_client):
     assert 'data-ban="troll@example.com"' in html and expiry.strftime("%Y-%m-%d %H:%M") in html
 
 
-def test_a_word_added_in_the_dashboard_holds_an_evasive_spelling_and_is_highlighted(moderator_client):
+def test_a_dashboard_word_holds_an_evasive_spelling(moderator_client):
+    """A word added in the dashboard holds an evasive spelling and is highlighted."""
     post(moderator_client, "/dashboard/words", {"word": "敏感词", "action": "hold"})
     created = moderator_client.post(URL, json={"article": ARTICLE, "body": "前面敏 😀 感*词后面"})
     assert created.get_json()["status"] == "pending"
@@ -315,7 +326,8 @@ def test_words_are_imported_from_a_text_file(moderator_client):
     assert "这是＊＊" in created["html"]
 
 
-def test_a_ten_thousand_word_file_imports_despite_the_small_request_limit(moderator_client):
+def test_ten_thousand_word_file_imports_past_the_request_limit(moderator_client):
+    """A ten-thousand-word file imports despite the small request limit."""
     upload = "\n".join(f"词语{i:05d}" for i in range(10_000)).encode()
     assert len(upload) > 64 * 1024
     page = post(
@@ -348,7 +360,8 @@ def test_an_admin_puts_a_site_into_pre_moderation(moderator_client):
 # --- overview and audit --------------------------------------------------------------------------
 
 
-def test_the_overview_charts_thirty_days_and_lists_the_busiest_articles(moderator_client, make_comment):
+def test_the_overview_charts_thirty_days_and_the_busiest_articles(moderator_client, make_comment):
+    """The overview charts thirty days and lists the busiest articles."""
     make_comment()
     make_comment()
     make_comment(article="quiet-article", title="Quiet")
@@ -402,3 +415,46 @@ def test_a_moderator_edit_keeps_mask_words_masked(moderator_client, make_comment
     comment = make_comment(body="原文")
     post(moderator_client, f"/dashboard/comments/{comment['id']}/edit", {"body": "改成 敏.感.词 了"})
     assert "改成 ＊＊＊＊＊ 了" in thread_json(moderator_client, ARTICLE)["comments"][0]["html"]
+
+
+# --- wording and markup (issue 17, item 20) ------------------------------------------------------------
+
+
+def test_the_overview_counts_an_articles_comments_in_correct_english(moderator_client, make_comment):
+    """Regression: the English overview said "1 Comments"."""
+    make_comment(article="one", title="One")
+    make_comment(article="two", title="Two")
+    make_comment(article="two", title="Two")
+    counts = re.findall(r"data-top-count>([^<]+)<", moderator_client.get("/dashboard/?lang=en").get_data(as_text=True))
+    assert counts == ["2 comments", "1 comment"]
+    chinese = moderator_client.get("/dashboard/?lang=zh-CN").get_data(as_text=True)
+    assert re.findall(r"data-top-count>([^<]+)<", chinese) == ["2 条评论", "1 条评论"]
+
+
+def test_times_are_sent_as_utc_that_the_browser_can_localise(moderator_client, make_comment):
+    """Regression: times were UTC only; they now carry a machine-readable UTC value for the moderator's clock,
+    and read as UTC without JavaScript."""
+    comment = make_comment()
+    html = moderator_client.get(f"/dashboard/comments/{comment['id']}").get_data(as_text=True)
+    stamp = re.search(r'<time datetime="([0-9T:-]+)Z" data-commentsvc-time="minutes">([0-9: -]+) UTC</time>', html)
+    assert stamp, "no <time> element with a UTC datetime"
+    created = datetime.fromisoformat(comment["created_at"].replace("Z", "+00:00")).replace(tzinfo=None)
+    assert datetime.fromisoformat(stamp.group(1)) == created.replace(microsecond=0)
+    assert stamp.group(2) == created.strftime("%Y-%m-%d %H:%M")
+    audit = moderator_client.get("/dashboard/audit").get_data(as_text=True)
+    assert re.search(r'<time datetime="[0-9T:-]+Z" data-commentsvc-time="seconds">[0-9: -]{19} UTC</time>', audit)
+
+
+@pytest.mark.parametrize("path", ["/dashboard/bans", "/dashboard/words", "/dashboard/sites", "/dashboard/moderators"])
+def test_every_table_header_has_a_name(moderator_client, make_comment, path):
+    """Regression: the bans, words, sites and moderators tables had an empty <th> over their buttons."""
+    make_comment()
+    headers = re.findall(r"<th>(.*?)</th>", moderator_client.get(path).get_data(as_text=True), flags=re.S)
+    assert headers and all(re.sub(r"<[^>]+>", "", header).strip() for header in headers)
+
+
+def test_the_comment_page_has_a_heading(moderator_client, make_comment):
+    """Regression: the comment page had no h1."""
+    comment = make_comment()
+    html = moderator_client.get(f"/dashboard/comments/{comment['id']}?lang=zh-CN").get_data(as_text=True)
+    assert re.findall(r"<h1>(.*?)</h1>", html) == [f"评论 #{comment['id']}"]

@@ -23,6 +23,7 @@ __all__ = [
     "find_thread",
     "thread_for_post",
     "touch_thread",
+    "create_thread",
 ]
 
 _FIND_THREAD = select(Thread).where(Thread.site == bindparam("site"), Thread.article == bindparam("article"))
@@ -32,6 +33,29 @@ def find_thread(session: Session, site: str, article: str) -> Thread | None:
     return session.scalars(_FIND_THREAD, {"site": site, "article": article}).first()
 
 
+def create_thread(
+    session: Session, *, site: str, article: str, title: str | None, url: str | None, now: datetime
+) -> None:
+    """Creates the (site, article) thread unless it exists. In a savepoint, so losing the creation race
+    to another server or moderator costs nothing but a re-read of the row the other one created."""
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(table(Thread)).values(
+                    site=site,
+                    article=article,
+                    title=title,
+                    url=url,
+                    created_at=now,
+                    comment_count=0,
+                    version=0,
+                    closed=False,
+                )
+            )
+    except IntegrityError:
+        pass
+
+
 def thread_for_post(
     session: Session, *, site: str, article: str, title: str | None, url: str | None, now: datetime
 ) -> PostTarget:
@@ -39,23 +63,7 @@ def thread_for_post(
     ones fill only what is still empty."""
     target = statements.post_target(session.connection(), site, article)
     if target is None:
-        # A savepoint, so losing the creation race to another server costs nothing but a re-read.
-        try:
-            with session.begin_nested():
-                session.execute(
-                    insert(table(Thread)).values(
-                        site=site,
-                        article=article,
-                        title=title,
-                        url=url,
-                        created_at=now,
-                        comment_count=0,
-                        version=0,
-                        closed=False,
-                    )
-                )
-        except IntegrityError:
-            pass
+        create_thread(session, site=site, article=article, title=title, url=url, now=now)
         target = statements.post_target(session.connection(), site, article)
         assert target is not None
     if (title and not target.title) or (url and not target.url):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -120,11 +121,27 @@ def admin_required(view: View) -> View:
     return wrapper  # type: ignore[return-value]
 
 
+def utc_time(value: datetime, *, seconds: bool = False) -> Markup:
+    """A stored (naive UTC) time as UTC text that static/dashboard.js turns into the moderator's local
+    time, keeping the UTC text as its hover title; without JavaScript the UTC text stays."""
+    shown = value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return Markup('<time datetime="{}Z" data-commentsvc-time="{}">{} UTC</time>').format(
+        value.isoformat(timespec="seconds"), "seconds" if seconds else "minutes", escape(shown)
+    )
+
+
+def counted(key: str, count: int, language: str) -> str:
+    """`key_one` for exactly one, `key_other` otherwise: English plurals; Chinese uses one form for both."""
+    return label(f"{key}_{'one' if count == 1 else 'other'}", language).format(n=count)
+
+
 @dashboard.context_processor
 def _template_helpers() -> dict[str, Any]:
     language = getattr(g, "language", "en")
     helpers: dict[str, Any] = {
         "t": lambda key, **values: label(key, language).format(**values) if values else label(key, language),
+        "tn": lambda key, count: counted(key, count, language),
+        "utc_time": utc_time,
         "reason_label": lambda code: reason_label(code, language),
         "language": language,
         "other_language": "en" if language == "zh-CN" else "zh-CN",

@@ -17,6 +17,7 @@ from .core import dashboard
 # --- overview ---------------------------------------------------------------------------------------
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 600, 160, 14
+LABEL_EVERY = 5
 
 
 def _chart(per_day: list[tuple[date, int]]) -> dict[str, Any]:
@@ -24,8 +25,16 @@ def _chart(per_day: list[tuple[date, int]]) -> dict[str, Any]:
     peak = max((count for _, count in per_day), default=0) or 1
     slot = CHART_WIDTH / max(len(per_day), 1)
     bars = []
+    last = len(per_day) - 1
     for index, (day, count) in enumerate(per_day):
         height = round((CHART_HEIGHT - CHART_TOP) * count / peak, 1)
+        # A label centred under its bar would overhang the chart's edges at either end (the last one was
+        # cut to "12-0"), so the first starts at its bar's left edge and the last ends at its right edge.
+        anchor, label_x = "middle", (index + 0.5) * slot
+        if index == 0:
+            anchor, label_x = "start", index * slot + 1
+        elif index == last:
+            anchor, label_x = "end", (index + 1) * slot - 1
         bars.append(
             {
                 "x": round(index * slot + 1, 1),
@@ -34,7 +43,9 @@ def _chart(per_day: list[tuple[date, int]]) -> dict[str, Any]:
                 "height": height,
                 "day": day.isoformat(),
                 "count": count,
-                "label": day.strftime("%m-%d"),
+                "label": day.strftime("%m-%d") if index % LABEL_EVERY == 0 or index == last else "",
+                "label_x": round(label_x, 1),
+                "label_anchor": anchor,
             }
         )
     return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "peak": peak}
