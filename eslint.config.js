@@ -1,4 +1,5 @@
-// Lint for the widget's ES modules (browser) and their unit tests (Node): ESLint's recommended rules.
+// Lint for the widget's ES modules and the dashboard's script (browser) and the unit tests (Node):
+// ESLint's recommended rules.
 import js from "@eslint/js";
 import globals from "globals";
 
@@ -7,6 +8,10 @@ export default [
   {
     files: ["static/widget/**/*.js"],
     languageOptions: { ecmaVersion: 2025, sourceType: "module", globals: globals.browser },
+  },
+  {
+    files: ["static/dashboard.js"],
+    languageOptions: { ecmaVersion: 2025, sourceType: "script", globals: globals.browser },
   },
   {
     files: ["tests/js/**/*.mjs"],
