@@ -11,7 +11,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from ..models import Comment, CommentStatus, Report, Thread
+from ..models import AuditEntry, Comment, CommentStatus, Moderator, Report, Thread
 
 QUEUES = ("pending", "reported", "spam", "approved", "rejected", "deleted")
 _REJECTED = (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
@@ -35,12 +35,27 @@ class History:
 
 
 @dataclass
+class Decision:
+    """Who last moved a comment to its status, from the audit log; None as the moderator is the system."""
+
+    action: str
+    moderator: str | None
+    at: datetime
+
+
+@dataclass
 class QueueItem:
     comment: Comment
     parent: Comment | None
     reports: list[Report] = field(default_factory=list)
     by_author: History = field(default_factory=History)
     by_ip: History = field(default_factory=History)
+    decision: Decision | None = None
+
+    @property
+    def hold_reasons(self) -> list[str]:
+        """Why screening held it (banned, sensitive_word, too_many_links, pre_moderation, reports)."""
+        return [reason for reason in self.comment.hold_reasons.split(",") if reason]
 
 
 @dataclass
@@ -131,6 +146,7 @@ def _items(session: Session, comments: list[Comment]) -> list[QueueItem]:
             reports.setdefault(report.comment_id, []).append(report)
     by_email = _histories(session, Comment.author_email, {c.author_email for c in comments if c.author_email})
     by_ip = _histories(session, Comment.client_ip, {c.client_ip for c in comments})
+    decisions = _decisions(session, ids)
     return [
         QueueItem(
             comment=comment,
@@ -138,9 +154,30 @@ def _items(session: Session, comments: list[Comment]) -> list[QueueItem]:
             reports=reports.get(comment.id, []),
             by_author=by_email.get(comment.author_email or "", History()),
             by_ip=by_ip.get(comment.client_ip, History()),
+            decision=decisions.get(comment.id),
         )
         for comment in comments
     ]
+
+
+_STATUS_ACTIONS = ("approve", "reject", "spam", "delete", "restore")
+
+
+def _decisions(session: Session, ids: list[int]) -> dict[int, Decision]:
+    """The latest moderator action on each comment: why a rejected, spam or deleted one is where it is."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(AuditEntry.target_id, AuditEntry.action, Moderator.username, AuditEntry.created_at)
+        .outerjoin(Moderator, Moderator.id == AuditEntry.moderator_id)
+        .where(
+            AuditEntry.target_type == "comment",
+            AuditEntry.target_id.in_([str(comment_id) for comment_id in ids]),
+            AuditEntry.action.in_(_STATUS_ACTIONS),
+        )
+        .order_by(AuditEntry.id)
+    )
+    return {int(target): Decision(action, username, at) for target, action, username, at in rows}
 
 
 def get_item(session: Session, comment_id: int) -> QueueItem:

@@ -126,6 +126,19 @@ _LABELS: dict[str, tuple[str, str]] = {
     "comment_count_one": ("{n} comment", "{n} 条评论"),
     "comment_count_other": ("{n} comments", "{n} 条评论"),
     "actions_column": ("Actions", "操作"),
+    "why": ("Why", "原因"),
+    "why_banned": ("banned reader", "封禁用户"),
+    "why_sensitive_word": ("sensitive word", "命中敏感词"),
+    "why_too_many_links": ("too many links", "链接过多"),
+    "why_pre_moderation": ("pre-moderated article", "先审后发"),
+    "why_reports": ("reported by readers", "读者举报"),
+    "why_unknown": ("not recorded", "未记录"),
+    "why_approve": ("approved by a moderator", "审核员通过"),
+    "why_reject": ("rejected by a moderator", "审核员拒绝"),
+    "why_spam": ("marked spam by a moderator", "审核员标为垃圾"),
+    "why_delete": ("deleted by a moderator", "审核员删除"),
+    "why_restore": ("restored by a moderator", "审核员恢复"),
+    "why_author_deleted": ("deleted by its author", "作者自行删除"),
 }
 
 STATUSES = frozenset(status.value for status in CommentStatus)
