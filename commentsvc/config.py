@@ -192,7 +192,8 @@ SETTINGS: tuple[Setting, ...] = (
         "COMMENTSVC_REPORT_THRESHOLD",
         3,
         _parse_positive_int,
-        "Reports from distinct readers that send an approved comment back to review.",
+        "Weight of reports that sends an approved comment back to review: one per network, each weighed by its reporter's "
+        "record (see Moderation in the README).",
     ),
     Setting(
         "COMMENTSVC_CACHE_MAX_AGE",
