@@ -9,6 +9,7 @@ from conftest import ARTICLE
 from commentsvc.clock import utcnow
 from commentsvc.domain import bans, policy, words
 from commentsvc.domain.threads import find_thread
+from commentsvc.errors import ValidationError
 from commentsvc.extensions import db
 from commentsvc.models import SiteSetting
 
@@ -245,7 +246,7 @@ def test_a_closed_article_refuses_comments_but_not_its_site(app, client):
 
 
 def test_an_invalid_mode_is_refused(app):
-    with app.app_context(), pytest.raises(policy.ValidationError):
+    with app.app_context(), pytest.raises(ValidationError):
         policy.set_site_policy(db.session, "default", moderation="sometimes", closed=False)
     with app.app_context():
         assert db.session.get(SiteSetting, "default") is None

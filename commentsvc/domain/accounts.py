@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import Conflict, NotFound, ValidationError
-from ..models import Moderator, ModeratorRole
-
-MIN_PASSWORD_LENGTH = 8
+from ..errors import Conflict, NotFound
+from ..models import Moderator
+from .submission import check_new_password, normalise_role, normalise_username
 
 
 def hash_password(password: str) -> str:
@@ -25,19 +24,9 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def create_moderator(session: Session, *, username: str, password: str, role: str, now: datetime) -> Moderator:
-    username = username.strip()
-    if not username or len(username) > 64 or not username.isprintable():
-        raise ValidationError(
-            "The username must be 1 to 64 printable characters.", code="username_invalid", field="username"
-        )
-    if role not in {r.value for r in ModeratorRole}:
-        raise ValidationError("The role must be admin or moderator.", code="role_invalid", field="role")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            f"The password must be at least {MIN_PASSWORD_LENGTH} characters.",
-            code="password_too_short",
-            field="password",
-        )
+    username = normalise_username(username)
+    role = normalise_role(role)
+    check_new_password(password)
     if session.scalar(select(Moderator.id).where(Moderator.username == username)) is not None:
         raise Conflict(f"A moderator named {username!r} already exists.", code="username_taken", field="username")
     moderator = Moderator(

@@ -1,34 +1,18 @@
-"""Bans by IP address or CIDR range and by email address, each with an optional expiry and a note."""
+"""Bans by IP address or CIDR range, by email address and by email domain, each with an optional expiry
+and a note; they apply to every write a reader makes."""
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound, ValidationError
-from ..models import Ban, BanKind
-from .screening_lists import lists_changed
-from .submission import normalise_note
-
-
-def normalise_ban_value(kind: str, raw: str) -> str:
-    """IPs are stored as networks (a single address is /32 or /128); emails lower-cased."""
-    value = raw.strip()
-    if kind == BanKind.IP.value:
-        try:
-            return str(ipaddress.ip_network(value, strict=False))
-        except ValueError:
-            raise ValidationError(
-                f"{value!r} is not an IP address or CIDR range.", code="ban_value_invalid", field="value"
-            ) from None
-    if kind == BanKind.EMAIL.value:
-        if "@" not in value or len(value) > 254 or any(char.isspace() for char in value):
-            raise ValidationError(f"{value!r} is not an email address.", code="ban_value_invalid", field="value")
-        return value.lower()
-    raise ValidationError("A ban is by ip or by email.", code="ban_kind_invalid", field="kind")
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..models import Ban, Comment
+from .screening_lists import current_lists, lists_changed
+from .submission import normalise_ban_value, normalise_note
 
 
 def create_ban(
@@ -41,6 +25,7 @@ def create_ban(
     moderator_id: int | None,
     now: datetime,
 ) -> Ban:
+    """The same ban twice is refused (409 ban_exists): change or delete the one there is."""
     if expires_at is not None and expires_at <= now:
         raise ValidationError("The expiry must be in the future.", code="ban_expiry_past", field="expires_at")
     note = normalise_note(note)
@@ -52,7 +37,11 @@ def create_ban(
         created_at=now,
         moderator_id=moderator_id,
     )
-    session.add(ban)
+    try:
+        with session.begin_nested():
+            session.add(ban)
+    except IntegrityError:
+        raise Conflict(f"{ban.value} is already banned.", code="ban_exists", field="value") from None
     lists_changed(session)
     session.flush()
     return ban
@@ -77,3 +66,19 @@ def list_bans(session: Session, *, now: datetime, include_expired: bool = False)
     if not include_expired:
         query = query.where(_active(now))
     return list(session.scalars(query))
+
+
+def refuse_banned(session: Session, *, email: str | None, client_ip: str, now: datetime) -> None:
+    """Bans apply to every write, not only to new comments: a banned reader may not vote, report, edit
+    or delete either (403 banned, as posting answers), whatever COMMENTSVC_BAN_ACTION does to posts."""
+    ban = current_lists(session).find_ban(email=email, client_ip=client_ip, now=now)
+    if ban is not None:
+        until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
+        raise Forbidden(f"You cannot comment on this site{until}.", code="banned")
+
+
+def refuse_banned_author(session: Session, comment_id: int, *, client_ip: str, now: datetime) -> None:
+    """An author's edit or delete answers to the bans on the address it comes from and on the
+    comment's email, whichever address the comment was posted from."""
+    email = session.scalar(select(Comment.author_email).where(Comment.id == comment_id))
+    refuse_banned(session, email=email, client_ip=client_ip, now=now)

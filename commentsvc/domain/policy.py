@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ..errors import Forbidden, ValidationError
-from ..models import ModerationMode, SiteSetting, Thread
+from ..errors import Forbidden
+from ..models import SiteSetting, Thread
+from .submission import normalise_moderation_mode
 from .threads import touch_thread
 
 
@@ -42,21 +43,13 @@ def thread_policy(session: Session, thread: Thread, default_mode: str) -> Thread
     )
 
 
-def _check_mode(mode: str | None) -> str | None:
-    if mode in (None, ""):
-        return None
-    if mode not in {m.value for m in ModerationMode}:
-        raise ValidationError("The moderation mode must be post or pre.", code="moderation_invalid", field="moderation")
-    return mode
-
-
 def set_site_policy(session: Session, site: str, *, moderation: str | None, closed: bool) -> SiteSetting:
     """A site's mode (None follows COMMENTSVC_MODERATION) and whether all its articles are closed."""
     setting = session.get(SiteSetting, site)
     if setting is None:
         setting = SiteSetting(site=site)
         session.add(setting)
-    setting.moderation = _check_mode(moderation)
+    setting.moderation = normalise_moderation_mode(moderation)
     setting.closed = closed
     session.flush()
     return setting
@@ -64,7 +57,7 @@ def set_site_policy(session: Session, site: str, *, moderation: str | None, clos
 
 def set_thread_policy(session: Session, thread: Thread, *, moderation: str | None, closed: bool) -> Thread:
     """An article's own mode (None follows the site) and open/closed; readers' cached pages are invalidated."""
-    thread.moderation = _check_mode(moderation)
+    thread.moderation = normalise_moderation_mode(moderation)
     thread.closed = closed
     touch_thread(session, thread.id)
     session.flush()

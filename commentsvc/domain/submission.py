@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
 from ..errors import ValidationError
-from ..models import MAX_ID
+from ..models import MAX_ID, BanKind, ModerationMode, ModeratorRole, WordAction
+from ..text.wordfilter import fold_word
 
 MAX_ARTICLE_LENGTH = 512
 MAX_SITE_LENGTH = 128
@@ -270,3 +273,96 @@ def normalise_sort(raw: str | None) -> str:
 def normalise_page_size(raw: str | None) -> int | None:
     """A page's limit: 1 to MAX_PAGE_SIZE; None (the configured size) when the request gives none."""
     return parse_int("limit", raw, high=MAX_PAGE_SIZE)
+
+
+# --- what moderators submit -----------------------------------------------------------------------
+
+MAX_WORD_LENGTH = 128
+MAX_USERNAME_LENGTH = 64
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalise_moderation_mode(mode: str | None) -> str | None:
+    """post or pre; empty means: follow the site (or COMMENTSVC_MODERATION)."""
+    if mode in (None, ""):
+        return None
+    if mode not in {m.value for m in ModerationMode}:
+        raise ValidationError("The moderation mode must be post or pre.", code="moderation_invalid", field="moderation")
+    return mode
+
+
+def normalise_ban_value(kind: str, raw: str) -> str:
+    """IPs are stored as networks (a single address is /32 or /128); emails lower-cased, and a whole
+    domain as "@domain" (it covers that domain's addresses, not its subdomains')."""
+    value = raw.strip()
+    if kind == BanKind.IP.value:
+        try:
+            return str(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            raise ValidationError(
+                f"{value!r} is not an IP address or CIDR range.", code="ban_value_invalid", field="value"
+            ) from None
+    if kind == BanKind.EMAIL.value:
+        _local, at, domain = value.rpartition("@")
+        if not at or not domain or len(value) > 254 or any(char.isspace() for char in value):
+            raise ValidationError(
+                f"{value!r} is not an email address or @domain.", code="ban_value_invalid", field="value"
+            )
+        return value.lower()
+    raise ValidationError("A ban is by ip or by email.", code="ban_kind_invalid", field="kind")
+
+
+def parse_expiry(raw: str) -> datetime | None:
+    """A date and time from a form, naive UTC as every timestamp is stored; empty means never."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(
+            "The expiry must be a date and time.", code="ban_expiry_invalid", field="expires_at"
+        ) from None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def normalise_word(raw: str) -> str:
+    word = raw.strip()
+    if not word or len(word) > MAX_WORD_LENGTH:
+        raise ValidationError(f"A word is 1 to {MAX_WORD_LENGTH} characters.", code="word_invalid", field="word")
+    if not fold_word(word):
+        raise ValidationError("A word needs at least one letter or digit.", code="word_invalid", field="word")
+    return word
+
+
+def normalise_word_action(action: str) -> str:
+    if action not in {a.value for a in WordAction}:
+        raise ValidationError("The action must be reject, hold or mask.", code="word_action_invalid", field="action")
+    return action
+
+
+def normalise_username(raw: str) -> str:
+    username = raw.strip()
+    if not username or len(username) > MAX_USERNAME_LENGTH or not username.isprintable():
+        raise ValidationError(
+            f"The username must be 1 to {MAX_USERNAME_LENGTH} printable characters.",
+            code="username_invalid",
+            field="username",
+        )
+    return username
+
+
+def normalise_role(role: str) -> str:
+    if role not in {r.value for r in ModeratorRole}:
+        raise ValidationError("The role must be admin or moderator.", code="role_invalid", field="role")
+    return role
+
+
+def check_new_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"The password must be at least {MIN_PASSWORD_LENGTH} characters.",
+            code="password_too_short",
+            field="password",
+        )
+    return password

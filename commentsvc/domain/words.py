@@ -10,32 +10,17 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import SensitiveWord, WordAction
-from ..text.wordfilter import fold_word, parse_word_list
+from ..text.wordfilter import parse_word_list
 from .screening_lists import lists_changed
+from .submission import normalise_word, normalise_word_action
 
-MAX_WORD_LENGTH = 128
 ACTIONS = tuple(action.value for action in WordAction)
-
-
-def _check_action(action: str) -> str:
-    if action not in ACTIONS:
-        raise ValidationError("The action must be reject, hold or mask.", code="word_action_invalid", field="action")
-    return action
-
-
-def _check_word(raw: str) -> str:
-    word = raw.strip()
-    if not word or len(word) > MAX_WORD_LENGTH:
-        raise ValidationError(f"A word is 1 to {MAX_WORD_LENGTH} characters.", code="word_invalid", field="word")
-    if not fold_word(word):
-        raise ValidationError("A word needs at least one letter or digit.", code="word_invalid", field="word")
-    return word
 
 
 def add_word(session: Session, *, word: str, action: str, now: datetime) -> SensitiveWord:
     """Adding a listed word again changes its action."""
-    word = _check_word(word)
-    action = _check_action(action)
+    word = normalise_word(word)
+    action = normalise_word_action(action)
     existing = session.scalars(select(SensitiveWord).where(SensitiveWord.word == word)).first()
     if existing is not None:
         existing.action = action
@@ -57,14 +42,14 @@ class ImportResult:
 
 def import_words(session: Session, raw: str, *, action: str, now: datetime) -> ImportResult:
     """One word per line; existing words take the new action, unusable lines are reported back."""
-    action = _check_action(action)
+    action = normalise_word_action(action)
     words = parse_word_list(raw)
     existing = {entry.word: entry for entry in session.scalars(select(SensitiveWord))}
     added = updated = 0
     skipped: list[str] = []
     for raw_word in words:
         try:
-            word = _check_word(raw_word)
+            word = normalise_word(raw_word)
         except ValidationError:
             skipped.append(raw_word)
             continue

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import (
     abort,
     current_app,
@@ -21,6 +19,7 @@ from ...clock import utcnow
 from ...domain import bans, statistics, words
 from ...domain.policy import set_site_policy, set_thread_policy
 from ...domain.policy import thread_policy as policy_of
+from ...domain.submission import parse_expiry
 from ...errors import ValidationError
 from ...extensions import db
 from ...models import SiteSetting, Thread
@@ -109,13 +108,7 @@ def ban_list() -> str:
 @dashboard.post("/bans")
 def add_ban() -> BaseResponse:
     def work() -> None:
-        raw_expiry = request.form.get("expires_at", "").strip()
-        try:
-            expires_at = datetime.fromisoformat(raw_expiry) if raw_expiry else None
-        except ValueError:
-            raise ValidationError("The expiry must be a date and time.", code="ban_expiry_invalid") from None
-        if expires_at is not None and expires_at.tzinfo is not None:
-            expires_at = expires_at.astimezone(tz=None).replace(tzinfo=None)
+        expires_at = parse_expiry(request.form.get("expires_at", ""))
         ban = bans.create_ban(
             db.session(),
             kind=request.form.get("kind", ""),
