@@ -149,7 +149,7 @@ def test_an_unknown_action_or_comment_changes_nothing(moderator_client, make_com
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_REPORT_THRESHOLD": 2}])
 def test_reported_comments_show_their_reasons_and_approving_resolves_them(moderator_client, make_comment):
     comment = make_comment()
-    for ip, reason in (("10.0.0.1", "abuse"), ("10.0.0.2", "misinformation")):
+    for ip, reason in (("10.0.0.1", "abuse"), ("10.1.0.2", "misinformation")):
         moderator_client.post(
             f"{URL}/{comment['id']}/report", json={"reason": reason, "note": "看看"}, environ_base={"REMOTE_ADDR": ip}
         )

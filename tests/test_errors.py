@@ -47,7 +47,7 @@ def test_a_database_outage_is_a_json_503(app, client, monkeypatch):
 
 
 def test_healthz_is_200_when_the_database_answers(client):
-    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok", "ratelimit_storage": "memory"}
 
 
 def test_healthz_is_503_json_when_the_database_is_down(make_app, tmp_path):
