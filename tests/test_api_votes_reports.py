@@ -7,7 +7,19 @@ URL = "/api/v1/comments"
 
 
 def vote(client, comment_id, value, ip="10.0.0.1"):
-    return client.post(f"{URL}/{comment_id}/vote", json={"value": value}, environ_base={"REMOTE_ADDR": ip})
+    """A vote by the reader at `ip`, who keeps the voter id the server issued them, as the widget does."""
+    voters = vars(client).setdefault("voters", {})
+
+    def send(value, headers):
+        return client.post(
+            f"{URL}/{comment_id}/vote", json={"value": value}, headers=headers, environ_base={"REMOTE_ADDR": ip}
+        )
+
+    if ip not in voters:
+        issued = send(0, {})  # withdrawing nothing changes nothing, and hands out the reader's voter id
+        if issued.status_code == 200:
+            voters[ip] = issued.get_json()["voter"]
+    return send(value, {"X-Commentsvc-Voter": voters[ip]} if ip in voters else {})
 
 
 def test_a_like_counts_once_per_reader(client, make_comment):
@@ -68,14 +80,14 @@ def report(client, comment_id, ip):
 
 
 def test_reports_from_three_readers_send_a_comment_to_review(client, make_comment):
-    """Reports from three distinct readers send a comment back to review."""
+    """Reports from three distinct readers (on distinct networks) send a comment back to review."""
     comment = make_comment()
     for _ in range(3):
         report(client, comment["id"], "10.0.0.1")
-    report(client, comment["id"], "10.0.0.2")
+    report(client, comment["id"], "10.1.0.2")
     assert client.get(URL, query_string={"article": ARTICLE}).get_json()["count"] == 1
 
-    report(client, comment["id"], "10.0.0.3")
+    report(client, comment["id"], "10.2.0.3")
     thread = client.get(URL, query_string={"article": ARTICLE}).get_json()
     assert thread["count"] == 0
     assert thread["comments"] == []

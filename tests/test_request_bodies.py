@@ -2,8 +2,10 @@
 
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from conftest import ARTICLE
 
 BODY_LIMIT = 64 * 1024
@@ -55,7 +57,10 @@ def test_a_connection_lost_at_teardown_still_answers(app: Any, client: Any, monk
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import Session
 
+    real_close = Session.close
+
     def closed_by_the_server(self: Session) -> None:
+        real_close(self)  # the pool still gets its connection back, so the test leaks nothing
         raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
 
     monkeypatch.setattr(Session, "close", closed_by_the_server)
@@ -63,3 +68,56 @@ def test_a_connection_lost_at_teardown_still_answers(app: Any, client: Any, monk
     response = client.get("/healthz")
 
     assert response.status_code == 200 and response.get_json()["database"] == "ok"
+
+
+@pytest.fixture
+def database_gone_after_commit(app: Any, monkeypatch: Any) -> Iterator[None]:
+    """Every statement after the request's commit fails, as when the database restarts right then."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    from commentsvc.extensions import db
+
+    gone = {"now": False}
+    with app.app_context():
+        engine = db.engine
+        session_class = type(db.session())
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def refuse(*_args: Any) -> None:
+        if gone["now"]:
+            raise OperationalError("SELECT", {}, Exception("the database went away"))
+
+    real_commit = session_class.commit
+
+    def commit_then_go(self: Any) -> None:
+        real_commit(self)
+        gone["now"] = True
+
+    monkeypatch.setattr(session_class, "commit", commit_then_go)
+    yield
+    gone["now"] = False
+    event.remove(engine, "before_cursor_execute", refuse)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [("PATCH", "", {"body": "改过的内容"}), ("DELETE", "", None), ("POST", "/vote", {"value": 1})],
+)
+def test_a_stored_change_is_answered_as_stored(
+    app: Any, client: Any, make_comment: Any, method: str, path: str, payload: Any, request: Any
+) -> None:
+    """Regression (R4): PATCH, DELETE and vote committed, then reloaded the comment to build the answer;
+    when that reload failed the client got 503 although the change was stored."""
+    comment = make_comment(body="原来的内容")
+    request.getfixturevalue("database_gone_after_commit")
+
+    response = client.open(
+        f"/api/v1/comments/{comment['id']}{path}",
+        method=method,
+        json=payload,
+        headers={"Authorization": f"Bearer {comment['edit_token']}"},
+    )
+
+    assert response.status_code == 200, response.get_json()

@@ -558,7 +558,8 @@ def test_concurrent_reports_on_two_servers_hide_a_comment_once(
         reporters = [
             threading.Thread(
                 target=report,
-                args=(servers[n % 2].port, data["id"], f"198.51.100.{round_number * readers + n}", barrier),
+                # Every reader on a network of their own: one network's reports count once.
+                args=(servers[n % 2].port, data["id"], f"10.{round_number * readers + n}.0.1", barrier),
             )
             for n in range(readers)
         ]

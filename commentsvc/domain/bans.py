@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..models import Ban, Comment
+from ..models import Ban
 from .screening_lists import current_lists, lists_changed
 from .submission import normalise_ban_value, normalise_note
 
@@ -75,10 +75,3 @@ def refuse_banned(session: Session, *, email: str | None, client_ip: str, now: d
     if ban is not None:
         until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
         raise Forbidden(f"You cannot comment on this site{until}.", code="banned")
-
-
-def refuse_banned_author(session: Session, comment_id: int, *, client_ip: str, now: datetime) -> None:
-    """An author's edit or delete answers to the bans on the address it comes from and on the
-    comment's email, whichever address the comment was posted from."""
-    email = session.scalar(select(Comment.author_email).where(Comment.id == comment_id))
-    refuse_banned(session, email=email, client_ip=client_ip, now=now)

@@ -45,11 +45,13 @@ class ScreeningLists:
     matcher: WordMatcher
 
     def find_ban(self, *, email: str | None, client_ip: str, now: datetime) -> BanRule | None:
-        """The first unexpired ban that covers this email or address; IPv4-mapped IPv6 counts as IPv4."""
+        """The first unexpired ban on this email, its domain or this address; IPv4-mapped IPv6 counts as IPv4."""
         if email:
             wanted = email.strip().lower()
+            # A domain ban is stored "@domain" and covers every address at exactly that domain.
+            domain = "@" + wanted.rpartition("@")[2]
             for ban in self.bans:
-                if ban.kind == BanKind.EMAIL.value and ban.value == wanted and ban.active(now):
+                if ban.kind == BanKind.EMAIL.value and ban.value in (wanted, domain) and ban.active(now):
                     return ban
         try:
             address = ipaddress.ip_address(client_ip)

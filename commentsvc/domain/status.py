@@ -9,13 +9,13 @@ from ..storage import statements
 from .threads import adjust_thread_count
 
 
-def set_comment_status(session: Session, comment: Comment, status: CommentStatus) -> None:
+def set_comment_status(session: Session, comment: Comment, status: CommentStatus) -> int:
     """Every status change goes through here, so the thread count and the root's reply count
-    move together with visibility and never drift."""
+    move together with visibility and never drift. Returns the thread's new count."""
     old_visible = comment.status == CommentStatus.APPROVED.value
     new_visible = status == CommentStatus.APPROVED
     comment.status = status.value
-    shift_counts(
+    return shift_counts(
         session, thread_id=comment.thread_id, root_id=comment.root_id, delta=int(new_visible) - int(old_visible)
     )
 

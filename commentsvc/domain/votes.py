@@ -1,20 +1,63 @@
-"""Likes and dislikes: one vote per reader per comment, counters moved by in-database increments."""
+"""Likes and dislikes: one vote per reader per comment, counters moved by in-database increments.
+
+A reader is a browser, not an address: readers behind one NAT share an IP but not a voter id. The id
+is random, signed by the server and kept by the widget; the per-IP rate limit bounds what a client
+that throws its id away can do.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Comment, CommentStatus, Vote
+from .bans import refuse_banned
 from .comments import get_comment_for_change
 from .ranking import hot_score
 from .threads import touch_thread
 
 _COUNTER = {1: "likes", -1: "dislikes"}
+_VOTER_SALT = "commentsvc.voter-id"
+MAX_VOTER_ID_LENGTH = 128
+
+
+@functools.lru_cache(maxsize=8)
+def _voter_serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=_VOTER_SALT)
+
+
+def _stored_key(secret: str, voter: str) -> str:
+    return hmac.new(secret.encode(), f"voter:{voter}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def voter_key(secret: str, voter_id: str | None) -> str | None:
+    """The stored key of a voter id this server signed (a keyed hash); None for a missing or forged one."""
+    if not voter_id or len(voter_id) > MAX_VOTER_ID_LENGTH:
+        return None
+    try:
+        payload = _voter_serializer(secret).loads(voter_id)
+    except BadSignature:
+        return None
+    if not isinstance(payload, str) or not payload:
+        return None
+    return _stored_key(secret, payload)
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    comment: Comment
+    # The voter id to keep, when the request brought none that this server signed.
+    issued_voter_id: str | None
 
 
 def _shift(previous: int, value: int) -> dict[str, int]:
@@ -26,22 +69,42 @@ def _shift(previous: int, value: int) -> dict[str, int]:
     return delta
 
 
-def vote_comment(session: Session, comment_id: int, *, voter_key: str, value: object, now: datetime) -> Comment:
-    """A second vote replaces the first and 0 withdraws it; counters never go through Python."""
+def vote_comment(
+    session: Session,
+    comment_id: int,
+    *,
+    voter_id: str | None,
+    secret: str,
+    value: object,
+    client_ip: str,
+    now: datetime,
+) -> VoteResult:
+    """A reader's second vote replaces their first and 0 withdraws it; counters never go through Python.
+    Without a valid voter id the vote is a new reader's, and the result carries the id issued for it."""
     if isinstance(value, bool) or not isinstance(value, int) or value not in (1, -1, 0):
         raise ValidationError("value must be 1, -1 or 0.", code="vote_invalid", field="value")
+    refuse_banned(session, email=None, client_ip=client_ip, now=now)
+    issued = None
+    key = voter_key(secret, voter_id)
+    if key is None:
+        voter = secrets.token_urlsafe(12)  # random: the id says nothing about the reader
+        issued, key = _voter_serializer(secret).dumps(voter), _stored_key(secret, voter)
+    return VoteResult(_vote(session, comment_id, key=key, value=value, now=now), issued)
+
+
+def _vote(session: Session, comment_id: int, *, key: str, value: int, now: datetime) -> Comment:
     comment = get_comment_for_change(session, comment_id)
     if comment.status != CommentStatus.APPROVED.value:
         raise NotFound("This comment is not available.", code="comment_not_found")
-    vote = session.scalars(select(Vote).where(Vote.comment_id == comment_id, Vote.voter_key == voter_key)).first()
+    vote = session.scalars(select(Vote).where(Vote.comment_id == comment_id, Vote.voter_key == key)).first()
     previous = vote.value if vote else 0
     if vote is None and value != 0:
         try:
             with session.begin_nested():
-                session.add(Vote(comment_id=comment_id, voter_key=voter_key, value=value, created_at=now))
+                session.add(Vote(comment_id=comment_id, voter_key=key, value=value, created_at=now))
         except IntegrityError:
             # The same reader's other request won the race; treat this one as a change of that vote.
-            vote = session.scalars(select(Vote).where(Vote.comment_id == comment_id, Vote.voter_key == voter_key)).one()
+            vote = session.scalars(select(Vote).where(Vote.comment_id == comment_id, Vote.voter_key == key)).one()
             previous = vote.value
     if vote is not None:
         if value == 0:

@@ -6,7 +6,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, exc
+from sqlalchemy import Connection, CursorResult, Engine, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
@@ -43,9 +43,9 @@ class PreparedStatement:
         if engine.dispatch.before_cursor_execute:
             # Someone watches statements (a query-count test, a tracer): run it where they see it.
             if isinstance(bind, Connection):
-                return [tuple(row) for row in bind.exec_driver_sql(compiled.sql, arguments)]
+                return _all_rows(bind.exec_driver_sql(compiled.sql, arguments))
             with engine.connect() as watched:
-                return [tuple(row) for row in watched.exec_driver_sql(compiled.sql, arguments)]
+                return _all_rows(watched.exec_driver_sql(compiled.sql, arguments))
         if isinstance(bind, Connection):
             return _run(engine, bind.connection, compiled.sql, arguments, invalidate=bind.invalidate)
         dbapi_error = engine.dialect.loaded_dbapi.Error
@@ -66,6 +66,11 @@ class PreparedStatement:
             if outside_transaction and not dbapi_connection.closed:
                 dbapi_connection.autocommit = False
             pooled.close()
+
+
+def _all_rows(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
+    """An UPDATE or INSERT without RETURNING has no rows to iterate (the fast path checks the cursor too)."""
+    return [tuple(row) for row in result] if result.returns_rows else []
 
 
 class _Compiled:
