@@ -22,6 +22,8 @@ from .web.api import api, health
 from .web.caching import ReadStormRequest
 from .web.dashboard import dashboard
 from .web.errors import register_error_handlers
+from .web.feeds import feeds
+from .web.mail_links import mail_links
 from .web.ratelimits import limiter_settings
 from .web.sessions import CookieSessionInterface
 from .web.widget import widget
@@ -80,7 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": allowed_origins(settings["COMMENTSVC_ALLOWED_ORIGINS"])}},
-        allow_headers=["Content-Type", "Authorization", "Idempotency-Key", "If-None-Match"],
+        allow_headers=["Content-Type", "Authorization", "Idempotency-Key", "If-None-Match", "X-Commentsvc-Voter"],
         expose_headers=["ETag", "Retry-After", "Location"],
         methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
         max_age=600,
@@ -88,7 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # every publisher's page (a CDN keeps one variant, not one per site).
         send_wildcard=True,
     )
-    for blueprint in (api, health, widget, dashboard):
+    for blueprint in (api, health, widget, dashboard, feeds, mail_links):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_cli(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,11 @@ from .errors import CommentsvcError
 from .extensions import db
 from .instance import copy_sqlite_database, explain_failure, init_instance
 from .models import Comment
+from .notify_cli import webhooks_group, worker_command
 from .server import run_gunicorn
 from .storage.engine import begin_write
 from .storage.migrations import upgrade_database
+from .transfer_cli import export_command, import_command
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,14 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     click.echo(f"commentsvc: demo article page: {base}/demo/  (English: {base}/demo/en/)")
     click.echo(f"commentsvc: data folder: {current_app.instance_path}")
     click.echo(f"commentsvc: database: {current_app.config['COMMENTSVC_DATABASE_URL']}")
-    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+    # The embedded default delivers too: a `commentsvc worker` child that ends with this process.
+    delivery = subprocess.Popen(
+        [sys.executable, "-c", "from commentsvc.cli import main; main()", "worker", "--exit-with-parent"]
+    )
+    try:
+        run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+    finally:
+        delivery.terminate()
 
 
 def _read_password() -> str:
@@ -173,6 +183,10 @@ COMMANDS = (
     rerender_command,
     backup_command,
     db_group,
+    import_command,
+    export_command,
+    webhooks_group,
+    worker_command,
 )
 
 

@@ -232,6 +232,35 @@ SETTINGS: tuple[Setting, ...] = (
         "Mark the dashboard session cookie Secure; default: whenever the request came over HTTPS "
         "(as seen through COMMENTSVC_TRUSTED_PROXIES). Set true when TLS ends at a proxy you do not list.",
     ),
+    Setting(
+        "COMMENTSVC_PUBLIC_URL",
+        "http://127.0.0.1:8000",
+        str,
+        "The address readers reach commentsvc at: the base of every link in emails (confirm, unsubscribe, "
+        "List-Unsubscribe) and feeds.",
+    ),
+    Setting(
+        "COMMENTSVC_SMTP_URL",
+        "",
+        str,
+        "Where emails go: smtp://user:pass@host:587 (STARTTLS whenever the server offers it; add ?tls=required to "
+        "refuse sending without) or smtps://user:pass@host:465; empty: no emails are sent (webhooks and feeds work).",
+    ),
+    Setting("COMMENTSVC_MAIL_FROM", "commentsvc@localhost", str, "The From address of every email commentsvc sends."),
+    Setting(
+        "COMMENTSVC_REPLY_DIGEST_SECONDS",
+        60,
+        _parse_nonnegative_int,
+        "Replies to one reader arriving within this many seconds go out as one email; the first of a burst "
+        "leaves at most this late.",
+    ),
+    Setting(
+        "COMMENTSVC_WEBHOOK_ALLOW_PRIVATE",
+        False,
+        _parse_bool,
+        "Let webhooks call private, loopback and link-local addresses (refused by default, so a webhook cannot "
+        "probe the internal network).",
+    ),
 )
 
 SETTING_NAMES = frozenset(setting.name for setting in SETTINGS)

@@ -287,3 +287,158 @@ class ImportedComment(Model):
     source: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[str] = mapped_column(String(255))
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+
+
+class EventType(str, enum.Enum):
+    """What happened to a comment or thread: the outbox's events, the webhooks' `type`."""
+
+    COMMENT_CREATED = "comment.created"
+    COMMENT_APPROVED = "comment.approved"
+    COMMENT_REJECTED = "comment.rejected"
+    COMMENT_DELETED = "comment.deleted"
+    COMMENT_EDITED = "comment.edited"
+    COMMENT_REPORTED = "comment.reported"
+    THREAD_COUNT_CHANGED = "thread.count_changed"
+
+
+class DeliveryKind(str, enum.Enum):
+    CONFIRMATION = "confirmation"
+    REPLY = "reply"
+    ALERT = "alert"
+    WEBHOOK = "webhook"
+
+
+class DeliveryStatus(str, enum.Enum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    # Failed once or more and waiting for its next attempt; DEAD: given up, the reason kept.
+    FAILED = "failed"
+    DEAD = "dead"
+    # Nothing left to say when its turn came (the reply was hidden again, the queue was emptied).
+    SKIPPED = "skipped"
+
+
+class OutboxEvent(Model):
+    """One change a notification may follow from, written in the transaction that made the change; the
+    worker turns it into deliveries once (dispatched) and deliveries carry its uid as their identity."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_dispatched", "dispatched", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    site: Mapped[str] = mapped_column(String(128))
+    article: Mapped[str] = mapped_column(String(512))
+    thread_id: Mapped[int] = mapped_column(Integer)
+    comment_id: Mapped[int | None] = mapped_column(Integer)
+    # The change moved the thread's approved count, so thread.count_changed follows it.
+    count_changed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    dispatched: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Subscriber(Model):
+    """An address that asked for reply emails; nothing but the confirmation is sent before confirmed_at."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN", server_default="zh-CN")
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Unsubscribed from everything; a new request starts over with a confirmation.
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Subscription(Model):
+    """A reader's wish to hear of replies to one of their comments."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "comment_id"),
+        Index("ix_subscriptions_comment_id", "comment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WebhookEndpoint(Model):
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(255))
+    # None hears every site; events is a comma-separated list of EventType values, empty for all.
+    site: Mapped[str | None] = mapped_column(String(128))
+    events: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    disabled_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ModeratorAlert(Model):
+    """What one moderator wants to hear about the queues, and where; None turns an alert off."""
+
+    __tablename__ = "moderator_alerts"
+
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN", server_default="zh-CN")
+    wait_minutes: Mapped[int | None] = mapped_column(Integer)
+    digest_hours: Mapped[int | None] = mapped_column(Integer)
+    last_digest_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Delivery(Model):
+    """One email or webhook call to make, at least once; dedup_key makes writing it twice impossible."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_endpoint_id", "endpoint_id", "id"),
+        Index("ix_deliveries_subscriber_status", "subscriber_id", "kind", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
+    # The event id the Message-ID or the webhook's "id" derives from.
+    message_key: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_events.id", ondelete="SET NULL"))
+    event_type: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReplyNotice(Model):
+    """A reply a subscriber is told about, once: the unique pair is the "once per reply" rule."""
+
+    __tablename__ = "reply_notices"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "reply_id"),
+        Index("ix_reply_notices_delivery_id", "delivery_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    reply_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))

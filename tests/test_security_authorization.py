@@ -171,6 +171,13 @@ ADMIN_ONLY = {
     ("POST", "dashboard.add_moderator"),
     ("POST", "dashboard.moderator_active"),
     ("POST", "dashboard.site_policy"),
+    ("GET", "dashboard.import_page"),
+    ("POST", "dashboard.import_upload"),
+    ("GET", "dashboard.export_download"),
+    ("POST", "dashboard.add_webhook"),
+    ("GET", "dashboard.webhook"),
+    ("POST", "dashboard.webhook_active"),
+    ("POST", "dashboard.redeliver"),
 }
 FORM = {
     "ids": "1",

@@ -122,6 +122,12 @@ def public_requests(comments: dict[str, Any]) -> dict[str, list[tuple[str, str, 
         "widget.demo_zh": [("GET", "/demo/", {})],
         "widget.demo_en": [("GET", "/demo/en/", {})],
         "static": [("GET", f"/static/{name}", {}) for name in ("embed.js", "count.js")],
+        "feeds.thread_feed": [("GET", "/feeds/thread.atom", {"query_string": thread})],
+        "feeds.recent_feed": [("GET", "/feeds/recent.atom", {})],
+        "mail_links.confirm_page": [("GET", "/notifications/confirm?token=forged", {})],
+        "mail_links.confirm": [("POST", "/notifications/confirm?token=forged", {})],
+        "mail_links.unsubscribe_page": [("GET", "/notifications/unsubscribe?token=forged", {})],
+        "mail_links.unsubscribe": [("POST", "/notifications/unsubscribe?token=forged", {})],
     }
 
 

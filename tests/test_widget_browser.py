@@ -1019,3 +1019,20 @@ def test_demo_pages_with_threads_and_an_open_reply_form_have_no_serious_accessib
         assert_no_serious_axe_violations(page)
     finally:
         context.close()
+
+
+def test_the_reply_email_checkbox_appears_with_an_email(page: Any, server: LiveServer) -> None:
+    """Issue 20: "有人回复时邮件通知我" shows only once an email is given, and the post asks for notify."""
+    widget = open_widget(page, f"{server.url}/demo/")
+    form = top_form(widget)
+    checkbox = form.get_by_label("有人回复时邮件通知我")
+    assert not checkbox.is_visible()
+
+    form.get_by_label("邮箱", exact=True).fill("reader@example.com")
+    checkbox.check()
+    with page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/comments")) as sent:
+        post(form, f"回复了请告诉我 {uuid.uuid4().hex[:6]}", name="订阅读者")
+
+    assert sent.value.post_data_json["notify"] is True
+    assert sent.value.response().status == 201
+    assert_no_console_errors(page)

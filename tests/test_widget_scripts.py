@@ -54,7 +54,7 @@ def test_every_label_exists_in_both_languages() -> None:
     assert english - chinese == set(), "missing in zh-CN"
     assert chinese - english == set(), "missing in en"
     for language in LABELS.values():
-        assert {"reasons", "statuses", "errors"} <= language.keys()
+        assert {"reasons", "statuses", "errors", "moderator_errors"} <= language.keys()
         assert all(isinstance(value, str) and value for value in _flat(language)), "every label is a non-empty string"
 
 
@@ -85,7 +85,15 @@ def _error_codes_in_the_server() -> set[str]:
 def test_every_error_code_the_server_can_send_has_a_label() -> None:
     codes = _error_codes_in_the_server()
     assert len(codes) > 50
-    assert sorted(codes - LABELS["en"]["errors"].keys()) == []
+    labelled = LABELS["en"]["errors"].keys() | LABELS["en"]["moderator_errors"].keys()
+    assert sorted(codes - labelled) == []
+
+
+def test_readers_get_no_labels_only_moderators_need() -> None:
+    """embed.js carries `errors` but not `moderator_errors`, which only the dashboard meets."""
+    embedded = bundle("embed.js").decode()
+    assert LABELS["zh-CN"]["errors"]["body_too_long"] in embedded
+    assert all(label not in embedded for label in LABELS["zh-CN"]["moderator_errors"].values())
 
 
 def test_the_errors_table_also_names_the_codes_of_the_coming_checks() -> None:
@@ -129,7 +137,11 @@ def test_each_joined_script_is_one_classic_script_that_parses(name: str, tmp_pat
 
 def test_the_embed_script_carries_the_labels_table() -> None:
     text = bundle("embed.js").decode()
-    assert "const LABELS = " + json.dumps(LABELS, ensure_ascii=False, separators=(",", ":")) + ";" in text
+    for_readers = {
+        language: {key: value for key, value in table.items() if key != "moderator_errors"}
+        for language, table in LABELS.items()
+    }
+    assert "const LABELS = " + json.dumps(for_readers, ensure_ascii=False, separators=(",", ":")) + ";" in text
 
 
 def test_count_js_is_built_from_the_widgets_own_counting_module() -> None:

@@ -14,11 +14,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
-from ..models import Comment, CommentStatus, Moderator, Report
+from ..models import Comment, CommentStatus, EventType, Moderator, Report
 from . import audit
 from .comments import get_comment, get_comment_for_change, lock_threads
+from .notifications import outbox
 from .policy import thread_policy
 from .posting import Client, PostingSettings, post_comment
+from .reports import move_standings
 from .screening import publishable_html
 from .status import set_comment_status
 from .submission import Author, normalise_body
@@ -54,15 +56,22 @@ def _restore_target(session: Session, comment: Comment, default_mode: str) -> Co
     return CommentStatus.APPROVED
 
 
-def _resolve_reports(session: Session, comment_id: int) -> int:
-    """A moderator's decision answers the reports filed so far."""
-    result = session.execute(
+def _resolve_reports(session: Session, comment_id: int, target: CommentStatus) -> int:
+    """A moderator's decision answers the reports filed so far: upheld when the comment ends rejected,
+    spam or deleted, dismissed when it is kept; each reporter's standing (their reports' weight) moves."""
+    reporter_keys = set(
+        session.scalars(select(Report.reporter_key).where(Report.comment_id == comment_id, Report.resolved.is_(False)))
+    )
+    if not reporter_keys:
+        return 0
+    session.execute(
         update(Report)
         .where(Report.comment_id == comment_id, Report.resolved.is_(False))
         .values(resolved=True)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    move_standings(session, reporter_keys, upheld=target.value in HIDDEN)
+    return len(reporter_keys)
 
 
 def apply_action(
@@ -94,9 +103,10 @@ def apply_action(
         else:
             target = _TARGETS[action]
         before = comment.status
-        resolved = 0 if action == "restore" else _resolve_reports(session, comment.id)
+        resolved = 0 if action == "restore" else _resolve_reports(session, comment.id, target)
         if before == target.value and not resolved:
             continue
+        outbox.record_change(session, comment, None, target, now=now)
         set_comment_status(session, comment, target)
         audit.record(
             session,
@@ -127,6 +137,7 @@ def edit_comment_text(
     comment.body_html = publishable_html(session, new_body)
     comment.edited_at = now
     touch_thread(session, comment.thread_id)
+    outbox.record_change(session, comment, EventType.COMMENT_EDITED, CommentStatus(comment.status), now=now)
     audit.record(
         session,
         moderator_id=actor.moderator_id,

@@ -11,10 +11,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationError
-from ..models import Comment, CommentStatus, IdempotencyKey
+from ..models import Comment, CommentStatus, EventType, IdempotencyKey
 from ..storage import statements
 from ..storage.statements import NewComment, table
+from .bans import refuse_banned
 from .comments import get_comment_for_change
+from .notifications import outbox
 from .policy import combined_policy, thread_policy
 from .ranking import hot_score
 from .screening import Screening, ScreeningSettings, hold_for_thread, screen_body
@@ -170,10 +172,11 @@ def post_comment(
     settings: PostingSettings,
     idempotency_key: str | None = None,
     screening: Screening | None = None,
+    notify: str | None = None,
 ) -> PostResult:
     """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
     `screening` is screen_new_comment's verdict on this body, when the caller ran it already; it is
-    redone only when the lists changed since."""
+    redone only when the lists changed since. `notify` (the reader's language) asks for reply emails."""
     fingerprint = request_hash(article=article, parent_id=parent_id, author=author, body=body)
     if idempotency_key:
         replayed = find_replayed_comment(
@@ -244,6 +247,7 @@ def post_comment(
     count = shift_counts(
         session, thread_id=thread.id, root_id=comment.root_id, delta=int(screening.status == CommentStatus.APPROVED)
     )
+    outbox.record_post(session, comment, site=site, article=article, email=author.email, notify=notify, now=now)
     if idempotency_key:
         # The unique (site, key) makes the check above and this insert one step: a concurrent retry's
         # insert fails, and the caller answers it with the comment that won.
@@ -268,8 +272,13 @@ def describe_seconds(seconds: int) -> str:
     return f"{seconds} second" + ("" if seconds == 1 else "s")
 
 
-def _authorise_author(comment: Comment, token: str | None, now: datetime, settings: PostingSettings) -> None:
+def _authorise_author(
+    session: Session, comment: Comment, token: str | None, client: Client, now: datetime, settings: PostingSettings
+) -> None:
+    """The author's own token, inside the edit window, from an address (and for an email) no ban covers:
+    a ban applies to every write, whichever address the comment was posted from."""
     check_edit_token(settings.secret, token, comment.id)
+    refuse_banned(session, email=comment.author_email, client_ip=client.ip, now=now)
     if comment.status == CommentStatus.DELETED.value:
         raise Forbidden("This comment was deleted.", code="comment_deleted")
     if now > editable_until(comment, settings):
@@ -280,11 +289,19 @@ def _authorise_author(comment: Comment, token: str | None, now: datetime, settin
 
 
 def edit_comment(
-    session: Session, comment_id: int, *, body: str, token: str | None, now: datetime, settings: PostingSettings
-) -> Comment:
-    """Edits face the same screening as new comments: harmless first, links later, is caught."""
+    session: Session,
+    comment_id: int,
+    *,
+    body: str,
+    token: str | None,
+    client: Client,
+    now: datetime,
+    settings: PostingSettings,
+) -> tuple[Comment, int]:
+    """Edits face the same screening as new comments: harmless first, links later, is caught. Returns the
+    comment and the thread's count, so the answer needs nothing read after the commit."""
     comment = get_comment_for_change(session, comment_id)
-    _authorise_author(comment, token, now, settings)
+    _authorise_author(session, comment, token, client, now, settings)
     policy = thread_policy(session, comment.thread, settings.moderation)
     policy.ensure_open()
     screening = hold_for_thread(
@@ -303,15 +320,16 @@ def edit_comment(
     comment.body_html = screening.html
     comment.edited_at = now
     keep_hidden = comment.status in (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
-    set_comment_status(session, comment, CommentStatus(comment.status) if keep_hidden else screening.status)
-    return comment
+    target = CommentStatus(comment.status) if keep_hidden else screening.status
+    outbox.record_change(session, comment, EventType.COMMENT_EDITED, target, now=now)
+    return comment, set_comment_status(session, comment, target)
 
 
 def delete_comment(
-    session: Session, comment_id: int, *, token: str | None, now: datetime, settings: PostingSettings
-) -> Comment:
+    session: Session, comment_id: int, *, token: str | None, client: Client, now: datetime, settings: PostingSettings
+) -> tuple[Comment, int]:
     """Soft delete: replies keep their place under a placeholder, and moderators can still restore it."""
     comment = get_comment_for_change(session, comment_id)
-    _authorise_author(comment, token, now, settings)
-    set_comment_status(session, comment, CommentStatus.DELETED)
-    return comment
+    _authorise_author(session, comment, token, client, now, settings)
+    outbox.record_change(session, comment, None, CommentStatus.DELETED, now=now)
+    return comment, set_comment_status(session, comment, CommentStatus.DELETED)

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..clock import isoformat, utcnow
 from ..config import anonymous_names
 from ..domain import posting, reading, reports, threads, votes
+from ..domain.notifications.subscriptions import notify_language
 from ..domain.screening_lists import known_lists
 from ..domain.submission import (
     is_valid_id,
@@ -290,6 +291,7 @@ def create_comment() -> BaseResponse:
             ("parent_id", lambda: optional_id(payload, "parent_id")),
             ("author", lambda: normalise_author(payload, anonymous_name=anonymous_name(payload.get("lang")))),
             ("body", lambda: normalise_body(payload.get("body"), max_length=config["COMMENTSVC_BODY_MAX_LENGTH"])),
+            ("notify", lambda: notify_language(payload.get("notify"), payload.get("lang"))),
         )
     )
     now, settings = utcnow(), posting_settings()
@@ -322,6 +324,7 @@ def create_comment() -> BaseResponse:
             settings=settings,
             idempotency_key=key,
             screening=screening,
+            notify=values["notify"],
         )
         db.session.commit()
     except IntegrityError:
@@ -353,36 +356,57 @@ def _posted_response(result: posting.PostResult) -> Response:
 def edit_comment(comment_id: int) -> BaseResponse:
     payload = json_payload()
     body = normalise_body(payload.get("body"), max_length=current_app.config["COMMENTSVC_BODY_MAX_LENGTH"])
-    comment = posting.edit_comment(
-        db.session(), comment_id, body=body, token=_bearer_token(), now=utcnow(), settings=posting_settings()
+    comment, count = posting.edit_comment(
+        db.session(),
+        comment_id,
+        body=body,
+        token=_bearer_token(),
+        client=current_client(),
+        now=utcnow(),
+        settings=posting_settings(),
     )
+    # Built before the commit from what the transaction knows: a reload failing after a stored
+    # change would otherwise report a saved edit as failed.
+    response = _own_comment_response(comment, count, 200)
     db.session.commit()
-    return _own_comment_response(comment, comment.thread.comment_count, 200)
+    return response
 
 
 @api.delete("/comments/<int:comment_id>")
 @_write_limit("COMMENTSVC_RATELIMIT_EDIT", "DELETE")
 def delete_comment(comment_id: int) -> BaseResponse:
-    comment = posting.delete_comment(
-        db.session(), comment_id, token=_bearer_token(), now=utcnow(), settings=posting_settings()
+    comment, count = posting.delete_comment(
+        db.session(),
+        comment_id,
+        token=_bearer_token(),
+        client=current_client(),
+        now=utcnow(),
+        settings=posting_settings(),
     )
+    response = jsonify({"id": comment.id, "status": comment.status, "count": count})
     db.session.commit()
-    return jsonify({"id": comment.id, "status": comment.status, "count": comment.thread.comment_count})
+    return response
 
 
 @api.post("/comments/<int:comment_id>/vote")
 @_write_limit("COMMENTSVC_RATELIMIT_VOTE", "POST")
 def vote_comment(comment_id: int) -> BaseResponse:
     payload = json_payload()
-    comment = votes.vote_comment(
+    result = votes.vote_comment(
         db.session(),
         comment_id,
-        voter_key=current_client().key(posting_settings().secret),
+        voter_id=request.headers.get("X-Commentsvc-Voter"),
+        secret=posting_settings().secret,
         value=payload.get("value"),
+        client_ip=current_client().ip,
         now=utcnow(),
     )
+    comment = result.comment
+    body: dict[str, Any] = {"id": comment.id, "likes": comment.likes, "dislikes": comment.dislikes}
+    if result.issued_voter_id:
+        body["voter"] = result.issued_voter_id
     db.session.commit()
-    return jsonify({"id": comment.id, "likes": comment.likes, "dislikes": comment.dislikes})
+    return jsonify(body)
 
 
 @api.post("/comments/<int:comment_id>/report")
@@ -392,7 +416,8 @@ def report_comment(comment_id: int) -> tuple[Response, int]:
     reports.report_comment(
         db.session(),
         comment_id,
-        reporter_key=current_client().key(posting_settings().secret),
+        client=current_client(),
+        secret=posting_settings().secret,
         reason=payload.get("reason"),
         note=payload.get("note"),
         now=utcnow(),

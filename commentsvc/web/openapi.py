@@ -24,6 +24,32 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _feed(operation: str, summary: str, parameters: list[tuple[str, bool]]) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": operation,
+            "summary": summary,
+            "parameters": [
+                {"name": name, "in": "query", "required": required, "schema": {"type": "string"}}
+                for name, required in parameters
+            ],
+            "responses": {
+                "200": {
+                    "description": "Atom 1.0.",
+                    "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+                },
+                "304": {"description": "Not modified (If-None-Match)."},
+                # Outside /api/ errors are readable pages, not JSON (one error shape per audience).
+                "400": {
+                    "description": "A bad site or article.",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+                "404": {"description": "No such thread.", "content": {"text/html": {"schema": {"type": "string"}}}},
+            },
+        }
+    }
+
+
 def _errors(*statuses: int) -> dict[str, Any]:
     reasons = {
         400: "Validation failed; `fields` says which.",
@@ -200,6 +226,11 @@ _SCHEMAS: dict[str, Any] = {
             "email": {"type": "string", "format": "email"},
             "website": {"type": "string", "format": "uri"},
             "body": {"type": "string", "minLength": 1, "description": "Markdown subset; 1 to 5,000 characters."},
+            "notify": {
+                "type": "boolean",
+                "description": "Email me when someone replies (needs `email`; the first time an address asks, it "
+                "gets a confirmation email and nothing else until it confirms).",
+            },
         },
     },
     "Counts": {
@@ -330,7 +361,21 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "operationId": "voteComment",
                     "summary": "Like (1), dislike (-1) or withdraw (0); one vote per reader.",
-                    "parameters": [_COMMENT_ID],
+                    "description": (
+                        "A reader is the voter id the server issued to their browser, not their address: send it"
+                        " back in X-Commentsvc-Voter. Without one (or with one this server did not sign) the vote"
+                        " is a new reader's, and the answer carries `voter`, the id to keep."
+                    ),
+                    "parameters": [
+                        _COMMENT_ID,
+                        {
+                            "name": "X-Commentsvc-Voter",
+                            "in": "header",
+                            "required": False,
+                            "description": "The voter id an earlier vote's answer carried.",
+                            "schema": {"type": "string", "maxLength": 128},
+                        },
+                    ],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -352,11 +397,16 @@ def openapi_document() -> dict[str, Any]:
                                     "id": {"type": "integer"},
                                     "likes": {"type": "integer"},
                                     "dislikes": {"type": "integer"},
+                                    "voter": {
+                                        "type": "string",
+                                        "description": "A new voter id, when the request brought no valid one.",
+                                    },
                                 },
                             },
                             "Current tallies.",
                         ),
                         **_errors(400, 404, 413, 415, 429, 503),
+                        "403": _json(_ref("Error"), "A ban covers the reader's address (`banned`)."),
                     },
                 },
             },
@@ -364,6 +414,11 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "operationId": "reportComment",
                     "summary": "Report a comment to the moderators.",
+                    "description": (
+                        "One report per reader. Reports send an approved comment back to review once their weight"
+                        " reaches COMMENTSVC_REPORT_THRESHOLD: one network (/24, /48) counts once, at its"
+                        " best-standing reporter's weight; staff comments stay published."
+                    ),
                     "parameters": [_COMMENT_ID],
                     "requestBody": {
                         "required": True,
@@ -390,6 +445,7 @@ def openapi_document() -> dict[str, Any]:
                             "Accepted.",
                         ),
                         **_errors(400, 404, 413, 415, 429, 503),
+                        "403": _json(_ref("Error"), "A ban covers the reader's address (`banned`)."),
                     },
                 },
             },
@@ -456,6 +512,14 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            "/feeds/thread.atom": _feed(
+                "threadFeed",
+                "Atom feed of a thread's newest approved comments; ETag and 304 as for thread pages.",
+                [("site", True), ("article", True)],
+            ),
+            "/feeds/recent.atom": _feed(
+                "recentFeed", "Atom feed of a site's newest approved comments; ETag and 304.", [("site", True)]
+            ),
             "/healthz": {
                 "get": {
                     "operationId": "healthz",
@@ -465,7 +529,11 @@ def openapi_document() -> dict[str, Any]:
                             {
                                 "type": "object",
                                 "required": ["status"],
-                                "properties": {"status": {"type": "string"}, "database": {"type": "string"}},
+                                "properties": {
+                                    "status": {"type": "string"},
+                                    "database": {"type": "string"},
+                                    "ratelimit_storage": {"type": "string", "enum": ["memory", "ok", "unreachable"]},
+                                },
                             },
                             "Healthy.",
                         ),

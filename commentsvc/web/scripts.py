@@ -6,7 +6,8 @@ shape is an error here, not a broken script in readers' browsers. Line by line, 
 literals (whose lines are copied as they are):
 
 - `import { a, b } from "./x.js";` at column 0 is dropped; x.js must export every name and is joined first.
-- `import NAME from "./x.json" with { type: "json" };` becomes `const NAME = <the JSON, compacted>;`.
+- `import NAME from "./x.json" with { type: "json" };` becomes `const NAME = <the JSON, compacted>;`, less the
+  sections readers never need (`moderator_errors`).
 - `export ` is dropped from the front of a top-level `function`, `async function`, `class` or `const`.
   Every other import or export (renaming, default, namespace, dynamic import, import.meta) is refused.
 - All modules share one function scope, so each top-level name (a declaration at column 0) is declared once.
@@ -30,6 +31,20 @@ _IMPORT_JSON = re.compile(r'import (?P<name>\w+) from "\./(?P<file>[\w-]+\.json)
 _EXPORT = re.compile(r"export (?=(?:async )?function |class |const )")
 _DECLARATION = re.compile(r"(?:(?:async )?function\*? |class |const |let |var )(?P<name>[\w$]*)")
 _MODULE_SYNTAX = re.compile(r"^\s*(?:import|export)\b|\bimport\s*[(.]")
+
+
+# Sections of a JSON table readers' browsers never need: labels of errors only moderators meet.
+MODERATORS_ONLY = frozenset({"moderator_errors"})
+
+
+def _for_readers(data: object) -> object:
+    """labels.json without its moderators-only sections, one level down (per language)."""
+    if not isinstance(data, dict):
+        return data
+    return {
+        key: {k: v for k, v in value.items() if k not in MODERATORS_ONLY} if isinstance(value, dict) else value
+        for key, value in data.items()
+    }
 
 
 class ScriptError(RuntimeError):
@@ -71,7 +86,7 @@ class _Module:
             self.imports.append((match["module"], match["names"].split(", ")))
             return None
         if match := _IMPORT_JSON.fullmatch(line):
-            data = json.loads((self.folder / match["file"]).read_text(encoding="utf-8"))
+            data = _for_readers(json.loads((self.folder / match["file"]).read_text(encoding="utf-8")))
             line = f"const {match['name']} = {json.dumps(data, ensure_ascii=False, separators=(',', ':'))};"
         elif _EXPORT.match(line):
             line = line.removeprefix("export ")

@@ -26,13 +26,21 @@ export class CommentForm {
       this.field("name", "input", { type: "text", autocomplete: "nickname", maxlength: "64", placeholder: t("hint_name") }),
       this.field("email", "input", { type: "email", autocomplete: "email", placeholder: t("hint_email") }),
       this.field("website", "input", { type: "url", autocomplete: "url", placeholder: t("hint_website") }));
+    this.notify = h("input", { type: "checkbox", name: "notify" });
+    const notify = who && h("label", { hidden: true }, this.notify, " " + t("notify"));
     this.form = h("form", { class: "commentsvc-form", novalidate: true, onsubmit: (e) => { e.preventDefault(); this.send(); } },
       this.replyingTo != null && h("p", { class: "commentsvc-dim" }, t("replying", { name: this.replyingTo })),
-      who,
+      who, notify,
       this.field("body", "textarea", { rows: "4", required: true }),
       h("div", { class: "commentsvc-buttons" }, this.submitButton, this.onCancel && button(t("cancel"), () => this.onCancel())),
       this.msg);
-    if (this.author) for (const name of AUTHOR_FIELDS) this.fields[name].input.value = this.author[name] || "";
+    if (this.author) {
+      for (const name of AUTHOR_FIELDS) this.fields[name].input.value = this.author[name] || "";
+      const email = this.fields.email.input;
+      const shown = () => { notify.hidden = !email.value.trim(); };
+      email.addEventListener("input", shown);
+      shown();
+    }
     const body = this.fields.body.input;
     body.value = this.body ?? (this.draft ? this.draft.get() : "");
     body.addEventListener("keydown", (e) => {
@@ -52,7 +60,9 @@ export class CommentForm {
   }
 
   values() {
-    return Object.fromEntries(Object.entries(this.fields).map(([name, { input }]) => [name, input.value]));
+    const values = Object.fromEntries(Object.entries(this.fields).map(([name, { input }]) => [name, input.value]));
+    if (this.notify.checked && values.email?.trim()) values.notify = true;
+    return values;
   }
 
   focus() {

@@ -289,10 +289,10 @@ export class Widget {
   }
 
   async post(values, key, parent) {
-    const { name, email, website, body } = values;
+    const { name, email, website, body, notify } = values;
     const comment = await this.request("POST", "comments", { key, body: {
       site: this.site || undefined, article: this.article, title: this.title, url: this.url, lang: this.lang,
-      parent_id: parent ? parent.c.id : undefined, name, email, website, body,
+      parent_id: parent ? parent.c.id : undefined, name, email, website, body, notify,
     } });
     this.env.store.set("author", { name, email, website });
     this.remember(comment, body);
@@ -386,8 +386,11 @@ export class Widget {
     const { store, votesKey } = this.env;
     const votes = store.get(votesKey, {});
     const next = votes[node.c.id] === value ? 0 : value;
+    // The server's voter id for this browser: readers behind one address vote apart.
+    const voterKey = votesKey.replace("votes", "voter");
     try {
-      const result = await this.request("POST", `comments/${node.c.id}/vote`, { body: { value: next } });
+      const result = await this.request("POST", `comments/${node.c.id}/vote`, { body: { value: next }, voter: store.get(voterKey) });
+      if (result.voter) store.set(voterKey, result.voter);
       if (next) votes[node.c.id] = next;
       else delete votes[node.c.id];
       store.set(votesKey, votes);
