@@ -120,9 +120,16 @@ _SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "required": ["code", "message"],
                 "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "code": {
+                        "type": "string",
+                        "description": "A stable snake_case code for programs, e.g. body_too_long; never parse message.",
+                    },
+                    "message": {"type": "string", "description": "For people; wording may change."},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "Each field at fault, with its error code, e.g. {\"body\": \"body_too_long\"}.",
+                    },
                 },
             }
         },
