@@ -128,7 +128,7 @@ _SCHEMAS: dict[str, Any] = {
                     "fields": {
                         "type": "object",
                         "additionalProperties": {"type": "string"},
-                        "description": "Each field at fault, with its error code, e.g. {\"body\": \"body_too_long\"}.",
+                        "description": 'Each field at fault, with its error code, e.g. {"body": "body_too_long"}.',
                     },
                 },
             }
