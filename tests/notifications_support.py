@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -29,23 +30,36 @@ PUBLIC_URL = "http://comments.example"
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.tls_versions: list[str | None] = []
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        tls = server.transport.get_extra_info("ssl_object")
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.tls_versions.append(tls.version() if tls is not None else None)
         return "250 OK"
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1 and a free port; `messages` holds every email parsed."""
+    """aiosmtpd on 127.0.0.1 and a free port; `messages` holds every email parsed and `tls_versions` the
+    TLS version each arrived over (None: in the clear). `starttls` offers STARTTLS with that context;
+    `implicit_tls` speaks TLS from the first byte (smtps://)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(
+        self, port: int, *, starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None
+    ) -> None:
         self.inbox = _Inbox()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=port, ssl_context=implicit_tls, tls_context=starttls
+        )
         self.controller.start()
-        self.url = f"smtp://127.0.0.1:{port}"
+        self.url = f"{'smtps' if implicit_tls else 'smtp'}://127.0.0.1:{port}"
+
+    @property
+    def tls_versions(self) -> list[str | None]:
+        return list(self.inbox.tls_versions)
 
     @property
     def messages(self) -> list[EmailMessage]:

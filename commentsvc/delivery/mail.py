@@ -80,6 +80,12 @@ class SmtpTransport:
                 self._reset()
                 kind = PermanentMailError if error.smtp_code >= 500 else MailError
                 raise kind(f"SMTP {error.smtp_code}: {_text(error.smtp_error)}") from error
+            except ssl.SSLCertVerificationError as error:
+                self.close()
+                raise MailError(
+                    f"SMTP: the server's TLS certificate was refused ({error.verify_message}); "
+                    "a private CA is trusted through SSL_CERT_FILE"
+                ) from error
             except (OSError, smtplib.SMTPException) as error:
                 self.close()
                 raise MailError(f"SMTP: {error}") from error
