@@ -278,6 +278,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def child_pids(parent: int) -> list[int]:
+    """The processes whose parent is `parent` (a gunicorn master's workers), from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
+
 class LiveServer:
     """A real gunicorn process serving commentsvc on a free port, with its own settings."""
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ARTICLE, ROOT, TEST_SECRET, LiveServer, app_settings, free_port
+from conftest import ARTICLE, ROOT, TEST_SECRET, LiveServer, app_settings, child_pids, free_port
 from notifications_support import PUBLIC_URL, SmtpServer, local, make_worker, parts
 from sqlalchemy import Engine, create_engine, func, select, text, update
 
@@ -138,18 +138,6 @@ def test_killed_workers_lose_and_repeat_no_reply(empty_postgres_database: str, t
 MANY_REPLIES = 1000
 POSTERS = 4
 THREAD_URL = "https://news.example/2024/09/16/durability"
-
-
-def child_pids(parent: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent:
-            children.append(int(stat.parent.name))
-    return children
 
 
 def kill_app_server(server: LiveServer) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REDIS_URL, TEST_SECRET, LiveServer
+from conftest import REDIS_URL, TEST_SECRET, LiveServer, child_pids
 from sqlalchemy import create_engine, func, select
 
 from commentsvc.models import Comment, Thread
@@ -70,18 +70,6 @@ def server_env(database_url: str, redis_prefix: str | None = None, **overrides: 
         env.update(COMMENTSVC_RATELIMIT_STORAGE_URI=REDIS_URL, COMMENTSVC_RATELIMIT_KEY_PREFIX=redis_prefix)
     env.update(overrides)
     return env
-
-
-def child_pids(parent: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent:
-            children.append(int(stat.parent.name))
-    return children
 
 
 def kill_server(server: LiveServer) -> None:
