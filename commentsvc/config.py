@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 
@@ -37,23 +39,26 @@ def _parse_ban_action(raw: str) -> str:
     return value
 
 
-LANGUAGES = ("zh-CN", "en")
+# The languages readers and moderators are served in, everywhere (widget, emails, dashboard).
+LANGUAGES = ("en", "zh-CN")
 
 
-def anonymous_names(raw: str) -> dict[str, str]:
-    """`zh-CN=网友,en=Reader` per language, or one plain name for both; empty: a name is required."""
+@functools.lru_cache(maxsize=8)
+def anonymous_names(raw: str) -> Mapping[str, str]:
+    """`zh-CN=网友,en=Reader` per language, or one plain name for both; empty: a name is required.
+    Read-only and kept per value, as every post asks."""
     raw = raw.strip()
     if not raw:
-        return {}
+        return MappingProxyType({})
     if "=" not in raw:
-        return dict.fromkeys(LANGUAGES, raw)
+        return MappingProxyType(dict.fromkeys(LANGUAGES, raw))
     names: dict[str, str] = {}
     for part in raw.split(","):
         language, _, name = part.partition("=")
         if language.strip() not in LANGUAGES or not name.strip():
             raise ValueError(f"expected zh-CN=NAME,en=NAME or one name, got {raw!r}")
         names[language.strip()] = name.strip()
-    return names
+    return MappingProxyType(names)
 
 
 def _parse_anonymous_names(raw: str) -> str:

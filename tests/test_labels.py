@@ -3,8 +3,9 @@ own completeness (both languages, every error code) is pinned in test_widget_scr
 
 import pytest
 
+from commentsvc.config import LANGUAGES
 from commentsvc.models import CommentStatus, ReportReason
-from commentsvc.text.labels import LANGUAGES, label_table
+from commentsvc.text.labels import label_table
 from commentsvc.web.dashboard.labels import label, reason_label
 
 

@@ -29,7 +29,8 @@ from ..domain.notifications import alerts
 from ..domain.notifications.compose import Links, compose_emails, webhook_body
 from ..domain.notifications.dispatch import DispatchSettings, dispatch_events
 from ..models import Comment, Delivery, DeliveryKind, DeliveryStatus, WebhookEndpoint
-from ..storage.outbox import begin_claim, claim_deliveries
+from ..storage.engine import begin_write
+from ..storage.outbox import claim_deliveries
 from ..web.serialize import comment_json
 from .mail import MailError, PermanentMailError, SmtpTransport
 from .webhook_http import CallResult, post_json
@@ -104,7 +105,7 @@ class Worker:
         if time.monotonic() - self._last_alerts >= self.settings.alert_interval:
             self._last_alerts = time.monotonic()
             with self.session() as session:
-                begin_claim(session)
+                begin_write(session)
                 alerts.schedule_alerts(session, now=self.clock())
                 session.commit()
         return work + self.send_emails() + self.send_webhooks()
@@ -229,7 +230,7 @@ class Worker:
             if o.status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED) and not o.error and o.response_status is None
         ]
         with self.session() as session:
-            begin_claim(session)
+            begin_write(session)
             for status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED):
                 claims = [
                     and_(Delivery.id == d.id, Delivery.attempts == d.attempts) for d, o in done if o.status == status

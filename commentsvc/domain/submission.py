@@ -163,6 +163,15 @@ def normalise_language(raw: Any) -> str:
     return "en" if isinstance(raw, str) and raw.lower().startswith("en") else "zh-CN"
 
 
+def notify_language(raw: Any, language: Any) -> str | None:
+    """`notify` of a post: true asks for reply emails, in the widget's language (returned); absent or false: None."""
+    if raw is None or raw is False:
+        return None
+    if raw is not True:
+        raise ValidationError("notify must be true or false.", code="wrong_type", field="notify")
+    return normalise_language(language)
+
+
 def normalise_author(payload: dict[str, Any], *, anonymous_name: str) -> Author:
     values = validate_all(
         (

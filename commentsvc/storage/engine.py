@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 
@@ -145,7 +146,9 @@ def configure_engine(engine: Engine) -> None:
         event.listen(engine, "begin", _sqlite_on_begin)
 
 
-def begin_write() -> None:
-    """Called before a request that writes: on SQLite its transaction starts with the write lock."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+def begin_write(session: Session | None = None) -> None:
+    """Called before a transaction that writes (the request's, or `session`'s): on SQLite it starts with
+    the write lock, so writers take turns instead of failing to upgrade a read lock."""
+    writer = session if session is not None else db.session()
+    if writer.get_bind().dialect.name == "sqlite":
+        writer.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import Delivery, DeliveryStatus, OutboxEvent
+from .engine import begin_write
 from .prepared import PreparedStatement
 from .statements import table
 
@@ -40,15 +41,9 @@ def insert_event(connection: Connection, values: dict[str, Any]) -> None:
     _INSERT_EVENT.rows(connection, {**values, "dispatched": False})
 
 
-def begin_claim(session: Session) -> None:
-    """A claiming transaction on SQLite starts with the write lock, so claimants there take turns."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
 def claim_events(session: Session, limit: int) -> list[OutboxEvent]:
     """Undispatched events, oldest first, locked for this transaction."""
-    begin_claim(session)
+    begin_write(session)
     query = (
         select(OutboxEvent)
         .where(OutboxEvent.dispatched.is_(False))
@@ -64,7 +59,7 @@ def claim_deliveries(
 ) -> list[Delivery]:
     """Due deliveries, each claimed until `lease_until`: its due time moves there, so a worker that dies
     holding it leaves it claimable again once the lease is over. The caller commits the claim."""
-    begin_claim(session)
+    begin_write(session)
     query = (
         select(Delivery)
         .where(Delivery.status.in_(CLAIMABLE), Delivery.due_at <= now, Delivery.kind.in_(kinds))

@@ -9,8 +9,6 @@ from typing import Any
 
 from ..resources import resource_dir
 
-LANGUAGES = ("en", "zh-CN")
-
 
 @functools.cache
 def label_table() -> dict[str, dict[str, Any]]:

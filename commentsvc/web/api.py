@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..clock import isoformat, utcnow
 from ..config import anonymous_names
 from ..domain import posting, reading, reports, threads, votes
-from ..domain.notifications.subscriptions import notify_language
 from ..domain.screening_lists import known_lists
 from ..domain.submission import (
     is_valid_id,
@@ -30,6 +29,7 @@ from ..domain.submission import (
     normalise_site,
     normalise_sort,
     normalise_title,
+    notify_language,
     optional_id,
     validate_all,
 )

@@ -7,18 +7,17 @@ link in a message confirm and unsubscribe nothing.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...errors import NotFound, ValidationError
+from ...errors import NotFound
 from ...models import Delivery, DeliveryKind, DeliveryStatus, Subscriber, Subscription
-from ..submission import normalise_language
 
 CONFIRM_PATH = "/notifications/confirm"
 UNSUBSCRIBE_PATH = "/notifications/unsubscribe"
@@ -29,19 +28,12 @@ SCOPE_THREAD = "thread"
 SCOPE_ALL = "all"
 
 
-def notify_language(raw: Any, language: Any) -> str | None:
-    """`notify` of a post: true asks for reply emails, in the widget's language (returned); absent or false: None."""
-    if raw is None or raw is False:
-        return None
-    if raw is not True:
-        raise ValidationError("notify must be true or false.", code="wrong_type", field="notify")
-    return normalise_language(language)
-
-
+@functools.lru_cache(maxsize=8)
 def _confirm_signer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="commentsvc-notifications-confirm")
 
 
+@functools.lru_cache(maxsize=8)
 def _unsubscribe_signer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt="commentsvc-notifications-unsubscribe")
 

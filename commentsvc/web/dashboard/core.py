@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from ...clock import utcnow
+from ...config import LANGUAGES
 from ...domain import audit, moderation, queues
 from ...domain.accounts import authenticate, session_marker
 from ...domain.submission import is_valid_id, parse_int
@@ -32,7 +33,7 @@ from ...errors import CommentsvcError
 from ...extensions import csrf, db, limiter
 from ...models import Moderator, ModeratorRole
 from ...storage.engine import begin_write
-from .labels import LANGUAGES, label, pick_language, reason_label
+from .labels import label, pick_language, reason_label
 
 dashboard = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

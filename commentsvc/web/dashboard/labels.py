@@ -3,10 +3,9 @@ Report reasons and comment statuses come from the readers' table (static/widget/
 
 from __future__ import annotations
 
+from ...config import LANGUAGES
 from ...models import CommentStatus
 from ...text.labels import code_label
-
-LANGUAGES = ("en", "zh-CN")
 
 _LABELS: dict[str, tuple[str, str]] = {
     # key: (English, 简体中文)
