@@ -14,6 +14,7 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,12 +139,13 @@ def init_instance(settings: Mapping[str, Any]) -> InitReport:
 
 def copy_sqlite_database(source: str, target: Path) -> int:
     """SQLite's online backup API: a consistent copy, WAL included, while other connections write."""
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as reader, sqlite3.connect(target) as writer:
+    # sqlite3's own context manager ends a transaction, not the connection: closing() closes both.
+    with (
+        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as reader,
+        closing(sqlite3.connect(target)) as writer,
+    ):
         reader.backup(writer)
-        pages = writer.execute("PRAGMA page_count").fetchone()[0]
-    writer.close()
-    reader.close()
-    return int(pages)
+        return int(writer.execute("PRAGMA page_count").fetchone()[0])
 
 
 def explain_failure(error: BaseException, configured_url: str) -> str:
