@@ -86,7 +86,8 @@ def test_killed_workers_lose_and_repeat_no_reply(empty_postgres_database: str, t
                 json={"article": ARTICLE, "parent_id": rng.choice(parents), "name": "other", "body": f"reply-{n}-end"},
             )
             assert response.status_code == 201
-            if time.monotonic() >= next_kill:
+            # At random times, and every tenth of the run too, so a fast machine gets as many kills.
+            if time.monotonic() >= next_kill or n % (REPLIES // 10) == REPLIES // 20:
                 victim = rng.randrange(2)
                 workers[victim].send_signal(signal.SIGKILL)
                 workers[victim].wait()
@@ -136,6 +137,7 @@ def test_killed_workers_lose_and_repeat_no_reply(empty_postgres_database: str, t
 # --- 1,000 replies over two app servers, app servers and workers killed --------------------------
 
 MANY_REPLIES = 1000
+KILL_EVERY = MANY_REPLIES // 12
 POSTERS = 4
 THREAD_URL = "https://news.example/2024/09/16/durability"
 
@@ -277,9 +279,14 @@ def test_killed_app_servers_and_workers_lose_and_repeat_no_reply(
     workers = [start_worker(env, log), start_worker(env, log)]
     next_worker_kill = time.monotonic() + rng.uniform(0.3, 1.5)
 
-    def maybe_kill_a_worker() -> None:
-        nonlocal next_worker_kill, worker_kills
-        if time.monotonic() < next_worker_kill:
+    # Kills come every 0.3-1.5 s and, so that a fast machine gets as many, every KILL_EVERY replies too.
+    next_kill_at_reply = KILL_EVERY
+
+    def maybe_kill_a_worker(progress: int = 0) -> None:
+        nonlocal next_worker_kill, worker_kills, next_kill_at_reply
+        if progress >= next_kill_at_reply:
+            next_kill_at_reply += KILL_EVERY
+        elif time.monotonic() < next_worker_kill:
             return
         victim = rng.randrange(2)
         workers[victim].send_signal(signal.SIGKILL)
@@ -304,7 +311,7 @@ def test_killed_app_servers_and_workers_lose_and_repeat_no_reply(
                 with replies.lock:
                     replies.ports[victim] = successor.port
                 servers[victim] = successor
-            maybe_kill_a_worker()
+            maybe_kill_a_worker(progress)
             time.sleep(0.02)
         posted_in = time.monotonic() - started
         kills_end = time.monotonic() + 8  # kills go on into the delivery backlog, then the workers finish it
