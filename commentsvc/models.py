@@ -98,6 +98,8 @@ class Comment(Model):
         # The duplicate-post check: one reader's recent comments in one thread (many readers share an IP).
         Index("ix_comments_thread_client_created", "thread_id", "client_ip", "created_at"),
         Index("ix_comments_author_email", "author_email"),
+        # One reader's history, for trust, bans and the moderators' "all from this reader".
+        Index("ix_comments_identity_created", "identity_key", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,6 +134,8 @@ class Comment(Model):
     hold_reasons: Mapped[str] = mapped_column(String(128), default="", server_default="")
     # What body_source is written in: the Markdown subset readers post, or HTML brought in by an import.
     body_format: Mapped[str] = mapped_column(String(8), default="markdown", server_default="markdown")
+    # The keyed hash of the reader's identity (domain/identity.py), when the post carried one.
+    identity_key: Mapped[str | None] = mapped_column(String(40))
 
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
 

@@ -27,6 +27,8 @@ from .threads import thread_for_post
 from .tokens import check_edit_token
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
+# The hold reasons that keep an accepted post pending; a caught post with one of them was told "pending".
+PENDING_REASONS = frozenset({"banned", "sensitive_word", "too_many_links", "pre_moderation"})
 IDEMPOTENCY_WINDOW = timedelta(days=1)
 
 
@@ -44,10 +46,12 @@ class PostingSettings:
 
 @dataclass(frozen=True)
 class Client:
-    """Who is asking: the address rate limits and bans see, and a keyed hash for votes and keys."""
+    """Who is asking: the address rate limits and bans see, and the reader's identity (identity.py)
+    when the request carried one this server signed."""
 
     ip: str
     user_agent: str = ""
+    identity_key: str | None = None
 
     def key(self, secret: str) -> str:
         return hmac.new(secret.encode(), f"client:{self.ip}".encode(), hashlib.sha256).hexdigest()[:40]
@@ -60,10 +64,21 @@ class PostResult:
     site: str
     article: str
     replayed: bool = False
+    # The status the author is told: a caught post's is the one it would have had, so a bot learns nothing.
+    shown_status: str | None = None
 
     @classmethod
     def of_replay(cls, comment: Comment) -> PostResult:
-        return cls(comment, comment.thread.comment_count, comment.thread.site, comment.thread.article, replayed=True)
+        thread = comment.thread
+        return cls(comment, thread.comment_count, thread.site, thread.article, True, shown_status_of(comment))
+
+
+def shown_status_of(comment: Comment) -> str:
+    """What the author of a stored comment was told its status was (see post_comment's `caught`)."""
+    if comment.status != CommentStatus.SPAM.value:
+        return str(comment.status)
+    held = PENDING_REASONS.intersection(comment.hold_reasons.split(","))
+    return (CommentStatus.PENDING if held else CommentStatus.APPROVED).value
 
 
 def author_hash(secret: str, author: Author, client: Client) -> str:
@@ -173,10 +188,13 @@ def post_comment(
     idempotency_key: str | None = None,
     screening: Screening | None = None,
     notify: str | None = None,
+    caught: tuple[str, ...] = (),
 ) -> PostResult:
     """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
     `screening` is screen_new_comment's verdict on this body, when the caller ran it already; it is
-    redone only when the lists changed since. `notify` (the reader's language) asks for reply emails."""
+    redone only when the lists changed since. `notify` (the reader's language) asks for reply emails.
+    `caught` names the spam traps the post fell into (hold_reasons codes): it is stored as spam, and
+    the result's shown_status is what an accepted post would have had, so the answer tells nothing."""
     fingerprint = request_hash(article=article, parent_id=parent_id, author=author, body=body)
     if idempotency_key:
         replayed = find_replayed_comment(
@@ -215,6 +233,10 @@ def post_comment(
             settings=settings,
         )
     screening = hold_for_thread(screening, policy)
+    shown_status = screening.status
+    if caught:
+        screening = Screening(CommentStatus.SPAM, screening.html, (*caught, *screening.reasons), screening.lists_token)
+        notify = None  # a bot's address must not get our confirmation emails
     comment = statements.insert_comment(
         session.connection(),
         {
@@ -242,6 +264,7 @@ def post_comment(
             "moderator_id": None,
             "hold_reasons": ",".join(screening.reasons),
             "body_format": "markdown",
+            "identity_key": client.identity_key,
         },
     )
     count = shift_counts(
@@ -256,7 +279,7 @@ def post_comment(
                 site=site, key=idempotency_key, request_hash=fingerprint, comment_id=comment.id, created_at=now
             )
         )
-    return PostResult(comment, count, site, article)
+    return PostResult(comment, count, site, article, shown_status=shown_status.value)
 
 
 def editable_until(comment: Comment | NewComment, settings: PostingSettings) -> datetime:

@@ -1,20 +1,15 @@
 """Likes and dislikes: one vote per reader per comment, counters moved by in-database increments.
 
-A reader is a browser, not an address: readers behind one NAT share an IP but not a voter id. The id
-is random, signed by the server and kept by the widget; the per-IP rate limit bounds what a client
+A reader is a browser, not an address: readers behind one NAT share an IP but not an identity
+(identity.py); the per-IP rate limit bounds what a client
 that throws its id away can do.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,34 +18,11 @@ from ..errors import NotFound, ValidationError
 from ..models import Comment, CommentStatus, Vote
 from .bans import refuse_banned
 from .comments import get_comment_for_change
+from .identity import identity_key, issue_identity
 from .ranking import hot_score
 from .threads import touch_thread
 
 _COUNTER = {1: "likes", -1: "dislikes"}
-_VOTER_SALT = "commentsvc.voter-id"
-MAX_VOTER_ID_LENGTH = 128
-
-
-@functools.lru_cache(maxsize=8)
-def _voter_serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=_VOTER_SALT)
-
-
-def _stored_key(secret: str, voter: str) -> str:
-    return hmac.new(secret.encode(), f"voter:{voter}".encode(), hashlib.sha256).hexdigest()[:40]
-
-
-def voter_key(secret: str, voter_id: str | None) -> str | None:
-    """The stored key of a voter id this server signed (a keyed hash); None for a missing or forged one."""
-    if not voter_id or len(voter_id) > MAX_VOTER_ID_LENGTH:
-        return None
-    try:
-        payload = _voter_serializer(secret).loads(voter_id)
-    except BadSignature:
-        return None
-    if not isinstance(payload, str) or not payload:
-        return None
-    return _stored_key(secret, payload)
 
 
 @dataclass(frozen=True)
@@ -85,10 +57,9 @@ def vote_comment(
         raise ValidationError("value must be 1, -1 or 0.", code="vote_invalid", field="value")
     refuse_banned(session, email=None, client_ip=client_ip, now=now)
     issued = None
-    key = voter_key(secret, voter_id)
+    key = identity_key(secret, voter_id)
     if key is None:
-        voter = secrets.token_urlsafe(12)  # random: the id says nothing about the reader
-        issued, key = _voter_serializer(secret).dumps(voter), _stored_key(secret, voter)
+        issued, key = issue_identity(secret)
     return VoteResult(_vote(session, comment_id, key=key, value=value, now=now), issued)
 
 

@@ -41,7 +41,7 @@ from ..storage import statements
 from ..storage.engine import begin_write
 from ..storage.memos import ResponseCache, kept_per_key
 from . import caching
-from .context import current_client, posting_settings
+from .context import current_client, identity_token, posting_settings
 from .errors import json_error
 from .openapi import openapi_document
 from .serialize import comment_json, replies_json, thread_json
@@ -184,10 +184,12 @@ def _bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _own_comment_response(comment: Any, count: int, status: int) -> Response:
+def _own_comment_response(comment: Any, count: int, status: int, shown_status: str | None = None) -> Response:
     """The author's view of their comment: includes the edit token and pending status."""
     settings = posting_settings()
     body = comment_json(comment, avatar_base=avatar_base(), reply_to_names={}, public=False)
+    if shown_status is not None:
+        body["status"] = shown_status
     if comment.reply_to_id is not None:
         answered = db.session.get(Comment, comment.reply_to_id)
         body["reply_to"]["name"] = answered.author_name if answered is not None else None
@@ -344,7 +346,7 @@ def create_comment() -> BaseResponse:
 
 def _posted_response(result: posting.PostResult) -> Response:
     comment = result.comment
-    response = _own_comment_response(comment, result.count, 201)
+    response = _own_comment_response(comment, result.count, 201, result.shown_status)
     response.headers["Location"] = (
         url_for("api.list_comments", site=result.site, article=result.article) + f"#comment-{comment.id}"
     )
@@ -395,7 +397,7 @@ def vote_comment(comment_id: int) -> BaseResponse:
     result = votes.vote_comment(
         db.session(),
         comment_id,
-        voter_id=request.headers.get("X-Commentsvc-Voter"),
+        voter_id=identity_token(),
         secret=posting_settings().secret,
         value=payload.get("value"),
         client_ip=current_client().ip,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from ..domain.identity import identity_key
 from ..domain.posting import Client, PostingSettings
 from ..domain.screening import ScreeningSettings
 from ..domain.submission import strip_line_controls
@@ -23,8 +24,17 @@ def posting_settings() -> PostingSettings:
     )
 
 
+def identity_token() -> str | None:
+    """The reader's signed identity as sent; X-Commentsvc-Voter is the name votes first used for it."""
+    return request.headers.get("X-Commentsvc-Identity") or request.headers.get("X-Commentsvc-Voter")
+
+
 def current_client() -> Client:
     """request.remote_addr is already the client as ProxyFix saw it through the trusted hops."""
     # A header may carry a NUL, which PostgreSQL refuses in text (a 500).
     user_agent = strip_line_controls(request.user_agent.string or "")
-    return Client(ip=request.remote_addr or "0.0.0.0", user_agent=user_agent)
+    return Client(
+        ip=request.remote_addr or "0.0.0.0",
+        user_agent=user_agent,
+        identity_key=identity_key(current_app.config["SECRET_KEY"], identity_token()),
+    )

@@ -449,6 +449,7 @@ class ImportWriter:
             "moderator_id": None,
             "hold_reasons": comment.hold_reasons[:128],
             "body_format": comment.body_format,
+            "identity_key": None,
         }
         new = statements.insert_comment(self.session.connection(), values)
         approved = status == CommentStatus.APPROVED.value
