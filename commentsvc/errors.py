@@ -28,6 +28,11 @@ class ValidationError(CommentsvcError):
     code = "invalid"
 
 
+class Unauthorized(CommentsvcError):
+    status = 401
+    code = "unauthorized"
+
+
 class Forbidden(CommentsvcError):
     status = 403
     code = "forbidden"

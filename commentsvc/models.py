@@ -74,6 +74,16 @@ class Thread(Model):
     # None follows the site setting, then COMMENTSVC_MODERATION.
     moderation: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # When comments close (a signed article token sets it); the site's auto-close may close it sooner.
+    close_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SsoMode(str, enum.Enum):
+    """Who may write on a site: anyone, anyone with logged-in readers as people, or logged-in readers only."""
+
+    ANONYMOUS = "anonymous"
+    OPTIONAL = "sso-optional"
+    REQUIRED = "sso-required"
 
 
 class SiteSetting(Model):
@@ -82,6 +92,35 @@ class SiteSetting(Model):
     site: Mapped[str] = mapped_column(String(128), primary_key=True)
     moderation: Mapped[str | None] = mapped_column(String(8))
     closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The publisher's HS256 shared secret, or its RS256/ES256 public key (PEM): one of them, never shown back.
+    sso_secret: Mapped[str | None] = mapped_column(String(255))
+    sso_public_key: Mapped[str | None] = mapped_column(Text)
+    sso_mode: Mapped[str] = mapped_column(String(16), default=SsoMode.ANONYMOUS.value, server_default="anonymous")
+    login_url: Mapped[str | None] = mapped_column(String(2048))
+    require_signed_articles: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # How long an SSO user may edit or delete their own comments, in seconds.
+    sso_edit_window: Mapped[int] = mapped_column(Integer, default=86400, server_default="86400")
+    # Threads close this many days after their first comment; None: never.
+    auto_close_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class User(Model):
+    """A publisher's logged-in reader, keyed by the site and the publisher's own id (`sub`, never shown
+    publicly); name, avatar and staff come from the newest token, the email is for moderators only."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("site", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(128))
+    sub: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Comment(Model):
@@ -100,6 +139,7 @@ class Comment(Model):
         Index("ix_comments_author_email", "author_email"),
         # One reader's history, for trust, bans and the moderators' "all from this reader".
         Index("ix_comments_identity_created", "identity_key", "created_at"),
+        Index("ix_comments_user_created", "user_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +176,10 @@ class Comment(Model):
     body_format: Mapped[str] = mapped_column(String(8), default="markdown", server_default="markdown")
     # The keyed hash of the reader's identity (domain/identity.py), when the post carried one.
     identity_key: Mapped[str | None] = mapped_column(String(40))
+    # The SSO user who posted it (users.py); None for anonymous readers.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The SSO user's avatar (an https URL from their token) shown instead of the identicon.
+    author_avatar_url: Mapped[str | None] = mapped_column(String(2048))
 
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
 
@@ -214,6 +258,9 @@ class Moderator(Model):
 class BanKind(str, enum.Enum):
     IP = "ip"
     EMAIL = "email"
+    # An SSO user, by the users row id; an anonymous reader, by the keyed hash of their identity.
+    USER = "user"
+    IDENTITY = "identity"
 
 
 class Ban(Model):

@@ -32,6 +32,8 @@ def test_an_unknown_article_is_an_empty_thread(client, db_session):
         "closed": False,
         "comments": [],
         "cursor": None,
+        "sso": {"mode": "anonymous", "login_url": None},
+        "closes_at": None,
     }
     assert db_session.query(Thread).count() == 0
 

@@ -1,4 +1,5 @@
-"""Bans by IP address or CIDR range, by email address and by email domain, each with an optional expiry
+"""Bans by IP address or CIDR range, by email address and by email domain, by SSO user and by reader
+identity, each with an optional expiry
 and a note; they apply to every write a reader makes."""
 
 from __future__ import annotations
@@ -68,10 +69,20 @@ def list_bans(session: Session, *, now: datetime, include_expired: bool = False)
     return list(session.scalars(query))
 
 
-def refuse_banned(session: Session, *, email: str | None, client_ip: str, now: datetime) -> None:
+def refuse_banned(
+    session: Session,
+    *,
+    email: str | None,
+    client_ip: str,
+    now: datetime,
+    user_id: int | None = None,
+    identity_key: str | None = None,
+) -> None:
     """Bans apply to every write, not only to new comments: a banned reader may not vote, report, edit
     or delete either (403 banned, as posting answers), whatever COMMENTSVC_BAN_ACTION does to posts."""
-    ban = current_lists(session).find_ban(email=email, client_ip=client_ip, now=now)
+    ban = current_lists(session).find_ban(
+        email=email, client_ip=client_ip, now=now, user_id=user_id, identity_key=identity_key
+    )
     if ban is not None:
         until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
         raise Forbidden(f"You cannot comment on this site{until}.", code="banned")

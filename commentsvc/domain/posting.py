@@ -15,6 +15,7 @@ from ..models import Comment, CommentStatus, EventType, IdempotencyKey
 from ..storage import statements
 from ..storage.statements import NewComment, table
 from .bans import refuse_banned
+from .closing import ensure_not_closed_by_time
 from .comments import get_comment_for_change
 from .notifications import outbox
 from .policy import combined_policy, thread_policy
@@ -46,12 +47,14 @@ class PostingSettings:
 
 @dataclass(frozen=True)
 class Client:
-    """Who is asking: the address rate limits and bans see, and the reader's identity (identity.py)
-    when the request carried one this server signed."""
+    """Who is asking: the address rate limits and bans see, the reader's identity (identity.py)
+    when the request carried one this server signed, and the SSO user when it carried their token."""
 
     ip: str
     user_agent: str = ""
     identity_key: str | None = None
+    # The SSO user's row id (users.py) when the request carried a verified X-Commentsvc-SSO token.
+    user_id: int | None = None
 
     def key(self, secret: str) -> str:
         return hmac.new(secret.encode(), f"client:{self.ip}".encode(), hashlib.sha256).hexdigest()[:40]
@@ -78,7 +81,7 @@ def shown_status_of(comment: Comment) -> str:
     if comment.status != CommentStatus.SPAM.value:
         return str(comment.status)
     held = PENDING_REASONS.intersection(comment.hold_reasons.split(","))
-    return (CommentStatus.PENDING if held else CommentStatus.APPROVED).value
+    return CommentStatus.PENDING.value if held else CommentStatus.APPROVED.value
 
 
 def author_hash(secret: str, author: Author, client: Client) -> str:
@@ -141,7 +144,14 @@ def _screen(
     lists: ScreeningLists, *, author: Author, body: str, client: Client, now: datetime, settings: PostingSettings
 ) -> Screening:
     return screen_body(
-        lists, body, author_email=author.email, client_ip=client.ip, now=now, settings=settings.screening
+        lists,
+        body,
+        author_email=author.email,
+        client_ip=client.ip,
+        now=now,
+        settings=settings.screening,
+        user_id=client.user_id,
+        identity_key=client.identity_key,
     )
 
 
@@ -210,6 +220,7 @@ def post_comment(
         thread.closed, thread.moderation, thread.site_closed, thread.site_moderation, settings.moderation
     )
     policy.ensure_open()
+    ensure_not_closed_by_time(session, thread.id, site, now)
     if statements.recent_duplicate(
         session.connection(), thread_id=thread.id, client_ip=client.ip, body=body, since=now - DUPLICATE_WINDOW
     ):
@@ -260,11 +271,13 @@ def post_comment(
             "dislikes": 0,
             "reply_count": 0,
             "hot_score": hot_score(0, 0, now),
-            "is_staff": False,
+            "is_staff": author.staff,
             "moderator_id": None,
             "hold_reasons": ",".join(screening.reasons),
             "body_format": "markdown",
             "identity_key": client.identity_key,
+            "user_id": client.user_id,
+            "author_avatar_url": author.avatar_url,
         },
     )
     count = shift_counts(
@@ -299,9 +312,21 @@ def _authorise_author(
     session: Session, comment: Comment, token: str | None, client: Client, now: datetime, settings: PostingSettings
 ) -> None:
     """The author's own token, inside the edit window, from an address (and for an email) no ban covers:
-    a ban applies to every write, whichever address the comment was posted from."""
-    check_edit_token(settings.secret, token, comment.id)
-    refuse_banned(session, email=comment.author_email, client_ip=client.ip, now=now)
+    a ban applies to every write, whichever address the comment was posted from. An SSO user's own
+    comment needs no token (the caller hands in the site's SSO edit window); another user's is 403."""
+    if client.user_id is not None and comment.user_id is not None:
+        if comment.user_id != client.user_id:
+            raise Forbidden("This comment was written by another reader.", code="not_comment_author")
+    else:
+        check_edit_token(settings.secret, token, comment.id)
+    refuse_banned(
+        session,
+        email=comment.author_email,
+        client_ip=client.ip,
+        now=now,
+        user_id=comment.user_id,
+        identity_key=client.identity_key,
+    )
     if comment.status == CommentStatus.DELETED.value:
         raise Forbidden("This comment was deleted.", code="comment_deleted")
     if now > editable_until(comment, settings):
@@ -327,6 +352,7 @@ def edit_comment(
     _authorise_author(session, comment, token, client, now, settings)
     policy = thread_policy(session, comment.thread, settings.moderation)
     policy.ensure_open()
+    ensure_not_closed_by_time(session, comment.thread_id, comment.thread.site, now)
     screening = hold_for_thread(
         screen_body(
             current_lists(session),

@@ -60,6 +60,7 @@ PUBLIC_COLUMNS = (
     _c.reply_count,
     _c.is_staff,
     _c.hot_score,
+    _c.author_avatar_url,
 )
 
 

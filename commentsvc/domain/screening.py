@@ -41,6 +41,8 @@ def screen_body(
     client_ip: str,
     now: datetime,
     settings: ScreeningSettings | None = None,
+    user_id: int | None = None,
+    identity_key: str | None = None,
 ) -> Screening:
     """The rules that do not depend on the article: bans, then sensitive words, then links. Refusals
     raise; every other rule can only make the result stricter (approved -> pending) or mask the body.
@@ -48,7 +50,7 @@ def screen_body(
     before it takes the database's write lock."""
     settings = settings or ScreeningSettings()
     reasons: list[str] = []
-    ban = lists.find_ban(email=author_email, client_ip=client_ip, now=now)
+    ban = lists.find_ban(email=author_email, client_ip=client_ip, now=now, user_id=user_id, identity_key=identity_key)
     if ban is not None:
         if settings.ban_action == "reject":
             until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""

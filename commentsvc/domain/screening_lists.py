@@ -44,8 +44,23 @@ class ScreeningLists:
     bans: tuple[BanRule, ...]
     matcher: WordMatcher
 
-    def find_ban(self, *, email: str | None, client_ip: str, now: datetime) -> BanRule | None:
-        """The first unexpired ban on this email, its domain or this address; IPv4-mapped IPv6 counts as IPv4."""
+    def find_ban(
+        self,
+        *,
+        email: str | None,
+        client_ip: str,
+        now: datetime,
+        user_id: int | None = None,
+        identity_key: str | None = None,
+    ) -> BanRule | None:
+        """The first unexpired ban on this email, its domain or this address; IPv4-mapped IPv6 counts as IPv4.
+        An SSO user is banned by their users row id, an anonymous reader by their identity's key."""
+        for kind, wanted_value in ((BanKind.USER.value, user_id), (BanKind.IDENTITY.value, identity_key)):
+            if wanted_value is None:
+                continue
+            for ban in self.bans:
+                if ban.kind == kind and ban.value == str(wanted_value) and ban.active(now):
+                    return ban
         if email:
             wanted = email.strip().lower()
             # A domain ban is stored "@domain" and covers every address at exactly that domain.

@@ -39,6 +39,9 @@ class Author:
     name: str
     email: str | None
     website: str | None
+    # An SSO user's avatar and staff badge, from their token; anonymous readers have neither.
+    avatar_url: str | None = None
+    staff: bool = False
 
 
 def _text(payload: dict[str, Any], field: str, *, required: bool = False) -> str | None:
@@ -318,7 +321,15 @@ def normalise_ban_value(kind: str, raw: str) -> str:
                 f"{value!r} is not an email address or @domain.", code="ban_value_invalid", field="value"
             )
         return value.lower()
-    raise ValidationError("A ban is by ip or by email.", code="ban_kind_invalid", field="kind")
+    if kind == BanKind.USER.value:
+        if not value.isdecimal() or not is_valid_id(int(value)):
+            raise ValidationError(f"{value!r} is not a user id.", code="ban_value_invalid", field="value")
+        return str(int(value))
+    if kind == BanKind.IDENTITY.value:
+        if not re.fullmatch(r"[0-9a-f]{40}", value):
+            raise ValidationError(f"{value!r} is not an identity key.", code="ban_value_invalid", field="value")
+        return value
+    raise ValidationError("A ban is by ip, email, user or identity.", code="ban_kind_invalid", field="kind")
 
 
 def parse_expiry(raw: str) -> datetime | None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, String, Table, and_, bindparam, case, insert, select, update
 
 from ..models import Comment, CountsVersion, RulesVersion, SiteSetting, Thread
 from .prepared import PreparedStatement
@@ -38,19 +38,50 @@ RULES_TOKEN = select(_rules_version.token).where(_rules_version.id == 1).scalar_
 
 
 class ThreadState(NamedTuple):
-    """What a thread page depends on besides the request, and the few thread fields the page shows."""
+    """What a thread page depends on besides the request, and the few thread fields the page shows.
+    The site's SSO mode and login URL travel with it: the widget needs them before a first comment."""
 
     thread_id: int | None
     version: int
     closed: bool
     title: str | None = None
     comment_count: int = 0
+    sso_mode: str = "anonymous"
+    login_url: str | None = None
+    # When the thread closes by itself: its own close_at, or its site's auto-close after the first comment.
+    close_at: datetime | None = None
+    auto_close_days: int | None = None
+    first_comment_at: datetime | None = None
 
 
+_requested_site = select(bindparam("site", type_=String).label("site")).subquery("requested")
+# The first comment of a thread is top-level, so ix_comments_thread_top finds it; asked only when the
+# site closes threads by themselves.
+_FIRST_COMMENT_AT = (
+    select(_comments.created_at)
+    .where(_comments.thread_id == _threads.id, _comments.parent_id.is_(None))
+    .order_by(_comments.parent_id, _comments.id)
+    .limit(1)
+    .correlate(table(Thread))
+    .scalar_subquery()
+)
 _THREAD_STATE = PreparedStatement(
-    select(_threads.id, _threads.version, _threads.closed, _sites.closed, _threads.title, _threads.comment_count)
-    .outerjoin(table(SiteSetting), _sites.site == _threads.site)
-    .where(_threads.site == bindparam("site"), _threads.article == bindparam("article"))
+    select(
+        _threads.id,
+        _threads.version,
+        _threads.closed,
+        _sites.closed,
+        _threads.title,
+        _threads.comment_count,
+        _sites.sso_mode,
+        _sites.login_url,
+        _threads.close_at,
+        _sites.auto_close_days,
+        case((_sites.auto_close_days.is_(None), None), else_=_FIRST_COMMENT_AT),
+    )
+    .select_from(_requested_site)
+    .outerjoin(table(Thread), and_(_threads.site == _requested_site.c.site, _threads.article == bindparam("article")))
+    .outerjoin(table(SiteSetting), _sites.site == _requested_site.c.site)
 )
 _ROOT_THREAD_STATE = PreparedStatement(
     select(_threads.id, _threads.version, _threads.closed)
@@ -60,12 +91,33 @@ _ROOT_THREAD_STATE = PreparedStatement(
 
 
 def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
-    """One query on the (site, article) unique index; the site-wide switch joins in, because closing
-    a whole site does not touch every thread's version. An unknown thread has no id."""
-    for thread_id, version, closed, site_closed, title, count in _THREAD_STATE.rows(
-        engine, {"site": site, "article": article}
-    ):
-        return ThreadState(thread_id, version, bool(closed or site_closed), title, count)
+    """One query on the (site, article) unique index and the site's row; the site-wide switch joins in,
+    because closing a whole site does not touch every thread's version. An unknown thread has no id."""
+    for (
+        thread_id,
+        version,
+        closed,
+        site_closed,
+        title,
+        count,
+        sso_mode,
+        login_url,
+        close_at,
+        auto_close_days,
+        first_comment_at,
+    ) in _THREAD_STATE.rows(engine, {"site": site, "article": article}):
+        return ThreadState(
+            thread_id,
+            version or 0,
+            bool(closed or site_closed),
+            title,
+            count or 0,
+            sso_mode or "anonymous",
+            login_url,
+            close_at,
+            auto_close_days,
+            first_comment_at,
+        )
     return ThreadState(None, 0, False)
 
 

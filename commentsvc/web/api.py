@@ -17,6 +17,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..clock import isoformat, utcnow
 from ..config import anonymous_names
 from ..domain import posting, reading, reports, threads, votes
+from ..domain.closing import closed_by_time, closes_at
+from ..domain.posting import Client
 from ..domain.screening_lists import known_lists
 from ..domain.submission import (
     is_valid_id,
@@ -41,10 +43,20 @@ from ..storage import statements
 from ..storage.engine import begin_write
 from ..storage.memos import ResponseCache, kept_per_key
 from . import caching
-from .context import current_client, identity_token, posting_settings
+from .context import identity_token, posting_settings
 from .errors import json_error
 from .openapi import openapi_document
 from .serialize import comment_json, replies_json, thread_json
+from .sso import (
+    check_writer,
+    pseudonym,
+    site_of_comment,
+    site_of_payload,
+    sso_author,
+    thread_sso_json,
+    writer_client,
+    writer_settings,
+)
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 health = Blueprint("health", __name__)
@@ -149,7 +161,11 @@ def _whole_body() -> bytes:
     return raw
 
 
-def anonymous_name(language: Any) -> str:
+def anonymous_name(language: Any, client: Client | None = None) -> str:
+    """A reader with an identity who gives no name is 网友·3F9A (sso.pseudonym); one without, as configured."""
+    named = pseudonym(language, client) if client is not None else None
+    if named is not None:
+        return named
     names = anonymous_names(current_app.config["COMMENTSVC_ANONYMOUS_NAME"])
     return names.get(normalise_language(language), "")
 
@@ -184,9 +200,11 @@ def _bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _own_comment_response(comment: Any, count: int, status: int, shown_status: str | None = None) -> Response:
+def _own_comment_response(
+    comment: Any, count: int, status: int, shown_status: str | None = None, settings: Any = None
+) -> Response:
     """The author's view of their comment: includes the edit token and pending status."""
-    settings = posting_settings()
+    settings = settings or posting_settings()
     body = comment_json(comment, avatar_base=avatar_base(), reply_to_names={}, public=False)
     if shown_status is not None:
         body["status"] = shown_status
@@ -225,7 +243,9 @@ def list_comments() -> BaseResponse:
     base = avatar_base()
     max_age = config["COMMENTSVC_CACHE_MAX_AGE"]
     state = statements.thread_state(db.engine, site, article)
-    etag = caching.thread_etag(state, request_parts=(site, article, sort, limit, cursor, reply_limit, base))
+    closing = closes_at(state.close_at, state.auto_close_days, state.first_comment_at)
+    state = state._replace(closed=state.closed or closed_by_time(closing, utcnow()))
+    etag = caching.thread_etag(state, request_parts=(site, article, sort, limit, cursor, reply_limit, base, closing))
     if caching.is_not_modified(request, etag):
         return caching.not_modified(etag, max_age)
 
@@ -233,7 +253,8 @@ def list_comments() -> BaseResponse:
         page = reading.list_thread(
             db.session(), thread=state, sort=sort, limit=limit, cursor=cursor, reply_limit=reply_limit
         )
-        return orjson.dumps(thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base))
+        answer = thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base)
+        return orjson.dumps(thread_sso_json(answer, state, closing))
 
     return caching.mark_cacheable(public_json(response_cache().body(etag, build)), etag, max_age)
 
@@ -281,9 +302,10 @@ def _idempotency_key() -> str | None:
 @_write_limit("COMMENTSVC_RATELIMIT_POST", "POST")
 def create_comment() -> BaseResponse:
     payload = json_payload()
+    writer = check_writer(site_of_payload(payload))
     config = current_app.config
     key = _idempotency_key()
-    client = current_client()
+    client = writer_client(writer, create_user=False)
     values = validate_all(
         (
             ("site", lambda: normalise_site(payload.get("site"))),
@@ -291,12 +313,19 @@ def create_comment() -> BaseResponse:
             ("title", lambda: normalise_title(payload.get("title"))),
             ("url", lambda: normalise_page_url(payload.get("url"))),
             ("parent_id", lambda: optional_id(payload, "parent_id")),
-            ("author", lambda: normalise_author(payload, anonymous_name=anonymous_name(payload.get("lang")))),
+            (
+                "author",
+                lambda: (
+                    sso_author(writer.reader)
+                    if writer.reader
+                    else normalise_author(payload, anonymous_name=anonymous_name(payload.get("lang"), client))
+                ),
+            ),
             ("body", lambda: normalise_body(payload.get("body"), max_length=config["COMMENTSVC_BODY_MAX_LENGTH"])),
             ("notify", lambda: notify_language(payload.get("notify"), payload.get("lang"))),
         )
     )
-    now, settings = utcnow(), posting_settings()
+    now, settings = utcnow(), writer_settings(writer)
     # Screening is where a post's CPU goes, so it runs before the write lock, with the bans and words
     # this worker knows; post_comment checks under the lock that they are still the current ones.
     screening = posting.screen_new_comment(
@@ -311,6 +340,8 @@ def create_comment() -> BaseResponse:
     if db.session().in_transaction():
         db.session.rollback()  # the rules were read afresh; the write starts its own transaction, locked
     begin_write()
+    if writer.reader is not None:
+        client = writer_client(writer)
     try:
         result = posting.post_comment(
             db.session(),
@@ -341,12 +372,12 @@ def create_comment() -> BaseResponse:
         if not replayed:
             raise
         result = posting.PostResult.of_replay(replayed)
-    return _posted_response(result)
+    return _posted_response(result, settings)
 
 
-def _posted_response(result: posting.PostResult) -> Response:
+def _posted_response(result: posting.PostResult, settings: posting.PostingSettings) -> Response:
     comment = result.comment
-    response = _own_comment_response(comment, result.count, 201, result.shown_status)
+    response = _own_comment_response(comment, result.count, 201, result.shown_status, settings)
     response.headers["Location"] = (
         url_for("api.list_comments", site=result.site, article=result.article) + f"#comment-{comment.id}"
     )
@@ -356,20 +387,22 @@ def _posted_response(result: posting.PostResult) -> Response:
 @api.patch("/comments/<int:comment_id>")
 @_write_limit("COMMENTSVC_RATELIMIT_EDIT", "PATCH")
 def edit_comment(comment_id: int) -> BaseResponse:
+    writer = check_writer(site_of_comment(comment_id))
     payload = json_payload()
     body = normalise_body(payload.get("body"), max_length=current_app.config["COMMENTSVC_BODY_MAX_LENGTH"])
+    settings = writer_settings(writer)
     comment, count = posting.edit_comment(
         db.session(),
         comment_id,
         body=body,
         token=_bearer_token(),
-        client=current_client(),
+        client=writer_client(writer),
         now=utcnow(),
-        settings=posting_settings(),
+        settings=settings,
     )
     # Built before the commit from what the transaction knows: a reload failing after a stored
     # change would otherwise report a saved edit as failed.
-    response = _own_comment_response(comment, count, 200)
+    response = _own_comment_response(comment, count, 200, settings=settings)
     db.session.commit()
     return response
 
@@ -377,13 +410,14 @@ def edit_comment(comment_id: int) -> BaseResponse:
 @api.delete("/comments/<int:comment_id>")
 @_write_limit("COMMENTSVC_RATELIMIT_EDIT", "DELETE")
 def delete_comment(comment_id: int) -> BaseResponse:
+    writer = check_writer(site_of_comment(comment_id))
     comment, count = posting.delete_comment(
         db.session(),
         comment_id,
         token=_bearer_token(),
-        client=current_client(),
+        client=writer_client(writer),
         now=utcnow(),
-        settings=posting_settings(),
+        settings=writer_settings(writer),
     )
     response = jsonify({"id": comment.id, "status": comment.status, "count": count})
     db.session.commit()
@@ -393,6 +427,7 @@ def delete_comment(comment_id: int) -> BaseResponse:
 @api.post("/comments/<int:comment_id>/vote")
 @_write_limit("COMMENTSVC_RATELIMIT_VOTE", "POST")
 def vote_comment(comment_id: int) -> BaseResponse:
+    client = writer_client(check_writer(site_of_comment(comment_id)))
     payload = json_payload()
     result = votes.vote_comment(
         db.session(),
@@ -400,7 +435,7 @@ def vote_comment(comment_id: int) -> BaseResponse:
         voter_id=identity_token(),
         secret=posting_settings().secret,
         value=payload.get("value"),
-        client_ip=current_client().ip,
+        client_ip=client.ip,
         now=utcnow(),
     )
     comment = result.comment
@@ -414,11 +449,12 @@ def vote_comment(comment_id: int) -> BaseResponse:
 @api.post("/comments/<int:comment_id>/report")
 @_write_limit("COMMENTSVC_RATELIMIT_REPORT", "POST")
 def report_comment(comment_id: int) -> tuple[Response, int]:
+    client = writer_client(check_writer(site_of_comment(comment_id)))
     payload = json_payload()
     reports.report_comment(
         db.session(),
         comment_id,
-        client=current_client(),
+        client=client,
         secret=posting_settings().secret,
         reason=payload.get("reason"),
         note=payload.get("note"),

@@ -45,6 +45,7 @@ def rows_json(
         _reply_count,
         is_staff,
         _hot_score,
+        avatar_url,
     ) in rows:
         if public and status != APPROVED:
             result.append(
@@ -75,7 +76,7 @@ def rows_json(
                 else {"id": reply_to_id, "name": reply_to_names.get(reply_to_id)},
                 "name": name,
                 "website": website,
-                "avatar": f"{avatar_base}{author_hash}.svg",
+                "avatar": avatar_url or f"{avatar_base}{author_hash}.svg",
                 "html": html,
                 "created_at": created_at.isoformat(timespec="seconds") + "Z",
                 "edited_at": None if edited_at is None else edited_at.isoformat(timespec="seconds") + "Z",

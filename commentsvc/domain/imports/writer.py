@@ -450,6 +450,8 @@ class ImportWriter:
             "hold_reasons": comment.hold_reasons[:128],
             "body_format": comment.body_format,
             "identity_key": None,
+            "user_id": None,
+            "author_avatar_url": None,
         }
         new = statements.insert_comment(self.session.connection(), values)
         approved = status == CommentStatus.APPROVED.value
