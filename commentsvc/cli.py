@@ -28,6 +28,7 @@ from .instance import copy_sqlite_database, explain_failure, init_instance
 from .models import Comment
 from .notify_cli import webhooks_group, worker_command
 from .server import run_gunicorn
+from .sites_cli import sites_group
 from .storage.engine import begin_write
 from .storage.migrations import upgrade_database
 from .transfer_cli import export_command, import_command
@@ -187,6 +188,7 @@ COMMANDS = (
     export_command,
     webhooks_group,
     worker_command,
+    sites_group,
 )
 
 
