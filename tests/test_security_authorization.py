@@ -171,6 +171,7 @@ ADMIN_ONLY = {
     ("POST", "dashboard.add_moderator"),
     ("POST", "dashboard.moderator_active"),
     ("POST", "dashboard.site_policy"),
+    ("POST", "dashboard.update_site_identity"),
     ("GET", "dashboard.import_page"),
     ("POST", "dashboard.import_upload"),
     ("GET", "dashboard.export_download"),
