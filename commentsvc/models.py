@@ -76,6 +76,8 @@ class Thread(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # When comments close (a signed article token sets it); the site's auto-close may close it sooner.
     close_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The issue time of the signed article token last applied: only a newer one changes the policy.
+    article_token_issued_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SsoMode(str, enum.Enum):

@@ -90,6 +90,13 @@ _ROOT_THREAD_STATE = PreparedStatement(
 )
 
 
+def _as_datetime(value: Any) -> datetime | None:
+    """Prepared statements run on the DBAPI cursor, where SQLite hands back its stored text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
 def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
     """One query on the (site, article) unique index and the site's row; the site-wide switch joins in,
     because closing a whole site does not touch every thread's version. An unknown thread has no id."""
@@ -114,9 +121,9 @@ def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
             count or 0,
             sso_mode or "anonymous",
             login_url,
-            close_at,
+            _as_datetime(close_at),
             auto_close_days,
-            first_comment_at,
+            _as_datetime(first_comment_at),
         )
     return ThreadState(None, 0, False)
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..clock import isoformat, utcnow
 from ..config import anonymous_names
-from ..domain import posting, reading, reports, threads, votes
+from ..domain import article_tokens, posting, reading, reports, threads, votes
 from ..domain.closing import closed_by_time, closes_at
 from ..domain.posting import Client
 from ..domain.screening_lists import known_lists
@@ -50,6 +50,7 @@ from .serialize import comment_json, replies_json, thread_json
 from .sso import (
     check_writer,
     pseudonym,
+    signed_article,
     site_of_comment,
     site_of_payload,
     sso_author,
@@ -326,6 +327,9 @@ def create_comment() -> BaseResponse:
         )
     )
     now, settings = utcnow(), writer_settings(writer)
+    signed = signed_article(writer, payload, site=values["site"], article=values["article"])
+    if signed is not None:  # the CMS's title and URL, not the client's
+        values["title"], values["url"] = signed.title or values["title"], signed.url or values["url"]
     # Screening is where a post's CPU goes, so it runs before the write lock, with the bans and words
     # this worker knows; post_comment checks under the lock that they are still the current ones.
     screening = posting.screen_new_comment(
@@ -342,6 +346,18 @@ def create_comment() -> BaseResponse:
     begin_write()
     if writer.reader is not None:
         client = writer_client(writer)
+    article_tokens.prepare_signed_thread(
+        db.session(),
+        site=values["site"],
+        article=values["article"],
+        signed=signed,
+        required=writer.site.require_signed_articles,
+        now=now,
+    )
+    if signed is not None:
+        # The CMS's policy is kept even when it refuses this very post (a newer token closed the article).
+        db.session.commit()
+        begin_write()
     try:
         result = posting.post_comment(
             db.session(),

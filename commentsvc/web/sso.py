@@ -15,6 +15,7 @@ from flask import current_app, g, request
 from sqlalchemy import select
 
 from ..clock import isoformat, utcnow
+from ..domain.article_tokens import SignedArticle, verify_article_token
 from ..domain.bans import refuse_banned
 from ..domain.identity import identity_tag
 from ..domain.posting import Client, PostingSettings
@@ -119,6 +120,14 @@ def writer_settings(writer: Writer) -> PostingSettings:
 def sso_author(reader: SsoReader) -> Author:
     """The token's name, email and website: a name in the request body is ignored."""
     return Author(reader.name, reader.email, reader.url, avatar_url=reader.avatar, staff=reader.staff)
+
+
+def signed_article(writer: Writer, payload: dict[str, Any], *, site: str, article: str) -> SignedArticle | None:
+    """The post's `article_token`, verified with the site's SSO key; None when the post has none."""
+    token = payload.get("article_token")
+    if token is None or token == "":
+        return None
+    return verify_article_token(token, site=site, article=article, key=writer.site.key, now=utcnow())
 
 
 def pseudonym(language: object, client: Client) -> str | None:

@@ -47,10 +47,12 @@ def upgrade() -> None:
         batch.create_index('ix_comments_user_created', ['user_id', 'created_at'], unique=False)
     with op.batch_alter_table('threads', schema=None) as batch:
         batch.add_column(sa.Column('close_at', sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column('article_token_issued_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('threads', schema=None) as batch:
+        batch.drop_column('article_token_issued_at')
         batch.drop_column('close_at')
     with op.batch_alter_table('comments', schema=None) as batch:
         batch.drop_index('ix_comments_user_created')
