@@ -8,11 +8,10 @@ export class ApiError extends Error {
   }
 }
 
-// request(method, path, { body, token, key, voter }) against base + "api/v1/"; revalidate() says whether reads must
+// request(method, path, { body, token, key, voter, headers }) against base + "api/v1/"; revalidate() says whether reads must
 // skip the browser cache (right after the reader's own write, so that a cached page cannot hide it).
 export function createApi(base, revalidate) {
-  return async (method, path, { body, token, key, voter } = {}) => {
-    const headers = {};
+  return async (method, path, { body, token, key, voter, headers = {} } = {}) => {
     if (body) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = "Bearer " + token;
     if (key) headers["Idempotency-Key"] = key;

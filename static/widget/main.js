@@ -27,7 +27,9 @@ function start(script) {
     own: new OwnComments(store, "own@" + base), drafts: new Drafts(store, "draft@" + base),
   };
   const widgets = [];
-  window.commentsvc = { base, widgets, refreshCounts: () => counter.fill() };
+  // The publisher's page signs its reader in or out at run time (single-page apps, late tokens).
+  const signIn = (token) => widgets.forEach((widget) => widget.setSso(token || ""));
+  window.commentsvc = { base, widgets, refreshCounts: () => counter.fill(), login: signIn, logout: () => signIn("") };
 
   function run() {
     const hosts = [...document.querySelectorAll("[data-commentsvc]")].filter((el) => !el.shadowRoot);

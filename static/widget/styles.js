@@ -73,6 +73,8 @@ button:hover{background:var(--cs-soft)}
 .commentsvc-more{display:block;width:100%;margin:1em 0;padding:.6em}
 .commentsvc-more-replies{margin:.3em 0 .3em 4em;font-size:.85em}
 .commentsvc-notice{padding:.6em .8em;background:var(--cs-soft);border-radius:4px;margin:0 0 1em}
+.commentsvc-as{display:flex;align-items:center;gap:.5em}.commentsvc-as .commentsvc-avatar{width:24px;height:24px}
+.commentsvc-login{display:inline-block;margin:0 0 1em}
 .commentsvc-report{display:grid;gap:.5em;max-width:28em}
 @container (max-width:480px){
 .commentsvc-replies{margin-left:.4em;padding-left:.5em}

@@ -10,6 +10,16 @@ import { adoptStyles } from "./styles.js";
 
 const SORTS = ["newest", "oldest", "hot"];
 
+// What the publisher's signed token says of the reader (name, avatar); the server verifies it, the widget only shows it.
+function tokenClaims(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+  } catch {
+    return {};
+  }
+}
+
 function pageUrl(doc) {
   const link = doc.querySelector('link[rel="canonical"]');
   const url = link ? link.href : doc.location.href.split("#")[0];
@@ -21,7 +31,13 @@ export class Widget {
   constructor(host, env) {
     const data = host.dataset;
     this.env = env;
-    this.request = env.request;
+    // Writes carry the reader's SSO token; reads never do, so they stay cacheable.
+    this.request = (method, path, options = {}) => env.request(method, path,
+      method === "GET" || !this.sso ? options : { ...options, headers: { "X-Commentsvc-SSO": this.sso } });
+    this.sso = data.ssoToken || "";
+    this.articleToken = data.articleToken || undefined;
+    this.ssoMode = "anonymous";
+    this.loginUrl = "";
     this.host = host;
     this.lang = pickLanguage(data.lang || document.documentElement.lang || "zh-CN");
     this.t = translator(this.lang);
@@ -50,7 +66,8 @@ export class Widget {
     this.total = h("span", { class: "commentsvc-total" });
     this.status = h("div", { class: "commentsvc-sr", role: "status", "aria-live": "polite" });
     this.notice = h("p", { class: "commentsvc-notice", hidden: true });
-    this.top = this.postForm(null);
+    this.writeArea = h("div", { class: "commentsvc-write" });
+    this.renderWriteArea();
     this.sortSelect = h("select", { id: sortId, onchange: () => { this.sort = this.sortSelect.value; this.reload(false); } },
       ...SORTS.map((value) => h("option", { value }, t("sort_" + value))));
     this.list = h("ol", { class: "commentsvc-list" });
@@ -58,7 +75,7 @@ export class Widget {
     this.loadError = h("p", { class: "commentsvc-msg commentsvc-error", hidden: true });
     this.more = button(t("more"), () => this.loadMore(), { class: "commentsvc-more", hidden: true });
     this.root = h("section", { class: `commentsvc-root commentsvc-${this.theme}`, lang: this.lang, "aria-labelledby": headingId },
-      h("div", { class: "commentsvc-head" }, this.heading, this.total), this.status, this.notice, this.top.form,
+      h("div", { class: "commentsvc-head" }, this.heading, this.total), this.status, this.notice, this.writeArea,
       h("div", { class: "commentsvc-toolbar" }, h("label", { for: sortId }, t("sort")), this.sortSelect),
       this.loadError, this.empty, this.list, this.more);
     this.shadow.replaceChildren(this.root);
@@ -78,9 +95,44 @@ export class Widget {
     for (const el of this.env.counter.elements().get(this.site)?.get(this.article) || []) showCount(el, n);
   }
 
+  // Logged in: "Commenting as NAME" and no name/email fields; SSO on and logged out: a Log in link, which
+  // replaces the form on an sso-required site.
+  renderWriteArea() {
+    const t = this.t;
+    const reader = this.sso && tokenClaims(this.sso);
+    this.top = this.postForm(null);
+    this.writeArea.replaceChildren(...[
+      reader && h("p", { class: "commentsvc-as" },
+        httpUrl(reader.avatar) && h("img", { class: "commentsvc-avatar", src: reader.avatar, alt: "", width: "24", height: "24" }),
+        t("commenting_as", { name: reader.name || "" })),
+      !reader && this.ssoMode !== "anonymous" && httpUrl(this.loginUrl) && h("a", { class: "commentsvc-login", href: this.loginUrl }, t("log_in")),
+      this.canWrite() && this.top.form,
+    ].filter(Boolean));
+    this.writeArea.hidden = this.closed;
+  }
+
+  canWrite() {
+    return this.ssoMode !== "sso-required" || !!this.sso;
+  }
+
+  setSso(token) {
+    this.sso = token;
+    if (!this.mounted) return;
+    this.renderWriteArea();
+    this.reload(false);
+  }
+
+  // The server refused the token (sso_invalid) or wants one (login_required): say so beside the login link.
+  needLogin(err) {
+    this.sso = "";
+    this.renderWriteArea();
+    this.top.msg.textContent = errorText(this.t, err);
+    this.announce(errorText(this.t, err));
+  }
+
   setClosed(closed) {
     this.closed = closed;
-    this.top.form.hidden = closed;
+    this.writeArea.hidden = closed;
     this.notice.hidden = !closed;
     this.notice.textContent = closed ? this.t("closed") : "";
     if (closed) for (const node of this.nodes.values()) this.closeReply(node, false);
@@ -138,6 +190,12 @@ export class Widget {
   }
 
   applyPage(data) {
+    const sso = data.sso || {};
+    if (sso.mode && (sso.mode !== this.ssoMode || (sso.login_url || "") !== this.loginUrl)) {
+      this.ssoMode = sso.mode;
+      this.loginUrl = sso.login_url || "";
+      this.renderWriteArea();
+    }
     this.setClosed(!!data.closed);
     this.setCount(data.count);
     for (const comment of data.comments) if (!this.nodes.has(comment.id)) this.list.append(this.renderItem(comment, 0));
@@ -232,7 +290,7 @@ export class Widget {
     node.body.innerHTML = c.html; // the one innerHTML: server-sanitized (markdown-it, then bleach, then nh3)
     const actions = h("div", { class: "commentsvc-actions" });
     if (c.status === "approved") {
-      if (!this.closed) {
+      if (!this.closed && this.canWrite()) {
         const reply = button(t("reply"), () => this.openReply(node, reply), { "aria-expanded": String(!!node.replyState) });
         node.replyButton = reply;
         actions.append(reply);
@@ -278,12 +336,15 @@ export class Widget {
       t: this.t,
       submitLabel: this.t("post"),
       replyingTo: parent ? parent.c.name : null,
-      author: this.env.store.get("author", {}),
+      author: this.sso ? null : this.env.store.get("author", {}),
       idempotent: true,
       draft: { get: () => drafts.get(target), set: (text) => drafts.set(target, text), clear: () => drafts.clear(target) },
       onSubmit: (values, key) => this.post(values, key, parent),
       onCancel: parent && (() => this.closeReply(parent, true)),
-      onError: (err) => { if (err.code === "thread_closed") this.setClosed(true); },
+      onError: (err) => {
+        if (err.code === "thread_closed") this.setClosed(true);
+        if (err.code === "sso_invalid" || err.code === "login_required") this.needLogin(err);
+      },
       announce: (text) => this.announce(text),
     });
   }
@@ -292,9 +353,9 @@ export class Widget {
     const { name, email, website, body, notify } = values;
     const comment = await this.request("POST", "comments", { key, body: {
       site: this.site || undefined, article: this.article, title: this.title, url: this.url, lang: this.lang,
-      parent_id: parent ? parent.c.id : undefined, name, email, website, body, notify,
+      parent_id: parent ? parent.c.id : undefined, name, email, website, body, notify, article_token: this.articleToken,
     } });
-    this.env.store.set("author", { name, email, website });
+    if (!this.sso) this.env.store.set("author", { name, email, website });
     this.remember(comment, body);
     if (parent) this.closeReply(parent, false);
     const node = this.nodes.get(comment.id) || this.place({ ...comment, replies: [] });
