@@ -1,4 +1,5 @@
-"""Privacy guard: no public response may carry a reader's email address, IP address or user agent.
+"""Privacy guard: no public response may carry a reader's email address, IP address or user agent, nor an
+SSO reader's email or publisher user id (`sub`, read from the X-Commentsvc-SSO token a request carried).
 
 `assert_no_private_data(response, secrets)` checks one response. `PrivacyGuardedClient` is a Flask
 test client that remembers every email, address and user agent its requests carried and checks every
@@ -9,6 +10,7 @@ every response in the suite.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -20,7 +22,19 @@ from flask.testing import FlaskClient
 
 # JSON keys that only private data would use; none may appear in a public response.
 PRIVATE_KEYS = frozenset(
-    {"email", "author_email", "client_ip", "ip", "ip_address", "remote_addr", "user_agent", "useragent", "ua"}
+    {
+        "email",
+        "author_email",
+        "client_ip",
+        "ip",
+        "ip_address",
+        "remote_addr",
+        "user_agent",
+        "useragent",
+        "ua",
+        "sub",
+        "user_id",
+    }
 )
 # Moderators see private data; everything else is public.
 PRIVATE_PREFIXES = ("/dashboard",)
@@ -76,6 +90,22 @@ def assert_no_private_data(response: Any, secrets: Iterable[str]) -> None:
         assert not keys, f"public JSON has private fields {keys}: {body[:500]}"
 
 
+def sso_claims(token: str) -> dict[str, Any]:
+    """The claims of a signed SSO token, unverified: the guard only needs to know what it carried."""
+    try:
+        part = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def sso_private_values(token: str) -> set[str]:
+    claims = sso_claims(token)
+    values = {str(claims[name]).strip() for name in ("sub", "email") if isinstance(claims.get(name), str)}
+    return {value for value in values if value}
+
+
 def _emails(value: Any) -> set[str]:
     found: set[str] = set()
     if isinstance(value, dict):
@@ -116,6 +146,8 @@ class PrivacyGuardedClient(FlaskClient):
                 self.private_values.add(str(value))
             if name.lower() == "x-forwarded-for":
                 self.private_values |= {part.strip() for part in str(value).split(",")}
+            if name.lower() == "x-commentsvc-sso":
+                self.private_values |= sso_private_values(str(value))
         self.private_values |= {str(environ[key]) for key in ("REMOTE_ADDR", "HTTP_USER_AGENT") if key in environ}
 
     def open(self, *args: Any, **kwargs: Any) -> Any:

@@ -199,3 +199,14 @@ def test_a_settings_change_changes_the_etag_of_an_article_without_comments(clien
     )
     assert second.status_code == 200
     assert second.get_json()["sso"]["mode"] == "sso-optional"
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_RATELIMIT_POST": "2/minute"}])
+def test_write_limits_count_per_sso_user_not_per_shared_address(client, sso_site):
+    """Two colleagues behind one office address each have their own limit; each still has one."""
+    for sub in ("colleague-a", "colleague-b"):
+        for n in range(2):
+            assert post(client, headers=sso_headers(sub=sub), body=f"第 {n} 条 {sub[-1]}").status_code == 201
+    limited = post(client, headers=sso_headers(sub="colleague-a"), body="one too many")
+    assert limited.status_code == 429
+    assert post(client, name="读者", body="an anonymous reader from the same address").status_code == 201

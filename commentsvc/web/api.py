@@ -55,6 +55,7 @@ from .sso import (
     site_of_payload,
     sso_author,
     thread_sso_json,
+    write_limit_key,
     writer_client,
     writer_settings,
 )
@@ -94,7 +95,7 @@ def _served(response: Response) -> bool:
 
 
 def _write_limit(setting: str, method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return limiter.limit(_limit(setting), methods=[method], deduct_when=_served)
+    return limiter.limit(_limit(setting), methods=[method], deduct_when=_served, key_func=write_limit_key)
 
 
 _read_limit = limiter.limit(_limit("COMMENTSVC_RATELIMIT_READ"), methods=["GET", "POST"])

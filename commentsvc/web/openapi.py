@@ -205,6 +205,19 @@ _SCHEMAS: dict[str, Any] = {
             "closed": {"type": "boolean"},
             "comments": {"type": "array", "items": _ref("Comment")},
             "cursor": {"type": ["string", "null"], "description": "Opaque; pass back for the next page."},
+            "sso": {
+                "type": "object",
+                "description": "The site's mode and login URL, for the widget to show a form or a Log in link.",
+                "properties": {
+                    "mode": {"type": "string", "enum": ["anonymous", "sso-optional", "sso-required"]},
+                    "login_url": {"type": ["string", "null"]},
+                },
+            },
+            "closes_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When the thread closes by itself (its close_at, or the site's auto-close).",
+            },
         },
     },
     "Replies": {
@@ -233,6 +246,11 @@ _SCHEMAS: dict[str, Any] = {
             "email": {"type": "string", "format": "email"},
             "website": {"type": "string", "format": "uri"},
             "body": {"type": "string", "minLength": 1, "description": "Markdown subset; 1 to 5,000 characters."},
+            "article_token": {
+                "type": "string",
+                "description": "The CMS's signed article policy (README, Single sign-on): required to create a "
+                "thread when the site requires signed articles; its title, URL, policy and close_at apply.",
+            },
             "notify": {
                 "type": "boolean",
                 "description": "Email me when someone replies (needs `email`; the first time an address asks, it "
@@ -251,7 +269,41 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
+_SSO_HEADER = {
+    "name": "X-Commentsvc-SSO",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The reader's token, signed by the publisher for this site (README, Single sign-on). Checked "
+    "before anything else: a token breaking a rule is 401 `sso_invalid`; without one an sso-required site "
+    "answers 401 `login_required`. With it, the author is the token's reader and their own comments need no "
+    "edit token.",
+}
+_SSO_WRITES = (
+    ("/api/v1/comments", "post"),
+    ("/api/v1/comments/{comment_id}", "patch"),
+    ("/api/v1/comments/{comment_id}", "delete"),
+    ("/api/v1/comments/{comment_id}/vote", "post"),
+    ("/api/v1/comments/{comment_id}/report", "post"),
+)
+
+
+def _with_sso(document: dict[str, Any]) -> dict[str, Any]:
+    """Every write takes the SSO header and may answer 401 sso_invalid or login_required."""
+    for path, method in _SSO_WRITES:
+        operation = document["paths"][path][method]
+        operation.setdefault("parameters", []).append(_SSO_HEADER)
+        operation["responses"]["401"] = _json(
+            _ref("Error"), "`sso_invalid` (the SSO token broke a rule) or `login_required` (sso-required site)."
+        )
+    return document
+
+
 def openapi_document() -> dict[str, Any]:
+    return _with_sso(_document())
+
+
+def _document() -> dict[str, Any]:
     comment_errors = _errors(400, 403, 404, 409, 413, 415, 422, 429, 503)
     return {
         "openapi": "3.1.0",

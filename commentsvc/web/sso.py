@@ -49,6 +49,20 @@ def thread_sso_json(answer: dict[str, Any], state: ThreadState, closing: datetim
     return answer
 
 
+def write_limit_key() -> str:
+    """Write limits count per SSO user when the request carries a valid token (readers behind one office
+    address are many people), per client address otherwise; a bad token counts against the address."""
+    token = sso_token()
+    site = claimed_site(token) if token else None
+    if token and site:
+        try:
+            reader = verify_sso_token(token, site=site, key=site_identity(db.session(), site).key, now=utcnow())
+        except (Unauthorized, ValidationError):
+            return request.remote_addr or "0.0.0.0"
+        return f"sso:{reader.site}:{reader.sub}"
+    return request.remote_addr or "0.0.0.0"
+
+
 def sso_token() -> str | None:
     token = request.headers.get(SSO_HEADER, "").strip()
     return token or None
