@@ -210,3 +210,16 @@ def test_a_token_the_server_refuses_is_reported_with_the_login_link(page: Any, s
     assert widget.locator("a.commentsvc-login").get_attribute("href") == LOGIN_URL
     assert widget.locator(".commentsvc-as").count() == 0
     assert widget.locator("article.commentsvc-comment", has_text="过期的登录").count() == 0
+
+
+def test_a_refused_token_on_an_sso_required_site_leaves_the_message_and_the_login_link(
+    page: Any, server: SsoServer
+) -> None:
+    expired = signed("sso-required", exp=int(time.time()) - 60, iat=int(time.time()) - 120)
+    widget, _ = publisher_page(page, server, site="sso-required", token=expired)
+    form = widget.locator(".commentsvc-write form")
+    form.get_by_label("评论内容", exact=True).fill("过期的登录")
+    form.get_by_role("button", name="发表评论", exact=True).click()
+    widget.locator(".commentsvc-write .commentsvc-msg", has_text="登录信息无效，请重新登录。").wait_for()
+    assert widget.locator(".commentsvc-write form").count() == 0
+    assert widget.locator("a.commentsvc-login").get_attribute("href") == LOGIN_URL

@@ -124,10 +124,11 @@ export class Widget {
 
   // The server refused the token (sso_invalid) or wants one (login_required): say so beside the login link.
   needLogin(err) {
+    const text = errorText(this.t, err);
     this.sso = "";
     this.renderWriteArea();
-    this.top.msg.textContent = errorText(this.t, err);
-    this.announce(errorText(this.t, err));
+    this.writeArea.prepend(h("p", { class: "commentsvc-msg commentsvc-error" }, text));
+    this.announce(text);
   }
 
   setClosed(closed) {
