@@ -5,8 +5,9 @@ Builds bench/dataset.py's SQLite data set with the tree's own code, then runs on
 `valgrind --tool=callgrind --instr-atstart=no`: it builds the tree's app as `commentsvc.wsgi` does for
 gunicorn, calls it as a WSGI application with the request bench/run.py's W3 sends (a new comment with
 a unique body), warm-up first, and counts only the measured loop, between two client requests made by
-a ten-line C helper (compiled with gcc against valgrind's callgrind.h). The ceiling app
-(bench/ceiling.py, GET /fixed) is measured the same way in the same process.
+a three-function C helper (compiled with gcc against valgrind's callgrind.h). The ceiling app
+(bench/ceiling.py, GET /fixed) is measured the same way in the same process, before the tree's app is
+imported.
 """
 
 from __future__ import annotations
@@ -342,7 +343,8 @@ def one_run(args: argparse.Namespace, tree: Path, workdir: Path) -> dict[str, fl
         )
     env = child_env(workdir)
     script = [sys.executable, str(Path(__file__).resolve()), "--tree", str(tree), "--workdir", str(workdir)]
-    subprocess.run([*script, "--phase", "prepare"], env=env, check=True)
+    if subprocess.run([*script, "--phase", "prepare"], env=env).returncode != 0:
+        sys.exit("instructions: building the data set failed (its error is above).")
     valgrind = need("valgrind", "apt-get install valgrind")
     measured = subprocess.run(
         [
