@@ -221,7 +221,7 @@ def list_comments() -> BaseResponse:
     site, article, sort, limit, cursor = _thread_query()
     config = current_app.config
     limit = config["COMMENTSVC_PAGE_SIZE"] if limit is None else limit
-    reply_limit = config["COMMENTSVC_REPLY_PAGE_SIZE"]
+    reply_limit = config["COMMENTSVC_FIRST_PAGE_REPLIES"]
     base = avatar_base()
     max_age = config["COMMENTSVC_CACHE_MAX_AGE"]
     engine = db.engine
