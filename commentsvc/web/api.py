@@ -38,7 +38,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db, limiter
 from ..models import Comment
 from ..storage import statements
-from ..storage.engine import begin_write
+from ..storage.engine import begin_write, read_outside_transaction
 from ..storage.memos import ResponseCache, kept_per_key
 from . import caching, fastpath
 from .context import current_client, identity_token, posting_settings
@@ -230,7 +230,12 @@ def list_comments() -> BaseResponse:
 
     def build() -> bytes:
         page = reading.list_thread(
-            db.session(), thread=state, sort=sort, limit=limit, cursor=cursor, reply_limit=reply_limit
+            read_outside_transaction(db.session()),
+            thread=state,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            reply_limit=reply_limit,
         )
         return orjson.dumps(thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base))
 
@@ -271,7 +276,7 @@ def list_replies(comment_id: int) -> BaseResponse:
     state = fastpath.validated(lambda: statements.root_thread_state(engine, comment_id))
 
     def build() -> bytes:
-        page = reading.list_replies(db.session(), comment_id, limit=limit, cursor=cursor)
+        page = reading.list_replies(read_outside_transaction(db.session()), comment_id, limit=limit, cursor=cursor)
         return orjson.dumps(replies_json(page, avatar_base=base))
 
     if state is None:  # an unknown comment: the service answers why (404, or 400 for bad paging)
