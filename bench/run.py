@@ -111,7 +111,15 @@ def ensure_tool(name: str) -> str:
 class Server:
     """gunicorn, 2 sync workers, 127.0.0.1; the same settings for commentsvc and the ceiling."""
 
-    def __init__(self, name: str, app: str, env: dict[str, str], log_dir: Path, pythonpath: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        app: str,
+        env: dict[str, str],
+        log_dir: Path,
+        pythonpath: Path | None = None,
+        app_server: str = "gunicorn",
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -137,6 +145,11 @@ class Server:
         ]
         if pythonpath:
             command += ["--pythonpath", str(pythonpath)]
+        if app_server == "granian":
+            # The trial of a Rust-based server: the same 2 worker processes, one Python thread each.
+            command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1"]
+            command += ["--port", str(self.port), "--workers", str(WORKERS), "--blocking-threads", "1"]
+            command += ["--log-level", "warning", "--no-access-log", app]
         self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT)
 
     def wait_ready(self, path: str) -> None:
@@ -617,6 +630,12 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated workloads to run, e.g. W1,R304 (the ceiling always runs)")
     parser.add_argument("--keep", action="store_true", help="keep the data (SQLite file or PostgreSQL database)")
     parser.add_argument(
+        "--app-server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="what serves commentsvc (the ceilings stay on gunicorn): the granian trial (pip install granian)",
+    )
+    parser.add_argument(
         "--nginx",
         action="store_true",
         help="measure W1, W2, W2b and R304 through Debian's nginx with README's configuration (installed "
@@ -663,7 +682,7 @@ def main() -> None:
         if args.only:
             wanted = {name.strip() for name in args.only.split(",")}
             chosen = [w for w in chosen if w.name in wanted]
-        service = Server("commentsvc", "commentsvc.wsgi:app", service_env, out)
+        service = Server("commentsvc", "commentsvc.wsgi:app", service_env, out, app_server=args.app_server)
         bare = Server("ceiling-wsgi", "ceiling:bare", base_env, out, pythonpath=BENCH)
         servers += [ceiling, bare, service]
         front: Nginx | Server = service
@@ -673,13 +692,18 @@ def main() -> None:
         cold = None
         if any(not w.page_cache for w in chosen):
             cold = Server(
-                "commentsvc-cold", "commentsvc.wsgi:app", {**service_env, "COMMENTSVC_RESPONSE_CACHE_MB": "0"}, out
+                "commentsvc-cold",
+                "commentsvc.wsgi:app",
+                {**service_env, "COMMENTSVC_RESPONSE_CACHE_MB": "0"},
+                out,
+                app_server=args.app_server,
             )
             servers.append(cold)
         for server in servers:
             server.wait_ready("/fixed" if server in (ceiling, bare) else "/healthz")
         # Check every workload answers as intended before timing it, and note the body sizes.
         sizes: dict[str, int | None] = {}
+        first_page: tuple[int, int] | None = None
         for workload in chosen:
             if workload.mode == "post":
                 sizes[workload.name] = None
@@ -690,6 +714,9 @@ def main() -> None:
             if status != 200:
                 raise RuntimeError(f"{workload.name}: {workload.path} answered {status}: {body[:300]!r}")
             sizes[workload.name] = len(body)
+            if workload.name == "W2":
+                wire = len(fetch(server.base + workload.path, {"Accept-Encoding": "gzip"})[2])
+                first_page = (len(body), wire)
             if workload.name == "R304":
                 workload.env["BENCH_ETAG"] = headers["ETag"]
                 status, _, _ = fetch(front.base + workload.path, {"If-None-Match": headers["ETag"]})
@@ -774,6 +801,11 @@ def main() -> None:
         f"{database_url.split('://')[0]}"
         + (f" (SQLite {sqlite3.sqlite_version})" if not args.database_url else "")
         + (" behind nginx (README's configuration, 1 worker process)" if args.nginx else "")
+        + (
+            f"; commentsvc on granian ({WORKERS} workers), the ceilings on gunicorn"
+            if args.app_server == "granian"
+            else ""
+        )
         + f"; gunicorn {WORKERS} sync workers; wrk -t1 -c{args.connections}; each workload measured "
         f"{args.rounds} times for {args.duration:g} s (after {args.warmup:g} s warm-up), each time right after "
         f"the ceiling; figures are medians, × ceiling is the median of the pairs' ratios; ceiling "
@@ -781,6 +813,12 @@ def main() -> None:
         f"{max(c.rps for c in ceilings):,.0f})."
     )
     extra = []
+    if first_page is not None:
+        plain, wire = first_page
+        extra.append(
+            f"- the hot thread's first page: {plain / 1024:.1f} KB of JSON (target ≤ 60 KB), {wire / 1024:.1f} KB on "
+            f"the wire with gzip (target ≤ 15 KB): {'yes' if plain <= 60 * 1024 and wire <= 15 * 1024 else 'no'}"
+        )
     if freshness is not None:
         delays = freshness["delays_s"]
         bound = freshness["max_age"] + 1
