@@ -6,6 +6,7 @@ gunicorn settings, so the ratio says how close we come to what Flask itself can 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask, jsonify
@@ -35,3 +36,13 @@ BODY: dict[str, Any] = {
 @app.get("/fixed")
 def fixed() -> Any:
     return jsonify(BODY)
+
+
+_BARE_BODY = json.dumps(BODY, ensure_ascii=False).encode()
+_BARE_HEADERS = [("Content-Type", "application/json"), ("Content-Length", str(len(_BARE_BODY)))]
+
+
+def bare(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The bare WSGI ceiling: the same body from a plain WSGI callable, no framework at all."""
+    start_response("200 OK", list(_BARE_HEADERS))
+    return [_BARE_BODY]

@@ -38,6 +38,11 @@ import dataset  # noqa: E402
 
 ORIGIN = "https://news.example"
 WORKERS = 2
+# --nginx: the cached reads through README's nginx against the bare WSGI ceiling, and against the bare app.
+NGINX_OVER_WSGI = 1.5
+NGINX_OVER_BARE = 5.0
+NGINX_WORKLOADS = ("W1", "W2", "W2b", "R304")
+FRESHNESS_POSTS = 6
 
 
 @dataclass
@@ -47,6 +52,8 @@ class Workload:
     path: str = ""
     mode: str = "get"
     target: float | None = None
+    # Against the bare WSGI ceiling (bench/ceiling.py's `bare`), measured in the same round.
+    wsgi_target: float | None = None
     env: dict[str, str] = field(default_factory=dict)
     ceiling: bool = False
     # False: served by a second commentsvc with COMMENTSVC_RESPONSE_CACHE_MB=0, so every page is built afresh.
@@ -66,6 +73,9 @@ class Result:
     body_bytes: int | None
     cpu_ms: float | None = None
     ratio: float | None = None
+    wsgi_ratio: float | None = None
+    # --nginx: throughput through nginx against the bare app's in the same round.
+    bare_ratio: float | None = None
 
 
 def free_port() -> int:
@@ -76,26 +86,40 @@ def free_port() -> int:
 
 def ensure_wrk() -> str:
     """Debian's wrk; installed with apt-get when missing (the bench needs a real load generator)."""
-    found = shutil.which("wrk")
+    return ensure_tool("wrk")
+
+
+def ensure_tool(name: str) -> str:
+    """A Debian package's program of the same name, installed with apt-get when missing (as root)."""
+    path = f"{os.environ.get('PATH', '')}:/usr/sbin:/usr/local/sbin"
+    found = shutil.which(name, path=path)
     if found:
         return found
     if os.geteuid() != 0:
-        sys.exit("wrk is not installed: run `sudo apt-get install wrk` and try again.")
-    print("bench: installing wrk with apt-get ...", flush=True)
+        sys.exit(f"{name} is not installed: run `sudo apt-get install {name}` and try again.")
+    print(f"bench: installing {name} with apt-get ...", flush=True)
     subprocess.run(["apt-get", "update", "-qq"], check=True)
     subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        ["apt-get", "install", "-y", "-qq", name], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     )
-    found = shutil.which("wrk")
+    found = shutil.which(name, path=path)
     if not found:
-        sys.exit("wrk is still not on PATH after apt-get install wrk.")
+        sys.exit(f"{name} is still not on PATH after apt-get install {name}.")
     return found
 
 
 class Server:
     """gunicorn, 2 sync workers, 127.0.0.1; the same settings for commentsvc and the ceiling."""
 
-    def __init__(self, name: str, app: str, env: dict[str, str], log_dir: Path, pythonpath: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        app: str,
+        env: dict[str, str],
+        log_dir: Path,
+        pythonpath: Path | None = None,
+        app_server: str = "gunicorn",
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -121,6 +145,11 @@ class Server:
         ]
         if pythonpath:
             command += ["--pythonpath", str(pythonpath)]
+        if app_server == "granian":
+            # The trial of a Rust-based server: the same 2 worker processes, one Python thread each.
+            command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1"]
+            command += ["--port", str(self.port), "--workers", str(WORKERS), "--blocking-threads", "1"]
+            command += ["--log-level", "warning", "--no-access-log", app]
         self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT)
 
     def wait_ready(self, path: str) -> None:
@@ -186,13 +215,152 @@ class Server:
         self._log.close()
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any, bytes]:
+    """Status, headers (looked up without regard to case: granian sends them in lower case) and body."""
     request = urllib.request.Request(url, headers={"Origin": ORIGIN, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
+
+
+def readme_nginx_block() -> str:
+    """The nginx configuration exactly as README.md's "### nginx" section gives it."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### nginx") :]
+    start = section.index("```nginx\n") + len("```nginx\n")
+    return section[start : section.index("```", start)]
+
+
+def nginx_config(block: str, *, upstream_port: int, port: int, root: Path) -> str:
+    """README's block on 127.0.0.1: its upstream servers become the bench's app, `listen 443 ssl` a plain
+    port, the cache folder one under `root`; every other line as written. Wrapped in a main config."""
+    lines = []
+    in_upstream = False
+    for line in block.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("upstream "):
+            in_upstream = True
+            lines.append(line)
+            lines.append(f"    server 127.0.0.1:{upstream_port};")
+            continue
+        if in_upstream and stripped.startswith("server "):
+            continue
+        if stripped == "}":
+            in_upstream = False
+        if stripped.startswith("listen "):
+            line = f"    listen 127.0.0.1:{port};"
+        if stripped.startswith("# ssl_"):
+            continue
+        if stripped.startswith("proxy_cache_path "):
+            line = line.replace("/var/cache/nginx/commentsvc", str(root / "cache"))
+        lines.append(line)
+    temp = " ".join(f"{kind}_temp_path {root / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    body = "\n".join("    " + line for line in lines)
+    return (
+        f"daemon off;\nworker_processes 1;\npid {root / 'nginx.pid'};\nerror_log {root / 'error.log'} warn;\n"
+        f"events {{ worker_connections 1024; }}\n"
+        f"http {{\n    access_log off;\n    {temp}\n{body}\n}}\n"
+    )
+
+
+class Nginx:
+    """Debian's nginx on 127.0.0.1 with README's configuration in front of one commentsvc server."""
+
+    def __init__(self, app: Server, log_dir: Path) -> None:
+        self.app = app
+        self.name = "nginx"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        root = log_dir / "nginx"
+        root.mkdir(parents=True, exist_ok=True)
+        root.chmod(0o777)  # nginx's workers run as nobody when started as root
+        config = root / "nginx.conf"
+        config.write_text(nginx_config(readme_nginx_block(), upstream_port=app.port, port=self.port, root=root))
+        self.log_path = root / "nginx.log"
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [ensure_tool("nginx"), "-p", str(root), "-c", str(config)], stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    def wait_ready(self, path: str) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited early:\n{self.log_path.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(self.base + path, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"nginx did not become ready:\n{self.log_path.read_text(errors='replace')}")
+
+    def cpu_seconds(self) -> float:
+        """The app's workers: what reaches them through the cache."""
+        return self.app.cpu_seconds()
+
+    def peak_rss_mb(self) -> float | None:
+        return self.app.peak_rss_mb()
+
+    def stop(self) -> None:
+        Server.stop(self)  # type: ignore[arg-type]  # the same process and log handling
+
+
+def post_comment(base: str, site: str, article: str, body: str) -> int:
+    payload = json.dumps({"site": site, "article": article, "title": "Bench story", "name": "读者", "body": body})
+    request = urllib.request.Request(
+        base + "/api/v1/comments",
+        data=payload.encode(),
+        headers={"Origin": ORIGIN, "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        if response.status != 201:
+            raise RuntimeError(f"freshness: a post answered {response.status}")
+        return int(json.loads(response.read())["id"])
+
+
+def measure_freshness(
+    wrk: str, front: Nginx, site: str, article: str, max_age: int, posts: int, connections: int
+) -> dict[str, Any]:
+    """Posts through nginx while wrk keeps reading the thread through it, and polls that thread every
+    20 ms: how long from each 201 until a read shows the comment, and how many reads after max-age + 1 s
+    still did not (stale answers)."""
+    path = thread_path(site, article, sort="newest")
+    seconds = posts * (max_age + 3) + 5
+    load = subprocess.Popen(
+        [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Origin: {ORIGIN}", front.base + path],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    delays: list[float] = []
+    stale = reads = 0
+    try:
+        time.sleep(1)
+        for number in range(posts):
+            comment_id = post_comment(front.base, site, article, f"freshness {secrets.token_hex(4)} {number}")
+            posted = time.monotonic()
+            while True:
+                status, _, body = fetch(front.base + path)
+                elapsed = time.monotonic() - posted
+                reads += 1
+                if status == 200 and any(c["id"] == comment_id for c in json.loads(body)["comments"]):
+                    delays.append(elapsed)
+                    break
+                if elapsed > max_age + 1:
+                    stale += 1
+                if elapsed > max_age + 30:
+                    delays.append(float("inf"))
+                    break
+                time.sleep(0.02)
+            time.sleep(0.5 + (number % 3) * 0.7)  # posts land at different points of the cached copy's life
+    finally:
+        load.terminate()
+        load.wait()
+    return {"max_age": max_age, "delays_s": delays, "stale_answers": stale, "reads": reads}
 
 
 def run_wrk(wrk: str, url: str, workload: Workload, seconds: float, connections: int) -> dict[str, Any]:
@@ -251,6 +419,8 @@ def combine(per_round: list[Result]) -> Result:
         for status, count in result.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
     ratios = [r.ratio for r in per_round if r.ratio is not None]
+    wsgi_ratios = [r.wsgi_ratio for r in per_round if r.wsgi_ratio is not None]
+    bare_ratios = [r.bare_ratio for r in per_round if r.bare_ratio is not None]
     peaks = [r.rss_mb for r in per_round if r.rss_mb is not None]
     return Result(
         workload=per_round[0].workload,
@@ -264,6 +434,8 @@ def combine(per_round: list[Result]) -> Result:
         body_bytes=per_round[0].body_bytes,
         cpu_ms=statistics.median(cpus) if (cpus := [r.cpu_ms for r in per_round if r.cpu_ms is not None]) else None,
         ratio=statistics.median(ratios) if ratios else None,
+        wsgi_ratio=statistics.median(wsgi_ratios) if wsgi_ratios else None,
+        bare_ratio=statistics.median(bare_ratios) if bare_ratios else None,
     )
 
 
@@ -278,7 +450,7 @@ def workloads(info: dict[str, Any]) -> list[Workload]:
         [("site", site)] + [("article", a) for a in info["count_articles"]]
     )
     return [
-        Workload("W1", "counts for 50 articles in one GET", counts, target=0.6),
+        Workload("W1", "counts for 50 articles in one GET", counts, target=0.6, wsgi_target=0.4),
         Workload(
             "W1-cold",
             "W1 with the response cache off: the counts read from the database every time",
@@ -286,7 +458,13 @@ def workloads(info: dict[str, Any]) -> list[Workload]:
             page_cache=False,
         ),
         Workload("W2", "first page of the hot article (3,000 comments)", thread_path(site, info["hot"]), target=0.3),
-        Workload("W2b", "first page of a typical 20-comment thread", thread_path(site, info["typical"]), target=0.4),
+        Workload(
+            "W2b",
+            "first page of a typical 20-comment thread",
+            thread_path(site, info["typical"]),
+            target=0.4,
+            wsgi_target=0.4,
+        ),
         Workload(
             "W2-cold",
             "W2 with the page cache off: the page built from the database every time",
@@ -305,13 +483,15 @@ def workloads(info: dict[str, Any]) -> list[Workload]:
             )
             for size, article in info["sized"].items()
         ),
-        Workload("R304", "W2 again with If-None-Match: 304", thread_path(site, info["hot"]), target=0.7),
+        Workload(
+            "R304", "W2 again with If-None-Match: 304", thread_path(site, info["hot"]), target=0.7, wsgi_target=0.5
+        ),
         Workload(
             "W3",
             "post a new comment (unique bodies)",
             "/api/v1/comments",
             mode="post",
-            target=0.15,
+            target=0.2,
             env={"BENCH_SITE": site, "BENCH_ARTICLES": ",".join(info["post_articles"])},
         ),
     ]
@@ -357,25 +537,42 @@ def drop_postgres(url: str) -> None:
 
 
 def verdict(result: Result) -> str:
-    target = result.workload.target
-    if target is None or result.ratio is None:
+    checks = [
+        (result.ratio, result.workload.target),
+        (result.wsgi_ratio, result.workload.wsgi_target),
+        (result.bare_ratio, NGINX_OVER_BARE if result.bare_ratio is not None else None),
+    ]
+    checked = [ratio >= target for ratio, target in checks if ratio is not None and target is not None]
+    if not checked:
         return ""
-    return "yes" if result.ratio >= target else "**no**"
+    return "yes" if all(checked) else "**no**"
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _target(value: float | None) -> str:
+    return "" if value is None else f"≥ {value:g}"
 
 
 def table(results: list[Result]) -> str:
+    nginx = any(r.bare_ratio is not None for r in results)
     lines = [
-        "| workload | what | req/s | p50 ms | p99 ms | × ceiling | target | met | errors | peak RSS/worker MB "
-        "| body KB | worker CPU ms/req | × ceiling by CPU |",
-        "|---|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|",
+        "| workload | what | req/s | p50 ms | p99 ms | × ceiling | target | × WSGI ceiling | target (WSGI) "
+        + ("| × bare app " if nginx else "")
+        + "| met | errors | peak RSS/worker MB | body KB | worker CPU ms/req | × ceiling by CPU |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if nginx else "") + ":-:|---:|---:|---:|---:|---:|",
     ]
     ceiling_cpu = results[0].cpu_ms
     for r in results:
         by_cpu = ceiling_cpu / r.cpu_ms if ceiling_cpu and r.cpu_ms else None
         lines.append(
             f"| {r.workload.name} | {r.workload.what} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-            f"{'' if r.ratio is None else f'{r.ratio:.2f}'} | "
-            f"{'' if r.workload.target is None else f'≥ {r.workload.target:g}'} | {verdict(r)} | {r.errors} | "
+            f"{_ratio(r.ratio)} | {_target(r.workload.target)} | {_ratio(r.wsgi_ratio)} | "
+            f"{_target(r.workload.wsgi_target)} | "
+            + (f"{_ratio(r.bare_ratio)} | " if nginx else "")
+            + f"{verdict(r)} | {r.errors} | "
             f"{'' if r.rss_mb is None else f'{r.rss_mb:.0f}'} | "
             f"{'' if r.body_bytes is None else f'{r.body_bytes / 1024:.1f}'} | "
             f"{'' if r.cpu_ms is None else f'{r.cpu_ms:.2f}'} | {'' if by_cpu is None else f'{by_cpu:.2f}'} |"
@@ -433,6 +630,18 @@ def main() -> None:
     )
     parser.add_argument("--only", help="comma-separated workloads to run, e.g. W1,R304 (the ceiling always runs)")
     parser.add_argument("--keep", action="store_true", help="keep the data (SQLite file or PostgreSQL database)")
+    parser.add_argument(
+        "--app-server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="what serves commentsvc (the ceilings stay on gunicorn): the granian trial (pip install granian)",
+    )
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="measure W1, W2, W2b and R304 through Debian's nginx with README's configuration (installed "
+        "with apt-get when missing), each beside the bare app, and the freshness of a post read through it",
+    )
     args = parser.parse_args()
 
     wrk = ensure_wrk()
@@ -447,7 +656,8 @@ def main() -> None:
     started = datetime.now(UTC)
     print(
         f"bench: {started:%Y-%m-%d %H:%M:%S} UTC, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"database {database_url.split('://')[0]}, results in {out.relative_to(ROOT)}",
+        f"database {database_url.split('://')[0]}{' behind nginx' if args.nginx else ''}, results in "
+        f"{out.relative_to(ROOT)}",
         flush=True,
     )
 
@@ -465,40 +675,63 @@ def main() -> None:
             "COMMENTSVC_AUTO_MIGRATE": "false",
         }
         chosen = workloads(info)
+        if args.nginx:
+            chosen = [w for w in chosen if w.name in NGINX_WORKLOADS]
+            for w in chosen:
+                w.what += " — through nginx"
+                w.target, w.wsgi_target = None, NGINX_OVER_WSGI
         if args.only:
             wanted = {name.strip() for name in args.only.split(",")}
             chosen = [w for w in chosen if w.name in wanted]
-        service = Server("commentsvc", "commentsvc.wsgi:app", service_env, out)
-        servers += [ceiling, service]
+        service = Server("commentsvc", "commentsvc.wsgi:app", service_env, out, app_server=args.app_server)
+        bare = Server("ceiling-wsgi", "ceiling:bare", base_env, out, pythonpath=BENCH)
+        servers += [ceiling, bare, service]
+        front: Nginx | Server = service
+        if args.nginx:
+            front = Nginx(service, out)
+            servers.append(front)
         cold = None
         if any(not w.page_cache for w in chosen):
             cold = Server(
-                "commentsvc-cold", "commentsvc.wsgi:app", {**service_env, "COMMENTSVC_RESPONSE_CACHE_MB": "0"}, out
+                "commentsvc-cold",
+                "commentsvc.wsgi:app",
+                {**service_env, "COMMENTSVC_RESPONSE_CACHE_MB": "0"},
+                out,
+                app_server=args.app_server,
             )
             servers.append(cold)
         for server in servers:
-            server.wait_ready("/fixed" if server is ceiling else "/healthz")
+            server.wait_ready("/fixed" if server in (ceiling, bare) else "/healthz")
         # Check every workload answers as intended before timing it, and note the body sizes.
         sizes: dict[str, int | None] = {}
+        first_page: tuple[int, int] | None = None
         for workload in chosen:
             if workload.mode == "post":
                 sizes[workload.name] = None
                 continue
-            server = service if workload.page_cache else cold
+            server = front if workload.page_cache else cold
             assert server is not None
             status, headers, body = fetch(server.base + workload.path)
             if status != 200:
                 raise RuntimeError(f"{workload.name}: {workload.path} answered {status}: {body[:300]!r}")
             sizes[workload.name] = len(body)
+            if workload.name == "W2":
+                wire = len(fetch(server.base + workload.path, {"Accept-Encoding": "gzip"})[2])
+                first_page = (len(body), wire)
             if workload.name == "R304":
                 workload.env["BENCH_ETAG"] = headers["ETag"]
-                status, _, _ = fetch(service.base + workload.path, {"If-None-Match": headers["ETag"]})
+                status, _, _ = fetch(front.base + workload.path, {"If-None-Match": headers["ETag"]})
                 if status != 304:
                     raise RuntimeError(f"R304: a conditional request answered {status}, not 304")
                 sizes[workload.name] = 0
 
         fixed = Workload("CEIL", "ceiling: fixed ~2 KB JSON from a minimal Flask app", "/fixed", ceiling=True)
         sizes["CEIL"] = len(fetch(ceiling.base + "/fixed")[2])
+        fixed_wsgi = Workload(
+            "CEIL-WSGI", "bare WSGI ceiling: the same JSON from a plain WSGI callable", "/", ceiling=True
+        )
+        sizes["CEIL-WSGI"] = len(fetch(bare.base + "/")[2])
+        bare_ceilings: list[Result] = []
         # Each measurement of a workload comes right after one of the ceiling (a pair), so a burst of
         # load from elsewhere on the machine hits both sides of a pair, and the median over the
         # pairs shrugs off the bursts that fall between them.
@@ -509,12 +742,27 @@ def main() -> None:
             for number in range(args.rounds):
                 warmup = args.warmup if number == 0 else 0
                 fixed_result = measure(wrk, ceiling, fixed, args, sizes["CEIL"], warmup if not ceilings else 0)
+                wsgi_result = measure(
+                    wrk, bare, fixed_wsgi, args, sizes["CEIL-WSGI"], warmup if not bare_ceilings else 0
+                )
                 result = measure(
-                    wrk, service if workload.page_cache else cold, workload, args, sizes[workload.name], warmup
+                    wrk,
+                    front if workload.page_cache else cold,
+                    workload,
+                    args,
+                    sizes[workload.name],
+                    warmup,
                 )
                 result.ratio = result.rps / fixed_result.rps if fixed_result.rps else None
+                result.wsgi_ratio = result.rps / wsgi_result.rps if wsgi_result.rps else None
+                if args.nginx:
+                    direct = measure(wrk, service, workload, args, sizes[workload.name], warmup)
+                    result.bare_ratio = result.rps / direct.rps if direct.rps else None
                 fixed_result.ratio = 1.0
+                wsgi_result.ratio = wsgi_result.rps / fixed_result.rps if fixed_result.rps else None
+                wsgi_result.wsgi_ratio = 1.0
                 ceilings.append(fixed_result)
+                bare_ceilings.append(wsgi_result)
                 pairs.append(result)
             combined = combine(pairs)
             results.append(combined)
@@ -524,6 +772,20 @@ def main() -> None:
                 flush=True,
             )
         results.insert(0, combine(ceilings))
+        results.insert(1, combine(bare_ceilings))
+        freshness = None
+        if args.nginx:
+            max_age = 5  # COMMENTSVC_CACHE_MAX_AGE's default, which the bench's commentsvc runs with
+            freshness = measure_freshness(
+                wrk,
+                front,
+                info["site"],
+                info["typical"],
+                max_age,
+                FRESHNESS_POSTS,
+                args.connections,
+            )
+            print(f"bench: freshness: {freshness}", flush=True)
     finally:
         for server in servers:
             server.stop()
@@ -539,13 +801,35 @@ def main() -> None:
         f"Run {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} CPUs; "
         f"{database_url.split('://')[0]}"
         + (f" (SQLite {sqlite3.sqlite_version})" if not args.database_url else "")
+        + (" behind nginx (README's configuration, 1 worker process)" if args.nginx else "")
+        + (
+            f"; commentsvc on granian ({WORKERS} workers), the ceilings on gunicorn"
+            if args.app_server == "granian"
+            else ""
+        )
         + f"; gunicorn {WORKERS} sync workers; wrk -t1 -c{args.connections}; each workload measured "
         f"{args.rounds} times for {args.duration:g} s (after {args.warmup:g} s warm-up), each time right after "
         f"the ceiling; figures are medians, × ceiling is the median of the pairs' ratios; ceiling "
         f"{ceiling_rps:,.0f} req/s (median of {len(ceilings)}, range {min(c.rps for c in ceilings):,.0f}–"
         f"{max(c.rps for c in ceilings):,.0f})."
     )
-    report = "\n".join([header, "", table(results), "", *summary_lines(results)])
+    extra = []
+    if first_page is not None:
+        plain, wire = first_page
+        extra.append(
+            f"- the hot thread's first page: {plain / 1024:.1f} KB of JSON (target ≤ 60 KB), {wire / 1024:.1f} KB on "
+            f"the wire with gzip (target ≤ 15 KB): {'yes' if plain <= 60 * 1024 and wire <= 15 * 1024 else 'no'}"
+        )
+    if freshness is not None:
+        delays = freshness["delays_s"]
+        bound = freshness["max_age"] + 1
+        extra.append(
+            f"- freshness through nginx: a post shown {min(delays):.2f}–{max(delays):.2f} s after its 201 "
+            f"(median {statistics.median(delays):.2f} s, {len(delays)} posts, max-age {freshness['max_age']} s; "
+            f"target ≤ {bound} s): {'yes' if max(delays) <= bound else 'no'}; reads after max-age + 1 s "
+            f"that still lacked it: {freshness['stale_answers']} of {freshness['reads']}"
+        )
+    report = "\n".join([header, "", table(results), "", *summary_lines(results), *extra])
     print()
     print(report)
     (out / "results.md").write_text(report + "\n")
@@ -558,6 +842,8 @@ def main() -> None:
                 "dataset": {k: v for k, v in info.items() if k not in ("count_articles", "post_articles")},
                 "ceiling_rps": ceiling_rps,
                 "ceiling_measurements": [c.rps for c in ceilings],
+                "nginx": args.nginx,
+                "freshness": freshness,
                 "results": [
                     {
                         "workload": r.workload.name,
@@ -565,6 +851,8 @@ def main() -> None:
                         "p50_ms": r.p50_ms,
                         "p99_ms": r.p99_ms,
                         "ratio": r.ratio,
+                        "wsgi_ratio": r.wsgi_ratio,
+                        "bare_ratio": r.bare_ratio,
                         "target": r.workload.target,
                         "errors": r.errors,
                         "requests": r.requests,

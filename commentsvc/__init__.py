@@ -22,6 +22,7 @@ from .web.api import api, health
 from .web.caching import ReadStormRequest
 from .web.dashboard import dashboard
 from .web.errors import register_error_handlers
+from .web.fastpath import KeptReads
 from .web.feeds import feeds
 from .web.mail_links import mail_links
 from .web.ratelimits import limiter_settings
@@ -68,6 +69,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
+    if settings["COMMENTSVC_RESPONSE_CACHE_MB"]:
+        app.wsgi_app = KeptReads(app, app.wsgi_app, settings["COMMENTSVC_RESPONSE_CACHE_MB"] * 1024 * 1024)  # type: ignore[method-assign]
     hops = settings["COMMENTSVC_TRUSTED_PROXIES"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -191,7 +191,13 @@ SETTINGS: tuple[Setting, ...] = (
         "COMMENTSVC_REPLY_PAGE_SIZE",
         20,
         _parse_positive_int,
-        "Replies sent with each top-level comment before the reader asks for more.",
+        "Replies per page when a reader asks for more of a top-level comment's replies.",
+    ),
+    Setting(
+        "COMMENTSVC_FIRST_PAGE_REPLIES",
+        3,
+        _parse_positive_int,
+        "Replies sent with each top-level comment on a thread page; the widget offers the rest (show N more replies).",
     ),
     Setting(
         "COMMENTSVC_REPORT_THRESHOLD",

@@ -11,6 +11,7 @@ every response in the suite.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -71,7 +72,10 @@ def _private_keys(data: Any, path: str = "$") -> list[str]:
 def assert_no_private_data(response: Any, secrets: Iterable[str]) -> None:
     """Fails when the body or a header of `response` contains any of `secrets` (emails, IP addresses,
     user agents a reader sent) or, in JSON, a key that only private data would use."""
-    body = response.get_data(as_text=True)
+    raw = response.get_data()
+    if response.headers.get("Content-Encoding") == "gzip":
+        raw = gzip.decompress(raw)
+    body = raw.decode()
     headers = "\n".join(
         f"{name}: {value}" for name, value in response.headers.items() if name.lower() not in {"date", "set-cookie"}
     )

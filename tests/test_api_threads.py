@@ -44,6 +44,7 @@ def test_the_article_parameter_is_required(client):
     assert response.get_json()["error"]["fields"] == {"article": "missing_field"}
 
 
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_FIRST_PAGE_REPLIES": 20}])
 def test_replies_nest_several_levels_deep(client, make_comment):
     top = make_comment(body="top")
     first = make_comment(parent_id=top["id"], body="first reply")
@@ -184,7 +185,7 @@ def test_a_cursor_from_another_sort_order_is_refused(client, make_comment):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("app_config", [{"COMMENTSVC_REPLY_PAGE_SIZE": 3}])
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_FIRST_PAGE_REPLIES": 3}])
 def test_long_reply_lists_page_through_the_replies_cursor(client, make_comment, app_config):
     """Long reply lists come in pages through the replies cursor."""
     top = make_comment(body="popular")
@@ -233,3 +234,13 @@ def test_public_comments_carry_exactly_the_documented_fields(client, make_commen
         "replies_cursor",
     }
     assert comment["website"] == "https://reader.example"
+
+
+def test_a_thread_page_carries_the_first_three_replies_of_each_comment_by_default(client, make_comment):
+    top = make_comment(body="popular")
+    for i in range(5):
+        make_comment(parent_id=top["id"], body=f"r{i}")
+    node = read(client)["comments"][0]
+    assert [reply["html"] for reply in node["replies"]] == ["<p>r0</p>", "<p>r1</p>", "<p>r2</p>"]
+    assert node["reply_count"] == 5
+    assert node["replies_cursor"]

@@ -24,8 +24,8 @@ def test_the_guard_fails_a_public_answer_that_names_the_sso_sub(client, sso_site
         headers: dict[str, str] = {}
 
         @staticmethod
-        def get_data(as_text=True):
-            return '{"comments": [{"name": "王小明", "sub": "reader-42"}]}'
+        def get_data():
+            return '{"comments": [{"name": "王小明", "sub": "reader-42"}]}'.encode()
 
     with pytest.raises(AssertionError, match="private"):
         assert_no_private_data(Leaky(), sso_private_values(sso_token()))

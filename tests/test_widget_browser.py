@@ -292,6 +292,7 @@ def test_capped_reply_names_whom_it_answers(page: Any, server: LiveServer, host_
             },
         )
     widget = open_widget(page, host_site.page_url(article))
+    widget.get_by_role("button", name="展开 1 条回复").click()  # the first page carries 3 replies
     deepest = comment(widget, "深度 4")
     deepest.get_by_role("button", name="回复", exact=True).click()
     post(deepest.locator("form"), "到顶的回复", name="封顶")
@@ -657,10 +658,11 @@ def test_sorting_and_load_more_for_comments_and_long_reply_lists(
         "() => document.querySelector('#comments').shadowRoot.querySelectorAll('.commentsvc-list > li').length === 22"
     )
     oldest_card = comment(widget, f"{article} #0")
-    assert oldest_card.locator("xpath=..").locator(".commentsvc-replies > li").count() == 20
-    widget.get_by_role("button", name="查看更多回复").click()
+    assert oldest_card.locator("xpath=..").locator(".commentsvc-replies > li").count() == 3
+    widget.get_by_role("button", name="展开 19 条回复").click()
     comment(widget, "长回复 21").wait_for()
-    assert widget.get_by_role("button", name="查看更多回复").is_hidden()
+    assert oldest_card.locator("xpath=..").locator(".commentsvc-replies > li").count() == 22
+    assert widget.locator(".commentsvc-more-replies").is_hidden()
     widget.get_by_label("排序").select_option("oldest")
     page.wait_for_function(
         "() => document.querySelector('#comments').shadowRoot"
@@ -986,6 +988,7 @@ def test_a_deep_reply_form_spans_the_whole_widget_on_a_phone(
     page = context.new_page()
     try:
         widget = open_widget(page, host_site.page_url(article))
+        widget.get_by_role("button", name="展开 1 条回复").click()  # the first page carries 3 replies
         deepest = comment(widget, "深度 4")
         deepest.get_by_role("button", name="回复", exact=True).click()
         form = deepest.locator("form")

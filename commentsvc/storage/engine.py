@@ -9,7 +9,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -17,6 +17,8 @@ from ..extensions import db
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A pooled PostgreSQL connection used this recently is handed out unchecked; one idle longer is pinged.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 # How often a writer waiting for its turn looks again: well under the time a post holds the lock.
@@ -92,8 +94,33 @@ class QueuedSQLiteConnection(sqlite3.Connection):
 def engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         return {"connect_args": {"factory": QueuedSQLiteConnection}}
-    # A connection the server dropped (restart, failover) is replaced instead of failing a request.
-    return {"pool_pre_ping": True}
+    # A connection the server dropped (restart, failover, an idle timeout) is replaced instead of failing
+    # a request: connections idle for a while are pinged on checkout (_ping_if_idle), not every one, as
+    # pool_pre_ping would, a round trip on every request of a read storm.
+    return {"pool_pre_ping": False}
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    dialect = engine.dialect
+
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("commentsvc_returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            # The pool then discards this connection and checks out another (pessimistic handling).
+            raise exc.DisconnectionError(f"a pooled connection did not answer: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("a pooled connection did not answer")
+
+    event.listen(engine, "checkout", ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["commentsvc_returned_at"] = time.monotonic()
 
 
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -144,6 +171,17 @@ def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+    else:
+        _ping_idle_connections(engine)
+
+
+def read_outside_transaction(session: Session) -> Session:
+    """On PostgreSQL a public read's statements run on their own (autocommit): at READ COMMITTED each
+    statement reads its own snapshot inside a transaction too, so BEGIN and ROLLBACK were two round
+    trips that bought nothing. SQLite keeps its transaction, which there is one snapshot for the page."""
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session
 
 
 def begin_write(session: Session | None = None) -> None:

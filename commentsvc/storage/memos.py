@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -14,6 +15,7 @@ Value = TypeVar("Value")
 # Longer keys (query strings, validators) are parsed each time: memory stays bounded by what a key may hold.
 MAX_MEMO_KEY = 4096
 _memo_lock = threading.Lock()
+GZIP_LEVEL = 6
 
 
 def kept_per_key(maxsize: int) -> Callable[[str | bytes, Callable[[], Any]], Any]:
@@ -52,6 +54,10 @@ class ResponseCache:
             with self._lock:
                 self._bodies[key] = body
         return body
+
+    def gzipped(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
+        """The body gzip-compressed once, when a client first accepts it, and kept beside the plain one."""
+        return self.body(("gzip", key), lambda: gzip.compress(self.body(key, build), GZIP_LEVEL, mtime=0))
 
 
 class TokenMemo(Generic[Value]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -40,9 +41,9 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db, limiter
 from ..models import Comment
 from ..storage import statements
-from ..storage.engine import begin_write
+from ..storage.engine import begin_write, read_outside_transaction
 from ..storage.memos import ResponseCache, kept_per_key
-from . import caching
+from . import caching, fastpath
 from .context import identity_token, posting_settings
 from .errors import json_error
 from .openapi import openapi_document
@@ -241,24 +242,52 @@ def list_comments() -> BaseResponse:
     site, article, sort, limit, cursor = _thread_query()
     config = current_app.config
     limit = config["COMMENTSVC_PAGE_SIZE"] if limit is None else limit
-    reply_limit = config["COMMENTSVC_REPLY_PAGE_SIZE"]
+    reply_limit = config["COMMENTSVC_FIRST_PAGE_REPLIES"]
     base = avatar_base()
     max_age = config["COMMENTSVC_CACHE_MAX_AGE"]
-    state = statements.thread_state(db.engine, site, article)
-    closing = closes_at(state.close_at, state.auto_close_days, state.first_comment_at)
-    state = state._replace(closed=state.closed or closed_by_time(closing, utcnow()))
+    engine = db.engine
+
+    def effective_state() -> tuple[statements.ThreadState, datetime | None]:
+        """The stored state with the thread closed once its time has come: the fast path compares it
+        too, so a kept page stops being served the moment the thread closes by itself."""
+        state = statements.thread_state(engine, site, article)
+        closing = closes_at(state.close_at, state.auto_close_days, state.first_comment_at)
+        return state._replace(closed=state.closed or closed_by_time(closing, utcnow())), closing
+
+    state, closing = fastpath.validated(effective_state)
     etag = caching.thread_etag(state, request_parts=(site, article, sort, limit, cursor, reply_limit, base, closing))
-    if caching.is_not_modified(request, etag):
-        return caching.not_modified(etag, max_age)
 
     def build() -> bytes:
         page = reading.list_thread(
-            db.session(), thread=state, sort=sort, limit=limit, cursor=cursor, reply_limit=reply_limit
+            read_outside_transaction(db.session()),
+            thread=state,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            reply_limit=reply_limit,
         )
         answer = thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base)
         return orjson.dumps(thread_sso_json(answer, state, closing))
 
-    return caching.mark_cacheable(public_json(response_cache().body(etag, build)), etag, max_age)
+    return _kept_page(etag, build, max_age)
+
+
+def _kept_page(etag: str, build: Callable[[], bytes], max_age: int) -> BaseResponse:
+    """A page kept under its version's ETag, gzipped for clients that accept it (one validator each)."""
+    gzipped = caching.accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    sent_etag = caching.encoded_etag(etag, gzipped)
+    if caching.is_not_modified(request, sent_etag):
+        return caching.not_modified(sent_etag, max_age)
+    cache = response_cache()
+    return _encoded(cache.gzipped(etag, build) if gzipped else cache.body(etag, build), sent_etag, max_age, gzipped)
+
+
+def _encoded(body: bytes, etag: str, max_age: int, gzipped: bool) -> Response:
+    response = public_json(body)
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    caching.mark_cacheable(response, etag, max_age)
+    return response
 
 
 @per_query_string
@@ -273,18 +302,17 @@ def list_replies(comment_id: int) -> BaseResponse:
     limit = current_app.config["COMMENTSVC_REPLY_PAGE_SIZE"] if limit is None else limit
     base = avatar_base()
     max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
-    state = statements.root_thread_state(db.engine, comment_id)
+    engine = db.engine
+    state = fastpath.validated(lambda: statements.root_thread_state(engine, comment_id))
 
     def build() -> bytes:
-        page = reading.list_replies(db.session(), comment_id, limit=limit, cursor=cursor)
+        page = reading.list_replies(read_outside_transaction(db.session()), comment_id, limit=limit, cursor=cursor)
         return orjson.dumps(replies_json(page, avatar_base=base))
 
     if state is None:  # an unknown comment: the service answers why (404, or 400 for bad paging)
         return public_json(build())
     etag = caching.thread_etag(state, request_parts=("replies", comment_id, limit, cursor, base))
-    if caching.is_not_modified(request, etag):
-        return caching.not_modified(etag, max_age)
-    return caching.mark_cacheable(public_json(response_cache().body(etag, build)), etag, max_age)
+    return _kept_page(etag, build, max_age)
 
 
 def _idempotency_key() -> str | None:
@@ -517,15 +545,20 @@ def count_comments() -> BaseResponse:
         return jsonify({"site": site, "counts": threads.count_comments(db.engine, site, articles)})
     max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
     # A listing page asks for the same articles on every view: the answer is kept per site counts token.
-    token = threads.counts_token(db.engine, site)
-    body = response_cache().body(
-        ("counts", site, token, articles),
-        lambda: orjson.dumps({"site": site, "counts": threads.count_comments(db.engine, site, articles)}),
-    )
-    etag = caching.counts_etag(body)
+    engine = db.engine
+    token = fastpath.validated(lambda: threads.counts_token(engine, site))
+    key = ("counts", site, token, articles)
+    cache = response_cache()
+
+    def build() -> bytes:
+        return orjson.dumps({"site": site, "counts": threads.count_comments(engine, site, articles)})
+
+    body = cache.body(key, build)
+    gzipped = caching.accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    etag = caching.encoded_etag(caching.counts_etag(body), gzipped)
     if caching.is_not_modified(request, etag):
         return caching.not_modified(etag, max_age)
-    return caching.mark_cacheable(public_json(body), etag, max_age)
+    return _encoded(cache.gzipped(key, lambda: body) if gzipped else body, etag, max_age, gzipped)
 
 
 @api.get("/openapi.json")

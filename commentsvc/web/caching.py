@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Request
 from werkzeug.datastructures import ETags, MultiDict
+from werkzeug.http import parse_accept_header, parse_etags
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
@@ -25,6 +26,7 @@ from ..storage.statements import ThreadState
 # Bump when the public JSON shape changes, so ETags issued by older code stop matching.
 FORMAT = "1"
 STALE_WHILE_REVALIDATE = 30
+VARY = "Origin, Accept-Encoding"
 
 
 def make_etag(kind: str, parts: Iterable[Any]) -> str:
@@ -47,6 +49,24 @@ def counts_etag(body: bytes) -> str:
 
 _parsed_query = kept_per_key(512)
 _parsed_etags = kept_per_key(512)
+_gzip_accepted = kept_per_key(256)
+
+
+def parsed_etags(header: str) -> ETags:
+    """An If-None-Match header parsed once per worker (what is kept is immutable)."""
+    etags: ETags = _parsed_etags(header, lambda: parse_etags(header))
+    return etags
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """The Accept-Encoding header's verdict on gzip, qualities and `*` included (RFC 9110 12.5.3)."""
+    accepted: bool = _gzip_accepted(accept_encoding, lambda: parse_accept_header(accept_encoding)["gzip"] > 0)
+    return accepted
+
+
+def encoded_etag(etag: str, gzipped: bool) -> str:
+    """A gzip body is another representation, so it gets its own strong validator (RFC 9110 8.8.3)."""
+    return f"{etag}-gzip" if gzipped else etag
 
 
 class ReadStormRequest(Request):
@@ -63,10 +83,7 @@ class ReadStormRequest(Request):
 
     @cached_property
     def if_none_match(self) -> ETags:
-        etags: ETags = _parsed_etags(
-            self.headers.get("If-None-Match", ""), lambda: super(ReadStormRequest, self).if_none_match
-        )
-        return etags
+        return parsed_etags(self.headers.get("If-None-Match", ""))
 
 
 def is_not_modified(request: Request, etag: str) -> bool:
@@ -83,14 +100,15 @@ def cache_control(max_age: int) -> str:
 
 
 def mark_cacheable(response: Response, etag: str, max_age: int) -> Response:
-    """Vary: Origin, because with a list of allowed origins the CORS headers depend on it."""
+    """Vary: Origin, because with a list of allowed origins the CORS headers depend on it; Vary:
+    Accept-Encoding, because public reads are sent gzipped to clients that accept it."""
     response.set_etag(etag)
     headers = response.headers
     headers["Cache-Control"] = cache_control(max_age)
     if "Vary" in headers:
-        response.vary.add("Origin")
+        response.vary.update(("Origin", "Accept-Encoding"))
     else:
-        headers["Vary"] = "Origin"  # response.vary would parse and rebuild the header for nothing
+        headers["Vary"] = VARY  # response.vary would parse and rebuild the header for nothing
     return response
 
 

@@ -86,7 +86,10 @@ def _cacheable(schema: dict[str, Any], description: str) -> dict[str, Any]:
             "schema": {"type": "string"},
             "description": "public, max-age=COMMENTSVC_CACHE_MAX_AGE, stale-while-revalidate=30.",
         },
-        "Vary": {"schema": {"type": "string"}, "description": "Origin (and Accept-Encoding behind a proxy)."},
+        "Vary": {
+            "schema": {"type": "string"},
+            "description": "Origin, Accept-Encoding (public reads are sent gzipped to clients that accept it).",
+        },
     }
     ok = _json(schema, description)
     ok["headers"] = headers

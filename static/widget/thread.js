@@ -216,9 +216,11 @@ export class Widget {
         if (!this.nodes.has(reply.id) && parent) parent.replies.append(this.renderItem(reply, parent.depth + 1));
       }
       node.cursor = data.cursor;
+      node.hidden -= data.comments.length;
+      btn.textContent = this.moreRepliesLabel(node);
       btn.hidden = !data.cursor;
     } catch (err) {
-      btn.textContent = this.t("more_replies") + " — " + errorText(this.t, err);
+      btn.textContent = this.moreRepliesLabel(node) + " — " + errorText(this.t, err);
       throw err;
     } finally {
       btn.removeAttribute("aria-disabled");
@@ -258,10 +260,16 @@ export class Widget {
     for (const reply of comment.replies || []) if (!this.nodes.has(reply.id)) node.replies.append(this.renderItem(reply, depth + 1));
     if (comment.replies_cursor) {
       node.cursor = comment.replies_cursor;
-      node.moreReplies = button(this.t("more_replies"), () => this.loadReplies(node).catch(() => {}), { class: "commentsvc-more-replies" });
+      node.hidden = comment.reply_count - approvedIn(comment.replies);
+      node.moreReplies = button(this.moreRepliesLabel(node), () => this.loadReplies(node).catch(() => {}), { class: "commentsvc-more-replies" });
       node.li.append(node.moreReplies);
     }
     return node.li;
+  }
+
+  // "Show N more replies" while the count is known; reply_count counts approved replies only.
+  moreRepliesLabel(node) {
+    return node.hidden > 0 ? this.t.plural("more_replies_n", node.hidden) : this.t("more_replies");
   }
 
   renderCard(node) {
@@ -520,4 +528,8 @@ export class Widget {
     node.card.scrollIntoView({ block: "center" });
     node.card.focus({ preventScroll: true });
   }
+}
+
+function approvedIn(replies) {
+  return (replies || []).reduce((n, reply) => n + (reply.status === "approved") + approvedIn(reply.replies), 0);
 }
