@@ -14,8 +14,10 @@ from ..errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationErr
 from ..models import Comment, CommentStatus, EventType, IdempotencyKey
 from ..storage import statements
 from ..storage.statements import NewComment, table
+from . import flood, surge
 from .bans import refuse_banned
 from .comments import get_comment_for_change
+from .flood import FloodSettings
 from .notifications import outbox
 from .policy import combined_policy, thread_policy
 from .ranking import hot_score
@@ -23,12 +25,13 @@ from .screening import Screening, ScreeningSettings, hold_for_thread, screen_bod
 from .screening_lists import ScreeningLists, current_lists, current_token, lists_with_token
 from .status import set_comment_status, shift_counts
 from .submission import Author
+from .surge import SurgeSettings
 from .threads import thread_for_post
 from .tokens import check_edit_token
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
 # The hold reasons that keep an accepted post pending; a caught post with one of them was told "pending".
-PENDING_REASONS = frozenset({"banned", "sensitive_word", "too_many_links", "pre_moderation"})
+PENDING_REASONS = frozenset({"banned", "sensitive_word", "too_many_links", "pre_moderation", "surge", "schedule"})
 IDEMPOTENCY_WINDOW = timedelta(days=1)
 
 
@@ -42,6 +45,8 @@ class PostingSettings:
     body_max_length: int = 5000
     secret: str = ""
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
+    flood: FloodSettings = field(default_factory=FloodSettings)
+    surge: SurgeSettings = field(default_factory=SurgeSettings)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def shown_status_of(comment: Comment) -> str:
     if comment.status != CommentStatus.SPAM.value:
         return str(comment.status)
     held = PENDING_REASONS.intersection(comment.hold_reasons.split(","))
-    return (CommentStatus.PENDING if held else CommentStatus.APPROVED).value
+    return str((CommentStatus.PENDING if held else CommentStatus.APPROVED).value)
 
 
 def author_hash(secret: str, author: Author, client: Client) -> str:
@@ -233,6 +238,14 @@ def post_comment(
             settings=settings,
         )
     screening = hold_for_thread(screening, policy)
+    crowd_reason = surge.note_post(session, thread_id=thread.id, now=now, settings=settings.surge)
+    if crowd_reason and "pre_moderation" not in screening.reasons:
+        screening = Screening(
+            CommentStatus.PENDING, screening.html, (*screening.reasons, crowd_reason), screening.lists_token
+        )
+    copies = flood.check_flood(session, site=site, html=screening.html, now=now, settings=settings.flood)
+    if copies.is_flood:
+        caught = (*caught, flood.FLOOD_REASON)
     shown_status = screening.status
     if caught:
         screening = Screening(CommentStatus.SPAM, screening.html, (*caught, *screening.reasons), screening.lists_token)
@@ -270,6 +283,7 @@ def post_comment(
     count = shift_counts(
         session, thread_id=thread.id, root_id=comment.root_id, delta=int(screening.status == CommentStatus.APPROVED)
     )
+    flood.record_flood(session, copies, site=site, comment_id=comment.id, now=now)
     outbox.record_post(session, comment, site=site, article=article, email=author.email, notify=notify, now=now)
     if idempotency_key:
         # The unique (site, key) makes the check above and this insert one step: a concurrent retry's

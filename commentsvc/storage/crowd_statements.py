@@ -1,0 +1,144 @@
+"""The statements flood and surge checks add to every post, prepared once (see prepared.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..models import ArticleRate, FloodBand, FloodMember
+from ..text.fingerprint import BANDS
+from .prepared import PreparedStatement
+from .statements import table
+
+_bands = table(FloodBand).c
+_rates = table(ArticleRate).c
+_BAND_NAMES = tuple(f"b{number}" for number in range(BANDS))
+
+_SIMILAR = PreparedStatement(
+    select(_bands.comment_id)
+    .where(
+        _bands.site == bindparam("site"),
+        _bands.band.in_([bindparam(name) for name in _BAND_NAMES]),
+        _bands.created_at >= bindparam("since"),
+    )
+    .group_by(_bands.comment_id)
+    .having(func.count() >= bindparam("shared"))
+)
+_INSERT_BANDS = PreparedStatement(
+    insert(table(FloodBand)).values(
+        [
+            {
+                "site": bindparam("site"),
+                "band": bindparam(name),
+                "comment_id": bindparam("comment_id"),
+                "created_at": bindparam("created_at"),
+            }
+            for name in _BAND_NAMES
+        ]
+    )
+)
+
+
+def similar_comments(
+    connection: Connection, *, site: str, bands: tuple[int, ...], since: datetime, shared: int
+) -> list[int]:
+    """Ids of the site's comments since `since` that share at least `shared` of these bands."""
+    params: dict[str, Any] = dict(zip(_BAND_NAMES, bands, strict=True))
+    params.update(site=site, since=since, shared=shared)
+    return [int(comment_id) for (comment_id,) in _SIMILAR.rows(connection, params)]
+
+
+def insert_bands(
+    connection: Connection, *, site: str, comment_id: int, bands: tuple[int, ...], created_at: datetime
+) -> None:
+    params: dict[str, Any] = dict(zip(_BAND_NAMES, bands, strict=True))
+    params.update(site=site, comment_id=comment_id, created_at=created_at)
+    _INSERT_BANDS.rows(connection, params)
+
+
+class RateRow(NamedTuple):
+    minute_start: datetime
+    minute_count: int
+    usual_per_minute: float
+    surge_until: datetime | None
+    surge_started_at: datetime | None
+    surge_peak_per_minute: int
+    calm_until: datetime | None
+
+
+def _datetime(value: Any) -> datetime | None:
+    """Prepared rows skip type processing: SQLite hands back its stored text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+_RATE = PreparedStatement(
+    select(
+        _rates.minute_start,
+        _rates.minute_count,
+        _rates.usual_per_minute,
+        _rates.surge_until,
+        _rates.surge_started_at,
+        _rates.surge_peak_per_minute,
+        _rates.calm_until,
+    )
+    .where(_rates.thread_id == bindparam("thread_id"))
+    .with_for_update()
+)
+_RATE_COLUMNS = (
+    "minute_start",
+    "minute_count",
+    "usual_per_minute",
+    "surge_until",
+    "surge_started_at",
+    "surge_peak_per_minute",
+    "calm_until",
+)
+_UPDATE_RATE = PreparedStatement(
+    update(table(ArticleRate))
+    .where(_rates.thread_id == bindparam("thread_id"))
+    .values({name: bindparam(name) for name in _RATE_COLUMNS})
+)
+
+
+def locked_rate(connection: Connection, thread_id: int) -> RateRow | None:
+    """The article's rate row, locked until commit on PostgreSQL so concurrent posts count one by one."""
+    for start, count, usual, until, started, peak, calm in _RATE.rows(connection, {"thread_id": thread_id}):
+        minute_start = _datetime(start)
+        assert minute_start is not None
+        return RateRow(
+            minute_start, int(count), float(usual), _datetime(until), _datetime(started), int(peak), _datetime(calm)
+        )
+    return None
+
+
+_INSERT_RATE = PreparedStatement(
+    insert(table(ArticleRate)).values(
+        {"thread_id": bindparam("thread_id"), **{name: bindparam(name) for name in _RATE_COLUMNS}}
+    )
+)
+
+
+def update_rate(connection: Connection, thread_id: int, row: RateRow) -> None:
+    _UPDATE_RATE.rows(connection, {"thread_id": thread_id, **row._asdict()})
+
+
+def insert_rate(connection: Connection, thread_id: int, row: RateRow) -> None:
+    """Raises IntegrityError when another post created the row first; run it in a savepoint."""
+    _INSERT_RATE.rows(connection, {"thread_id": thread_id, **row._asdict()})
+
+
+def add_members(connection: Connection, cluster_id: int, comment_ids: list[int]) -> None:
+    """Adds comments to a cluster; one already in a cluster (another server's post put it there) stays."""
+    if not comment_ids:
+        return
+    rows = [{"comment_id": comment_id, "cluster_id": cluster_id} for comment_id in comment_ids]
+    if connection.dialect.name == "postgresql":
+        connection.execute(postgresql_insert(table(FloodMember)).values(rows).on_conflict_do_nothing())
+    else:
+        connection.execute(sqlite_insert(table(FloodMember)).values(rows).on_conflict_do_nothing())
