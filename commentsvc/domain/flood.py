@@ -26,6 +26,9 @@ from .status import set_comment_status
 # sixteen, unrelated texts none (the estimate is in bench/README.md).
 SHARED_BANDS = 3
 FLOOD_REASON = "flood"
+# The latest copies a post looks at: older ones were found (and held) by the copies that came since,
+# so a long flood costs each post the same.
+RECENT_COPIES = 50
 # Every flood and surge setting by name, for registering them as per-site settings in one place.
 PER_SITE_SETTINGS = (
     "COMMENTSVC_FLOOD_COPIES",
@@ -73,6 +76,7 @@ def check_flood(session: Session, *, site: str, html: str, now: datetime, settin
         bands=bands,
         since=now - timedelta(minutes=settings.minutes),
         shared=SHARED_BANDS,
+        most=max(RECENT_COPIES, settings.copies),
     )
     return FloodCheck(bands, tuple(copies), len(copies) + 1 >= settings.copies)
 

@@ -27,6 +27,8 @@ _SIMILAR = PreparedStatement(
     )
     .group_by(_bands.comment_id)
     .having(func.count() >= bindparam("shared"))
+    .order_by(_bands.comment_id.desc())
+    .limit(bindparam("most"))
 )
 _INSERT_BANDS = PreparedStatement(
     insert(table(FloodBand)).values(
@@ -44,11 +46,11 @@ _INSERT_BANDS = PreparedStatement(
 
 
 def similar_comments(
-    connection: Connection, *, site: str, bands: tuple[int, ...], since: datetime, shared: int
+    connection: Connection, *, site: str, bands: tuple[int, ...], since: datetime, shared: int, most: int
 ) -> list[int]:
-    """Ids of the site's comments since `since` that share at least `shared` of these bands."""
+    """Ids of the site's latest `most` comments since `since` that share at least `shared` of these bands."""
     params: dict[str, Any] = dict(zip(_BAND_NAMES, bands, strict=True))
-    params.update(site=site, since=since, shared=shared)
+    params.update(site=site, since=since, shared=shared, most=most)
     return [int(comment_id) for (comment_id,) in _SIMILAR.rows(connection, params)]
 
 
