@@ -24,8 +24,17 @@ def cluster(cluster_id: int) -> str:
     )
 
 
-@dashboard.post("/clusters/<int:cluster_id>/<any(release, purge):decision>")
-def decide_cluster(cluster_id: int, decision: str) -> BaseResponse:
+@dashboard.post("/clusters/<int:cluster_id>/release")
+def release_cluster(cluster_id: int) -> BaseResponse:
+    return _decide_cluster(cluster_id, "release")
+
+
+@dashboard.post("/clusters/<int:cluster_id>/purge")
+def purge_cluster(cluster_id: int) -> BaseResponse:
+    return _decide_cluster(cluster_id, "purge")
+
+
+def _decide_cluster(cluster_id: int, decision: str) -> BaseResponse:
     """One action for the whole cluster; each comment's change is audited, and the cluster's too."""
     decide = flood_clusters.release_cluster if decision == "release" else flood_clusters.purge_cluster
 
