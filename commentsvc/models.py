@@ -449,21 +449,19 @@ class ReplyNotice(Model):
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
 
 
-class FloodBand(Model):
-    """One similarity band of a recent comment's text (text/fingerprint.py), looked up by index to find
-    near copies anywhere on a site, from any server."""
+class FloodKey(Model):
+    """One band key of a recent comment's similarity fingerprint (text/fingerprint.py; its `sketch_key`), looked up
+    by index to find near copies anywhere on a site, from any server. The primary key is the lookup
+    (site, key, newest first) and holds the comment id, so SQLite keeps the table as that one B-tree
+    (WITHOUT ROWID)."""
 
-    __tablename__ = "flood_bands"
-    __table_args__ = (
-        Index("ix_flood_bands_site_band_created", "site", "band", "created_at"),
-        Index("ix_flood_bands_comment_id", "comment_id"),
-    )
+    __tablename__ = "flood_keys"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site: Mapped[str] = mapped_column(String(128))
-    band: Mapped[int] = mapped_column(BigInteger)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+    site: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sketch_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
 
 
 class ClusterStatus(str, enum.Enum):
@@ -484,7 +482,6 @@ class FloodCluster(Model):
     site: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default=ClusterStatus.OPEN.value)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class FloodMember(Model):

@@ -1,7 +1,7 @@
 """Flood detection across a site: the same or nearly the same text posted K times within W minutes,
 from any number of addresses, is spam from the K-th copy on, and the earlier copies go with it.
 
-Each comment's similarity bands (text/fingerprint.py) are stored with the site and time, so every app
+Each comment's similarity band keys (text/fingerprint.py) are stored, a row per key, with the site and time, so every app
 server finds the copies by index in the database, never in its own memory. Copies are grouped into a
 cluster (FloodCluster) that moderators release or purge in one action (flood_clusters.py).
 """
@@ -16,19 +16,19 @@ from sqlalchemy.orm import Session
 
 from ..models import ClusterStatus, Comment, CommentStatus, FloodCluster, FloodMember
 from ..storage import crowd_statements
-from ..text.fingerprint import band_keys
+from ..text.fingerprint import SHARED_BANDS, band_keys
 from ..text.sanitize import VisibleText
 from . import audit
 from .notifications import outbox
 from .status import set_comment_status
 
-# Shared bands that make two texts copies: near copies (one word changed) share about half of the
-# sixteen, unrelated texts none (the estimate is in bench/README.md).
-SHARED_BANDS = 3
 FLOOD_REASON = "flood"
 # The latest copies a post looks at: older ones were found (and held) by the copies that came since,
 # so a long flood costs each post the same.
 RECENT_COPIES = 50
+# Every this many comments, keys older than the window are deleted (one pass over a table the
+# pruning keeps to about the window's size).
+PRUNE_EVERY = 500
 # Every flood and surge setting by name, for registering them as per-site settings in one place.
 PER_SITE_SETTINGS = (
     "COMMENTSVC_FLOOD_COPIES",
@@ -53,11 +53,13 @@ class FloodSettings:
 
 @dataclass(frozen=True)
 class FloodCheck:
-    """A new text's bands, the earlier copies found on its site, and whether this copy is a flood's."""
+    """A new text's band keys, the earlier copies found on its site, and whether this copy is a flood's."""
 
-    bands: tuple[int, ...] = ()
+    keys: tuple[int, ...] = ()
     copies: tuple[int, ...] = ()
     is_flood: bool = False
+    # The start of the window the copies were looked for in.
+    since: datetime | None = None
 
 
 NOT_CHECKED = FloodCheck()
@@ -67,58 +69,52 @@ def check_flood(session: Session, *, site: str, html: str, now: datetime, settin
     """Looks for earlier copies of a sanitized body's visible text on the site; copies == 0 turns it off."""
     if settings.copies < 1:
         return NOT_CHECKED
-    bands = band_keys(VisibleText.of(html).text, settings.min_chars)
-    if not bands:
+    keys = band_keys(VisibleText.of(html).text, settings.min_chars)
+    if not keys:
         return NOT_CHECKED
+    since = now - timedelta(minutes=settings.minutes)
     copies = crowd_statements.similar_comments(
         session.connection(),
         site=site,
-        bands=bands,
-        since=now - timedelta(minutes=settings.minutes),
+        keys=keys,
+        since=since,
         shared=SHARED_BANDS,
         most=max(RECENT_COPIES, settings.copies),
     )
-    return FloodCheck(bands, tuple(copies), len(copies) + 1 >= settings.copies)
+    return FloodCheck(keys, tuple(copies), len(copies) + 1 >= settings.copies, since)
 
 
 def record_flood(session: Session, check: FloodCheck, *, site: str, comment_id: int, now: datetime) -> None:
-    """Stores the new comment's bands; for a flood's copy, puts it and its earlier copies in one cluster
+    """Stores the new comment's band keys; for a flood's copy, puts it and its earlier copies in one cluster
     and moves those still visible or pending to the Spam queue."""
-    if not check.bands:
+    if not check.keys:
         return
     connection = session.connection()
-    crowd_statements.insert_bands(connection, site=site, comment_id=comment_id, bands=check.bands, created_at=now)
+    crowd_statements.insert_keys(connection, site=site, comment_id=comment_id, keys=check.keys, created_at=now)
+    if comment_id % PRUNE_EVERY == 0 and check.since is not None:
+        crowd_statements.prune_keys(connection, before=check.since)
     if not check.is_flood:
         return
-    memberships: dict[int, str] = dict(
-        session.execute(
-            select(FloodMember.comment_id, FloodCluster.status)
+    memberships = {
+        member: (cluster, status)
+        for member, cluster, status in session.execute(
+            select(FloodMember.comment_id, FloodMember.cluster_id, FloodCluster.status)
             .join(FloodCluster, FloodCluster.id == FloodMember.cluster_id)
             .where(FloodMember.comment_id.in_(check.copies))
-        ).all()
-    )
-    cluster_id = session.scalar(
-        select(FloodMember.cluster_id)
-        .join(FloodCluster, FloodCluster.id == FloodMember.cluster_id)
-        .where(FloodMember.comment_id.in_(check.copies), FloodCluster.status == ClusterStatus.OPEN.value)
-        .order_by(FloodMember.cluster_id)
-        .limit(1)
-    )
-    if cluster_id is None:
-        cluster = FloodCluster(site=site, status=ClusterStatus.OPEN.value, created_at=now, last_seen_at=now)
+        )
+    }
+    open_clusters = [cluster for cluster, status in memberships.values() if status == ClusterStatus.OPEN.value]
+    if open_clusters:
+        cluster_id = min(open_clusters)
+    else:
+        cluster = FloodCluster(site=site, status=ClusterStatus.OPEN.value, created_at=now)
         session.add(cluster)
         session.flush()
         cluster_id = cluster.id
-    else:
-        found = session.get(FloodCluster, cluster_id)
-        assert found is not None
-        found.last_seen_at = now
-    newcomers = [copy for copy in check.copies if copy not in memberships]
+    # Copies already in a cluster were held when they joined it; a moderator's decision since then stands.
+    newcomers = sorted(copy for copy in check.copies if copy not in memberships)
     crowd_statements.add_members(connection, cluster_id, [*newcomers, comment_id])
-    # A copy a moderator already released (or purged) stays as the moderator left it.
-    moved = _hold_as_spam(
-        session, sorted(copy for copy in check.copies if memberships.get(copy, "open") == "open"), now
-    )
+    moved = _hold_as_spam(session, newcomers, now)
     if moved:
         audit.record(
             session,

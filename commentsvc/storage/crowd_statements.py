@@ -2,64 +2,81 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..models import ArticleRate, FloodBand, FloodMember
-from ..text.fingerprint import BANDS
+from ..models import ArticleRate, FloodKey, FloodMember
+from ..text.fingerprint import BANDS as SKETCH
 from .prepared import PreparedStatement
 from .statements import table
 
-_bands = table(FloodBand).c
+_keys = table(FloodKey).c
 _rates = table(ArticleRate).c
-_BAND_NAMES = tuple(f"b{number}" for number in range(BANDS))
+_KEY_NAMES = tuple(f"k{number}" for number in range(SKETCH))
 
-_SIMILAR = PreparedStatement(
-    select(_bands.comment_id)
-    .where(
-        _bands.site == bindparam("site"),
-        _bands.band.in_([bindparam(name) for name in _BAND_NAMES]),
-        _bands.created_at >= bindparam("since"),
+
+@functools.lru_cache(maxsize=SKETCH)
+def _similar_statement(size: int) -> PreparedStatement:
+    """One statement per number of keys (short texts have fewer), built once. The latest `most` copies
+    are enough: older ones were found (and held) by the copies that came since."""
+    return PreparedStatement(
+        select(_keys.comment_id)
+        .where(
+            _keys.site == bindparam("site"),
+            _keys.sketch_key.in_([bindparam(name) for name in _KEY_NAMES[:size]]),
+            _keys.created_at >= bindparam("since"),
+        )
+        .group_by(_keys.comment_id)
+        .having(func.count() >= bindparam("shared"))
+        .order_by(_keys.comment_id.desc())
+        .limit(bindparam("most"))
     )
-    .group_by(_bands.comment_id)
-    .having(func.count() >= bindparam("shared"))
-    .order_by(_bands.comment_id.desc())
-    .limit(bindparam("most"))
-)
-_INSERT_BANDS = PreparedStatement(
-    insert(table(FloodBand)).values(
-        [
-            {
-                "site": bindparam("site"),
-                "band": bindparam(name),
-                "comment_id": bindparam("comment_id"),
-                "created_at": bindparam("created_at"),
-            }
-            for name in _BAND_NAMES
-        ]
+
+
+@functools.lru_cache(maxsize=SKETCH)
+def _insert_statement(size: int) -> PreparedStatement:
+    return PreparedStatement(
+        insert(table(FloodKey)).values(
+            [
+                {
+                    "site": bindparam("site"),
+                    "sketch_key": bindparam(name),
+                    "comment_id": bindparam("comment_id"),
+                    "created_at": bindparam("created_at"),
+                }
+                for name in _KEY_NAMES[:size]
+            ]
+        )
     )
-)
 
 
 def similar_comments(
-    connection: Connection, *, site: str, bands: tuple[int, ...], since: datetime, shared: int, most: int
+    connection: Connection, *, site: str, keys: tuple[int, ...], since: datetime, shared: int, most: int
 ) -> list[int]:
-    """Ids of the site's latest `most` comments since `since` that share at least `shared` of these bands."""
-    params: dict[str, Any] = dict(zip(_BAND_NAMES, bands, strict=True))
+    """Ids of the site's latest `most` comments since `since` that share at least `shared` of these keys."""
+    params: dict[str, Any] = dict(zip(_KEY_NAMES, keys, strict=False))
     params.update(site=site, since=since, shared=shared, most=most)
-    return [int(comment_id) for (comment_id,) in _SIMILAR.rows(connection, params)]
+    return [int(comment_id) for (comment_id,) in _similar_statement(len(keys)).rows(connection, params)]
 
 
-def insert_bands(
-    connection: Connection, *, site: str, comment_id: int, bands: tuple[int, ...], created_at: datetime
+def insert_keys(
+    connection: Connection, *, site: str, comment_id: int, keys: tuple[int, ...], created_at: datetime
 ) -> None:
-    params: dict[str, Any] = dict(zip(_BAND_NAMES, bands, strict=True))
+    params: dict[str, Any] = dict(zip(_KEY_NAMES, keys, strict=False))
     params.update(site=site, comment_id=comment_id, created_at=created_at)
-    _INSERT_BANDS.rows(connection, params)
+    _insert_statement(len(keys)).rows(connection, params)
+
+
+_PRUNE_KEYS = PreparedStatement(delete(table(FloodKey)).where(_keys.created_at < bindparam("before")))
+
+
+def prune_keys(connection: Connection, *, before: datetime) -> None:
+    _PRUNE_KEYS.rows(connection, {"before": before})
 
 
 class RateRow(NamedTuple):

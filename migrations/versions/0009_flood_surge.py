@@ -1,4 +1,4 @@
-"""flood and surge: similarity bands of recent comments, flood clusters, per-article comment rates
+"""flood and surge: similarity sketch keys of recent comments, flood clusters, per-article comment rates
 
 Revision ID: 0009
 Revises: 0006
@@ -15,23 +15,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('flood_bands',
-    sa.Column('id', sa.Integer(), nullable=False),
+    op.create_table('flood_keys',
     sa.Column('site', sa.String(length=128), nullable=False),
-    sa.Column('band', sa.BigInteger(), nullable=False),
-    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('sketch_key', sa.BigInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_flood_bands_comment_id_comments'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_flood_bands'))
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_flood_keys_comment_id_comments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('site', 'sketch_key', 'created_at', 'comment_id', name=op.f('pk_flood_keys')),
+    sqlite_with_rowid=False
     )
-    op.create_index('ix_flood_bands_site_band_created', 'flood_bands', ['site', 'band', 'created_at'], unique=False)
-    op.create_index('ix_flood_bands_comment_id', 'flood_bands', ['comment_id'], unique=False)
     op.create_table('flood_clusters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site', sa.String(length=128), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_flood_clusters'))
     )
     op.create_index('ix_flood_clusters_site_status', 'flood_clusters', ['site', 'status', 'id'], unique=False)
@@ -65,6 +62,4 @@ def downgrade() -> None:
     op.drop_table('flood_members')
     op.drop_index('ix_flood_clusters_site_status', table_name='flood_clusters')
     op.drop_table('flood_clusters')
-    op.drop_index('ix_flood_bands_comment_id', table_name='flood_bands')
-    op.drop_index('ix_flood_bands_site_band_created', table_name='flood_bands')
-    op.drop_table('flood_bands')
+    op.drop_table('flood_keys')
