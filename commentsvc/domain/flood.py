@@ -65,11 +65,34 @@ class FloodCheck:
 NOT_CHECKED = FloodCheck()
 
 
-def check_flood(session: Session, *, site: str, html: str, now: datetime, settings: FloodSettings) -> FloodCheck:
-    """Looks for earlier copies of a sanitized body's visible text on the site; copies == 0 turns it off."""
+@dataclass(frozen=True)
+class Fingerprint:
+    """The band keys of one sanitized body: the CPU part of the check, so callers compute it before
+    they take the write lock, as they screen the body."""
+
+    html: str
+    keys: tuple[int, ...]
+
+
+def fingerprint(html: str, settings: FloodSettings) -> Fingerprint:
+    keys = band_keys(VisibleText.of(html).text, settings.min_chars) if settings.copies >= 1 else ()
+    return Fingerprint(html, keys)
+
+
+def check_flood(
+    session: Session,
+    *,
+    site: str,
+    html: str,
+    now: datetime,
+    settings: FloodSettings,
+    known: Fingerprint | None = None,
+) -> FloodCheck:
+    """Looks for earlier copies of a sanitized body's visible text on the site; copies == 0 turns it off.
+    `known` is fingerprint()'s result when the caller computed it already (used if it is of this html)."""
     if settings.copies < 1:
         return NOT_CHECKED
-    keys = band_keys(VisibleText.of(html).text, settings.min_chars)
+    keys = (known if known is not None and known.html == html else fingerprint(html, settings)).keys
     if not keys:
         return NOT_CHECKED
     since = now - timedelta(minutes=settings.minutes)

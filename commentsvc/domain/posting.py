@@ -194,12 +194,14 @@ def post_comment(
     screening: Screening | None = None,
     notify: str | None = None,
     caught: tuple[str, ...] = (),
+    similarity: flood.Fingerprint | None = None,
 ) -> PostResult:
     """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
     `screening` is screen_new_comment's verdict on this body, when the caller ran it already; it is
     redone only when the lists changed since. `notify` (the reader's language) asks for reply emails.
     `caught` names the spam traps the post fell into (hold_reasons codes): it is stored as spam, and
-    the result's shown_status is what an accepted post would have had, so the answer tells nothing."""
+    the result's shown_status is what an accepted post would have had, so the answer tells nothing.
+    `similarity` is flood.fingerprint() of the screened HTML, computed before the write lock."""
     fingerprint = request_hash(article=article, parent_id=parent_id, author=author, body=body)
     if idempotency_key:
         replayed = find_replayed_comment(
@@ -243,7 +245,9 @@ def post_comment(
         screening = Screening(
             CommentStatus.PENDING, screening.html, (*screening.reasons, crowd_reason), screening.lists_token
         )
-    copies = flood.check_flood(session, site=site, html=screening.html, now=now, settings=settings.flood)
+    copies = flood.check_flood(
+        session, site=site, html=screening.html, now=now, settings=settings.flood, known=similarity
+    )
     if copies.is_flood:
         caught = (*caught, flood.FLOOD_REASON)
     shown_status = screening.status

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..clock import isoformat, utcnow
 from ..config import anonymous_names
-from ..domain import posting, reading, reports, threads, votes
+from ..domain import flood, posting, reading, reports, threads, votes
 from ..domain.screening_lists import known_lists
 from ..domain.submission import (
     is_valid_id,
@@ -308,6 +308,7 @@ def create_comment() -> BaseResponse:
         now=now,
         settings=settings,
     )
+    similarity = flood.fingerprint(screening.html, settings.flood)
     if db.session().in_transaction():
         db.session.rollback()  # the rules were read afresh; the write starts its own transaction, locked
     begin_write()
@@ -327,6 +328,7 @@ def create_comment() -> BaseResponse:
             idempotency_key=key,
             screening=screening,
             notify=values["notify"],
+            similarity=similarity,
         )
         db.session.commit()
     except IntegrityError:
