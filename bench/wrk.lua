@@ -29,12 +29,25 @@ end
 
 if mode == "post" then
   local chinese = {"这篇报道写得很清楚", "我不太同意作者的观点", "希望有关部门尽快回应", "感谢记者的深入调查"}
+  -- Each body is its reader's own words (drawn per request), so flood detection sees no copies.
+  local words = {"alliance", "treaty", "summit", "budget", "minister", "election", "trade", "border", "energy",
+    "housing", "schools", "transit", "river", "harbour", "tariffs", "wages", "farmers", "rainfall", "vaccine",
+    "museum", "stadium", "council", "courts", "police", "airport", "bridge", "rents", "pensions", "startups",
+    "reporters", "sources", "numbers", "history", "weather", "markets", "exports", "villages", "students"}
+  local seed = 0
+  local function word()
+    seed = (seed * 16807) % 2147483647
+    return words[math.floor(seed / 65536) % #words + 1]
+  end
   function request()
     counter = counter + 1
+    seed = (counter * 7919 + thread_id * 104729) % 2147483647 + 1
     local article = articles[(counter % #articles) + 1]
+    local own = {}
+    for n = 1, 9 do own[n] = word() end
     local body = string.format(
-      '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. Benchmark comment %s-%d-%d, with some English text to read."}',
-      site, article, chinese[(counter % #chinese) + 1], nonce, thread_id, counter)
+      '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. %s (%s-%d-%d)"}',
+      site, article, chinese[(counter % #chinese) + 1], table.concat(own, " "), nonce, thread_id, counter)
     return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
   end
 end

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def _parse_bool(raw: str) -> bool:
@@ -78,6 +79,35 @@ def _parse_positive_int(raw: str) -> int:
     if value < 1:
         raise ValueError(f"expected a number >= 1, got {raw!r}")
     return value
+
+
+def _parse_positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError(f"expected a number > 0, got {raw!r}")
+    return value
+
+
+def _parse_hours(raw: str) -> tuple[int, int] | None:
+    """`22-6`: from 22:00 to 06:00 (past midnight); empty: no schedule."""
+    value = raw.strip()
+    if not value or value.lower() == "off":
+        return None
+    start, dash, end = value.partition("-")
+    if not dash or not start.strip().isdigit() or not end.strip().isdigit():
+        raise ValueError(f"expected hours like 22-6, got {raw!r}")
+    hours = int(start), int(end)
+    if not all(0 <= hour <= 24 for hour in hours) or hours[0] == hours[1]:
+        raise ValueError(f"expected two different hours from 0 to 24, got {raw!r}")
+    return hours[0] % 24, hours[1]
+
+
+def _parse_timezone(raw: str) -> str:
+    try:
+        ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"expected a time zone such as Asia/Shanghai, got {raw!r}") from exc
+    return raw.strip()
 
 
 @dataclass(frozen=True)
@@ -264,6 +294,56 @@ SETTINGS: tuple[Setting, ...] = (
         _parse_nonnegative_int,
         "Replies to one reader arriving within this many seconds go out as one email; the first of a burst "
         "leaves at most this late.",
+    ),
+    Setting(
+        "COMMENTSVC_FLOOD_COPIES",
+        3,
+        _parse_nonnegative_int,
+        "The same or nearly the same text posted this many times within COMMENTSVC_FLOOD_MINUTES anywhere on a site "
+        "is a flood: that copy and every later one is stored as spam, and the earlier ones go to the Spam queue; 0 "
+        "turns flood detection off.",
+    ),
+    Setting(
+        "COMMENTSVC_FLOOD_MINUTES", 60, _parse_positive_int, "How far back flood detection looks for earlier copies."
+    ),
+    Setting(
+        "COMMENTSVC_FLOOD_MIN_CHARS",
+        12,
+        _parse_nonnegative_int,
+        "Comments with fewer letters and digits than this (顶, 沙发, 支持, +1, 谢谢分享) are never a flood.",
+    ),
+    Setting(
+        "COMMENTSVC_SURGE_FACTOR",
+        10.0,
+        _parse_positive_float,
+        "An article getting this many times its usual comments per minute (and at least "
+        "COMMENTSVC_SURGE_MIN_PER_MINUTE) is pre-moderated for COMMENTSVC_SURGE_MINUTES (surge mode).",
+    ),
+    Setting(
+        "COMMENTSVC_SURGE_MIN_PER_MINUTE",
+        30,
+        _parse_positive_int,
+        "Comments in one minute an article needs at least before surge mode can start, however quiet it usually is.",
+    ),
+    Setting(
+        "COMMENTSVC_SURGE_MINUTES",
+        15,
+        _parse_nonnegative_int,
+        "How long surge mode pre-moderates an article after its last minute over the thresholds (and how long a "
+        "moderator's end or extend lasts); 0 turns surge mode off.",
+    ),
+    Setting(
+        "COMMENTSVC_PREMODERATION_HOURS",
+        None,
+        _parse_hours,
+        "Hours during which every new comment is pending (reason schedule), e.g. `0-7` or `22-6` (past midnight), "
+        "in COMMENTSVC_PREMODERATION_TIMEZONE; empty: none.",
+    ),
+    Setting(
+        "COMMENTSVC_PREMODERATION_TIMEZONE",
+        "UTC",
+        _parse_timezone,
+        "The time zone of COMMENTSVC_PREMODERATION_HOURS, e.g. Asia/Shanghai.",
     ),
     Setting(
         "COMMENTSVC_WEBHOOK_ALLOW_PRIVATE",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -495,3 +496,68 @@ class ReplyNotice(Model):
     reply_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+
+
+class FloodKey(Model):
+    """One band key of a recent comment's similarity fingerprint (text/fingerprint.py; its `sketch_key`), looked up
+    by index to find near copies anywhere on a site, from any server. The primary key is the lookup
+    (site, key, newest first) and holds the comment id, so SQLite keeps the table as that one B-tree
+    (WITHOUT ROWID)."""
+
+    __tablename__ = "flood_keys"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    site: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sketch_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ClusterStatus(str, enum.Enum):
+    """A flood cluster is open until a moderator releases (approves) or purges (rejects) it."""
+
+    OPEN = "open"
+    RELEASED = "released"
+    PURGED = "purged"
+
+
+class FloodCluster(Model):
+    """Near copies of one text posted across a site: the moderators' unit of decision for a flood."""
+
+    __tablename__ = "flood_clusters"
+    __table_args__ = (Index("ix_flood_clusters_site_status", "site", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default=ClusterStatus.OPEN.value)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FloodMember(Model):
+    """A comment's place in a flood cluster; a comment is in at most one."""
+
+    __tablename__ = "flood_members"
+    __table_args__ = (Index("ix_flood_members_cluster_id", "cluster_id", "comment_id"),)
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("flood_clusters.id", ondelete="CASCADE"))
+
+
+class ArticleRate(Model):
+    """An article's comment rate, updated on every post: the current minute's count against the usual
+    per-minute rate (an exponentially decayed average), and the surge that pre-moderates it."""
+
+    __tablename__ = "article_rates"
+    __table_args__ = (Index("ix_article_rates_surge_until", "surge_until"),)
+
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True)
+    minute_start: Mapped[datetime] = mapped_column(DateTime)
+    minute_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    usual_per_minute: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Pre-moderated until then; None when no surge was ever switched on (or it was ended and noted).
+    surge_until: Mapped[datetime | None] = mapped_column(DateTime)
+    surge_started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The highest per-minute count seen during the surge, shown to moderators.
+    surge_peak_per_minute: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A moderator ended the surge: it does not switch itself on again before then.
+    calm_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -14,9 +14,11 @@ from ..errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationErr
 from ..models import Comment, CommentStatus, EventType, IdempotencyKey
 from ..storage import statements
 from ..storage.statements import NewComment, table
+from . import flood, surge
 from .bans import refuse_banned
 from .closing import ensure_not_closed_by_time
 from .comments import get_comment_for_change
+from .flood import FloodSettings
 from .notifications import outbox
 from .policy import combined_policy, thread_policy
 from .ranking import hot_score
@@ -24,12 +26,13 @@ from .screening import Screening, ScreeningSettings, hold_for_thread, screen_bod
 from .screening_lists import ScreeningLists, current_lists, current_token, lists_with_token
 from .status import set_comment_status, shift_counts
 from .submission import Author
+from .surge import SurgeSettings
 from .threads import thread_for_post
 from .tokens import check_edit_token
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
 # The hold reasons that keep an accepted post pending; a caught post with one of them was told "pending".
-PENDING_REASONS = frozenset({"banned", "sensitive_word", "too_many_links", "pre_moderation"})
+PENDING_REASONS = frozenset({"banned", "sensitive_word", "too_many_links", "pre_moderation", "surge", "schedule"})
 IDEMPOTENCY_WINDOW = timedelta(days=1)
 
 
@@ -43,6 +46,8 @@ class PostingSettings:
     body_max_length: int = 5000
     secret: str = ""
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
+    flood: FloodSettings = field(default_factory=FloodSettings)
+    surge: SurgeSettings = field(default_factory=SurgeSettings)
 
 
 @dataclass(frozen=True)
@@ -199,12 +204,14 @@ def post_comment(
     screening: Screening | None = None,
     notify: str | None = None,
     caught: tuple[str, ...] = (),
+    similarity: flood.Fingerprint | None = None,
 ) -> PostResult:
     """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
     `screening` is screen_new_comment's verdict on this body, when the caller ran it already; it is
     redone only when the lists changed since. `notify` (the reader's language) asks for reply emails.
     `caught` names the spam traps the post fell into (hold_reasons codes): it is stored as spam, and
-    the result's shown_status is what an accepted post would have had, so the answer tells nothing."""
+    the result's shown_status is what an accepted post would have had, so the answer tells nothing.
+    `similarity` is flood.fingerprint() of the screened HTML, computed before the write lock."""
     fingerprint = request_hash(article=article, parent_id=parent_id, author=author, body=body)
     if idempotency_key:
         replayed = find_replayed_comment(
@@ -244,6 +251,16 @@ def post_comment(
             settings=settings,
         )
     screening = hold_for_thread(screening, policy)
+    crowd_reason = surge.note_post(session, thread_id=thread.id, now=now, settings=settings.surge)
+    if crowd_reason and "pre_moderation" not in screening.reasons:
+        screening = Screening(
+            CommentStatus.PENDING, screening.html, (*screening.reasons, crowd_reason), screening.lists_token
+        )
+    copies = flood.check_flood(
+        session, site=site, html=screening.html, now=now, settings=settings.flood, known=similarity
+    )
+    if copies.is_flood:
+        caught = (*caught, flood.FLOOD_REASON)
     shown_status = screening.status
     if caught:
         screening = Screening(CommentStatus.SPAM, screening.html, (*caught, *screening.reasons), screening.lists_token)
@@ -283,6 +300,7 @@ def post_comment(
     count = shift_counts(
         session, thread_id=thread.id, root_id=comment.root_id, delta=int(screening.status == CommentStatus.APPROVED)
     )
+    flood.record_flood(session, copies, site=site, comment_id=comment.id, now=now)
     outbox.record_post(session, comment, site=site, article=article, email=author.email, notify=notify, now=now)
     if idempotency_key:
         # The unique (site, key) makes the check above and this insert one step: a concurrent retry's

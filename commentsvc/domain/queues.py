@@ -11,7 +11,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from ..models import AuditEntry, Comment, CommentStatus, Moderator, Report, Thread
+from ..models import AuditEntry, Comment, CommentStatus, FloodMember, Moderator, Report, Thread
 
 QUEUES = ("pending", "reported", "spam", "approved", "rejected", "deleted")
 _REJECTED = (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
@@ -51,6 +51,8 @@ class QueueItem:
     by_author: History = field(default_factory=History)
     by_ip: History = field(default_factory=History)
     decision: Decision | None = None
+    # The flood cluster (flood.py) the comment is in, if any.
+    flood_cluster: int | None = None
 
     @property
     def hold_reasons(self) -> list[str]:
@@ -147,6 +149,7 @@ def _items(session: Session, comments: list[Comment]) -> list[QueueItem]:
     by_email = _histories(session, Comment.author_email, {c.author_email for c in comments if c.author_email})
     by_ip = _histories(session, Comment.client_ip, {c.client_ip for c in comments})
     decisions = _decisions(session, ids)
+    clusters = _clusters(session, ids)
     return [
         QueueItem(
             comment=comment,
@@ -155,9 +158,24 @@ def _items(session: Session, comments: list[Comment]) -> list[QueueItem]:
             by_author=by_email.get(comment.author_email or "", History()),
             by_ip=by_ip.get(comment.client_ip, History()),
             decision=decisions.get(comment.id),
+            flood_cluster=clusters.get(comment.id),
         )
         for comment in comments
     ]
+
+
+def queue_items(session: Session, comments: list[Comment]) -> list[QueueItem]:
+    """Comments with the context a queue shows them with, for pages that list comments of their own."""
+    return _items(session, comments)
+
+
+def _clusters(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(FloodMember.comment_id, FloodMember.cluster_id).where(FloodMember.comment_id.in_(ids))
+    )
+    return dict(rows.all())
 
 
 _STATUS_ACTIONS = ("approve", "reject", "spam", "delete", "restore")

@@ -84,6 +84,11 @@ def fold_text(text: str) -> FoldedText:
     return FoldedText("".join(folded), starts, ends)
 
 
+def fold_plain(text: str) -> str:
+    """The folded text alone, without the map back to the original (for fingerprints, not for masking)."""
+    return "".join([fold_cluster(text[start:end]) for start, end in _clusters(text)])
+
+
 def fold_word(word: str) -> str:
     """How a listed word is stored in the automaton; empty when it has no letters or digits."""
     return fold_text(word).folded

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..clock import isoformat, utcnow
 from ..config import anonymous_names
-from ..domain import article_tokens, posting, reading, reports, threads, votes
+from ..domain import article_tokens, flood, posting, reading, reports, threads, votes
 from ..domain.closing import closed_by_time, closes_at
 from ..domain.posting import Client
 from ..domain.screening_lists import known_lists
@@ -370,6 +370,7 @@ def create_comment() -> BaseResponse:
         now=now,
         settings=settings,
     )
+    similarity = flood.fingerprint(screening.html, settings.flood)
     if db.session().in_transaction():
         db.session.rollback()  # the rules were read afresh; the write starts its own transaction, locked
     begin_write()
@@ -403,6 +404,7 @@ def create_comment() -> BaseResponse:
             idempotency_key=key,
             screening=screening,
             notify=values["notify"],
+            similarity=similarity,
         )
         db.session.commit()
     except IntegrityError:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from ..domain.flood import FloodSettings
 from ..domain.identity import identity_key
 from ..domain.posting import Client, PostingSettings
 from ..domain.screening import ScreeningSettings
 from ..domain.submission import strip_line_controls
+from ..domain.surge import SurgeSettings
 
 
 def posting_settings() -> PostingSettings:
@@ -21,6 +23,23 @@ def posting_settings() -> PostingSettings:
         screening=ScreeningSettings(
             ban_action=config["COMMENTSVC_BAN_ACTION"], max_links=config["COMMENTSVC_MAX_LINKS"]
         ),
+        flood=FloodSettings(
+            copies=config["COMMENTSVC_FLOOD_COPIES"],
+            minutes=config["COMMENTSVC_FLOOD_MINUTES"],
+            min_chars=config["COMMENTSVC_FLOOD_MIN_CHARS"],
+        ),
+        surge=surge_settings(),
+    )
+
+
+def surge_settings() -> SurgeSettings:
+    config = current_app.config
+    return SurgeSettings(
+        factor=config["COMMENTSVC_SURGE_FACTOR"],
+        min_per_minute=config["COMMENTSVC_SURGE_MIN_PER_MINUTE"],
+        minutes=config["COMMENTSVC_SURGE_MINUTES"],
+        schedule=config["COMMENTSVC_PREMODERATION_HOURS"],
+        timezone=config["COMMENTSVC_PREMODERATION_TIMEZONE"],
     )
 
 

@@ -163,6 +163,33 @@ _LABELS: dict[str, tuple[str, str]] = {
     "why_delete": ("deleted by a moderator", "审核员删除"),
     "why_restore": ("restored by a moderator", "审核员恢复"),
     "why_author_deleted": ("deleted by its author", "作者自行删除"),
+    # Flood clusters and surge mode (domain/flood.py, domain/surge.py).
+    "why_flood": ("flood: the same text posted across the site", "刷屏：全站重复内容"),
+    "why_surge": ("surge: comments far faster than usual", "评论激增，临时先审后发"),
+    "why_schedule": ("pre-moderation hours", "定时先审后发"),
+    "flood_cluster": ("Flood cluster #{id}", "刷屏群 #{id}"),
+    "cluster_heading": ("Flood cluster #{id}", "刷屏群 #{id}"),
+    "cluster_summary": (
+        "{n} near copies of one text on {site}, first {first}, last {last}.",
+        "{site} 上同一内容的 {n} 条近似副本，首次 {first}，最近 {last}。",
+    ),
+    "cluster_open": ("open", "待处理"),
+    "cluster_released": ("released", "已放行"),
+    "cluster_purged": ("purged", "已清除"),
+    "cluster_release": ("Release all (not spam)", "全部放行（不是垃圾）"),
+    "cluster_purge": ("Purge all (reject)", "全部清除（拒绝）"),
+    "cluster_release_done": ("Released {n} comments.", "已放行 {n} 条评论。"),
+    "cluster_purge_done": ("Rejected {n} comments.", "已拒绝 {n} 条评论。"),
+    "surges": ("Articles in surge mode", "评论激增中的文章"),
+    "no_surges": ("No article is in surge mode.", "目前没有评论激增的文章。"),
+    "surge_rate": (
+        "{now} comments this minute (peak {peak}, usual {usual} a minute), pre-moderated until",
+        "本分钟 {now} 条评论（峰值 {peak}，平时每分钟 {usual} 条），先审后发至",
+    ),
+    "surge_end": ("End surge mode", "结束先审"),
+    "surge_extend": ("Extend by {n} minutes", "延长 {n} 分钟"),
+    "surge_ended": ("Surge mode ended; comments publish again.", "已结束先审，评论恢复直接发布。"),
+    "surge_extended": ("Surge mode extended.", "已延长先审。"),
 }
 
 STATUSES = frozenset(status.value for status in CommentStatus)

@@ -6,11 +6,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import (
+    current_app,
     render_template,
 )
 
 from ...clock import utcnow
-from ...domain import statistics
+from ...domain import statistics, surge
 from ...extensions import db
 from .core import dashboard
 
@@ -60,4 +61,6 @@ def overview() -> str:
         chart=_chart(per_day),
         total_30=sum(c for _, c in per_day),
         top=statistics.most_commented(db.session(), since=now - timedelta(days=7)),
+        surges=surge.active_surges(db.session(), now),
+        surge_minutes=current_app.config["COMMENTSVC_SURGE_MINUTES"],
     )

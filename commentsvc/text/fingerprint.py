@@ -1,0 +1,50 @@
+"""Similarity fingerprints of comment text: nearly the same text gives nearly the same band keys.
+
+The visible text is folded exactly as the sensitive-word matcher folds it (wordfilter.fold_plain:
+width, case, Traditional -> Simplified, punctuation, spaces and zero-width characters dropped) and
+cut into overlapping character shingles. A MinHash over PERMUTATIONS random affine permutations of the
+shingles' hashes keeps each permutation's minimum; BANDS bands of ROWS minima each become one key.
+Two texts share a band when all its minima agree, which happens often for near copies and almost never
+for different texts (J**ROWS for texts of Jaccard similarity J), so keys are looked up by index in the
+database and the number of shared bands says how alike two texts are. Written out rather than taken
+from datasketch: that library pulls numpy and scipy into every worker (bench/README.md measures both).
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+import zlib
+
+from .wordfilter import fold_plain
+
+SHINGLE = 3
+ROWS = 2
+BANDS = 12
+PERMUTATIONS = ROWS * BANDS
+# Bands shared with another text that make it a near copy: texts of similarity J share about
+# BANDS * J**ROWS (one changed word in a short comment: about 8 of 12; different comments: none or one).
+SHARED_BANDS = 4
+_PRIME = (1 << 61) - 1
+# A fixed seed: every server must draw the same permutations, or no band would ever match.
+_DRAW = random.Random(18)
+_PERMUTATIONS = tuple((_DRAW.randrange(1, _PRIME), _DRAW.randrange(_PRIME)) for _ in range(PERMUTATIONS))
+_BAND = struct.Struct(f"<{ROWS}Q")
+
+
+def folded_length(text: str) -> int:
+    """The letters and digits a reader sees, the measure of "a short comment" (顶, 沙发, +1 count 1 or 2)."""
+    return len(fold_plain(text))
+
+
+def band_keys(text: str, min_chars: int) -> tuple[int, ...]:
+    """BANDS keys (band number in the high bits) for a text with at least min_chars folded characters;
+    none for a shorter one, which is never a flood."""
+    folded = fold_plain(text)
+    if len(folded) < max(min_chars, SHINGLE):
+        return ()
+    hashes = {zlib.crc32(folded[index : index + SHINGLE].encode()) for index in range(len(folded) - SHINGLE + 1)}
+    minima = [min((a * value + b) % _PRIME for value in hashes) for a, b in _PERMUTATIONS]
+    return tuple(
+        (band << 32) | zlib.crc32(_BAND.pack(*minima[band * ROWS : (band + 1) * ROWS])) for band in range(BANDS)
+    )

@@ -1,0 +1,150 @@
+"""Flood detection across a site: near copies from many addresses are caught from the K-th on, and
+the earlier copies leave the threads too; short common comments and different texts never are."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from dashboard_support import log_in, make_moderator
+
+URL = "/api/v1/comments"
+AD = "Make $5000 a week working from home, easy money! Visit https://cheap-deals.example/offer now"
+START = datetime(2026, 3, 2, 9, 0)
+
+
+@pytest.fixture
+def frozen(time_machine):
+    time_machine.move_to(START, tick=False)
+    return time_machine
+
+
+def post(client: Any, body: str, *, article: str, address: str, site: str | None = None, key: str | None = None):
+    payload = {"article": article, "name": "读者", "body": body}
+    if site:
+        payload["site"] = site
+    headers = {"X-Forwarded-For": address}
+    if key:
+        headers["Idempotency-Key"] = key
+    return client.post(URL, json=payload, headers=headers)
+
+
+def visible_ids(client: Any, article: str, site: str | None = None) -> list[int]:
+    query = {"article": article, **({"site": site} if site else {})}
+    return [comment["id"] for comment in client.get(URL, query_string=query).get_json()["comments"]]
+
+
+def proxied(make_app: Any, **settings: Any) -> Any:
+    return make_app(COMMENTSVC_TRUSTED_PROXIES=1, **settings).test_client()
+
+
+def test_the_third_copy_across_articles_is_answered_as_published_but_kept_out_of_its_thread(make_app, frozen):
+    client = proxied(make_app)
+    answers = [post(client, AD, article=f"news/{n}", address=f"198.51.100.{n}") for n in range(1, 4)]
+
+    assert [answer.status_code for answer in answers] == [201, 201, 201]
+    assert answers[2].get_json()["status"] == "approved"
+    assert visible_ids(client, "news/3") == []
+
+
+def test_the_earlier_copies_leave_their_threads_when_the_flood_is_found(make_app, frozen):
+    client = proxied(make_app)
+    for n in range(1, 4):
+        post(client, AD, article=f"news/{n}", address=f"198.51.100.{n}")
+
+    assert visible_ids(client, "news/1") == [] and visible_ids(client, "news/2") == []
+    assert client.get("/api/v1/counts", query_string={"article": ["news/1", "news/2"]}).get_json()["counts"] == {
+        "news/1": 0,
+        "news/2": 0,
+    }
+
+
+def test_one_changed_word_and_other_punctuation_still_make_a_copy(make_app, frozen):
+    client = proxied(make_app)
+    post(client, AD, article="news/1", address="198.51.100.1")
+    post(client, AD.replace("easy", "quick"), article="news/2", address="198.51.100.2")
+    post(client, AD.replace("!", "!!!").replace("Make", "ＭＡＫＥ"), article="news/3", address="198.51.100.3")
+
+    assert visible_ids(client, "news/1") == visible_ids(client, "news/2") == visible_ids(client, "news/3") == []
+
+
+def test_two_copies_are_not_yet_a_flood(make_app, frozen):
+    client = proxied(make_app)
+    first = post(client, AD, article="news/1", address="198.51.100.1").get_json()
+    post(client, AD, article="news/2", address="198.51.100.2")
+
+    assert visible_ids(client, "news/1") == [first["id"]]
+
+
+@pytest.mark.parametrize("word", ["顶", "沙发", "支持", "+1", "谢谢分享！"])
+def test_short_common_comments_from_many_readers_are_never_a_flood(make_app, frozen, word):
+    client = proxied(make_app)
+    ids = [post(client, word, article=f"news/{n}", address=f"203.0.113.{n}").get_json()["id"] for n in range(1, 8)]
+
+    assert [visible_ids(client, f"news/{n}") for n in range(1, 8)] == [[comment_id] for comment_id in ids]
+
+
+def test_different_comments_on_the_same_story_are_not_copies(make_app, frozen):
+    client = proxied(make_app)
+    bodies = [
+        "The treaty between Russia and North Korea changes the security picture in the whole region.",
+        "Blinken said the right thing, but words will not stop the ammunition flowing to Moscow.",
+        "我觉得韩美同盟这次表态很重要，但朝俄合作的细节还不清楚。",
+        "Seoul should talk to Beijing as well, not only to Washington, before this escalates.",
+    ]
+    for n, body in enumerate(bodies, start=1):
+        post(client, body, article="news/1", address=f"203.0.113.{n}")
+
+    assert len(visible_ids(client, "news/1")) == 4
+
+
+def test_copies_further_apart_than_the_window_are_not_a_flood(make_app, frozen):
+    client = proxied(make_app, COMMENTSVC_FLOOD_MINUTES=30)
+    for n in range(1, 4):
+        post(client, AD, article=f"news/{n}", address=f"198.51.100.{n}")
+        frozen.shift(timedelta(minutes=31))
+
+    assert [len(visible_ids(client, f"news/{n}")) for n in range(1, 4)] == [1, 1, 1]
+
+
+def test_sites_are_flooded_separately(make_app, frozen):
+    client = proxied(make_app)
+    for n in range(1, 4):
+        post(client, AD, article="news/1", address=f"198.51.100.{n}", site=f"site{n}.example")
+
+    assert [len(visible_ids(client, "news/1", site=f"site{n}.example")) for n in range(1, 4)] == [1, 1, 1]
+
+
+def test_flood_copies_zero_turns_detection_off(make_app, frozen):
+    client = proxied(make_app, COMMENTSVC_FLOOD_COPIES=0)
+    for n in range(1, 4):
+        post(client, AD, article=f"news/{n}", address=f"198.51.100.{n}")
+
+    assert [len(visible_ids(client, f"news/{n}")) for n in range(1, 4)] == [1, 1, 1]
+
+
+def test_a_retry_of_a_caught_copy_is_answered_as_the_first_answer_was(make_app, frozen):
+    client = proxied(make_app)
+    for n in range(1, 3):
+        post(client, AD, article=f"news/{n}", address=f"198.51.100.{n}")
+    first = post(client, AD, article="news/3", address="198.51.100.3", key="retry-1").get_json()
+    again = post(client, AD, article="news/3", address="198.51.100.3", key="retry-1")
+
+    assert again.status_code == 201
+    assert again.get_json()["id"] == first["id"] and again.get_json()["status"] == "approved"
+
+
+def test_the_spam_queue_shows_a_flood_copy_with_why_and_its_cluster(make_app, frozen):
+    app = make_app(COMMENTSVC_TRUSTED_PROXIES=1)
+    client = app.test_client()
+    ids = [post(client, AD, article=f"news/{n}", address=f"198.51.100.{n}").get_json()["id"] for n in range(1, 4)]
+    make_moderator(app)
+    log_in(client)
+
+    html = client.get("/dashboard/queue/spam").get_data(as_text=True)
+    for comment_id in ids:
+        item = html.split(f'data-comment-id="{comment_id}"', 1)[1].split("</article>", 1)[0]
+        assert 'data-reason="flood"' in item
+        assert "刷屏" in item or "flood" in item
+        assert 'href="/dashboard/clusters/' in item
