@@ -19,11 +19,12 @@ import zlib
 from .wordfilter import fold_plain
 
 SHINGLE = 3
-ROWS = 2
+ROWS = 3
 BANDS = 12
 PERMUTATIONS = ROWS * BANDS
 # Bands shared with another text that make it a near copy: texts of similarity J share about
-# BANDS * J**ROWS (one changed word in a short comment: about 8 of 12; different comments: none or one).
+# BANDS * J**ROWS (one changed word in an 80-character comment: 8 of 12; comments that share a phrase
+# and some words, J about 0.3: none or one). Two minima a band let such comments match (bench/README.md).
 SHARED_BANDS = 4
 _PRIME = (1 << 61) - 1
 # A fixed seed: every server must draw the same permutations, or no band would ever match.
