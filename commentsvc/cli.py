@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
 
+from .api_key_cli import api_key_group
 from .clock import utcnow
 from .config import load_settings
 from .domain.accounts import create_moderator
@@ -187,6 +188,7 @@ COMMANDS = (
     export_command,
     webhooks_group,
     worker_command,
+    api_key_group,
 )
 
 

@@ -9,14 +9,15 @@ export class ApiError extends Error {
 }
 
 // request(method, path, { body, token, key, voter }) against base + "api/v1/"; revalidate() says whether reads must
-// skip the browser cache (right after the reader's own write, so that a cached page cannot hide it).
+// skip the browser cache (right after the reader's own write, so that a cached page cannot hide it). voter is the
+// reader's identity, the signed id the server handed out.
 export function createApi(base, revalidate) {
   return async (method, path, { body, token, key, voter } = {}) => {
     const headers = {};
     if (body) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = "Bearer " + token;
     if (key) headers["Idempotency-Key"] = key;
-    if (voter) headers["X-Commentsvc-Voter"] = voter;
+    if (voter) headers["X-Commentsvc-Identity"] = voter;
     let response;
     try {
       response = await fetch(base + "api/v1/" + path, { method, headers, credentials: "omit",
