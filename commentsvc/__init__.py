@@ -82,7 +82,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": allowed_origins(settings["COMMENTSVC_ALLOWED_ORIGINS"])}},
-        allow_headers=["Content-Type", "Authorization", "Idempotency-Key", "If-None-Match", "X-Commentsvc-Voter"],
+        allow_headers=[
+            "Content-Type",
+            "Authorization",
+            "Idempotency-Key",
+            "If-None-Match",
+            "X-Commentsvc-Voter",
+            "X-Commentsvc-Identity",
+        ],
         expose_headers=["ETag", "Retry-After", "Location"],
         methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
         max_age=600,

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (each registers its routes)
     account_pages,
     article_pages,
+    defence_pages,
     history_pages,
     import_pages,
     notification_pages,

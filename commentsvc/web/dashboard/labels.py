@@ -51,6 +51,26 @@ _LABELS: dict[str, tuple[str, str]] = {
     "user_agent": ("User agent", "浏览器"),
     "author_history": ("Comments by this author", "该作者评论"),
     "ip_history": ("Comments from this IP", "该 IP 评论"),
+    "site_settings": ("Site settings", "站点设置"),
+    "site_settings_intro": (
+        "Each setting's configured value (COMMENTSVC_*) applies unless the site has its own; leave a value empty to "
+        "use the configured one.",
+        "每项设置默认使用配置值（COMMENTSVC_*），站点可单独设定；留空即使用配置值。",
+    ),
+    "setting": ("Setting", "设置"),
+    "configured": ("Configured", "配置值"),
+    "site_value": ("This site", "本站"),
+    "api_keys": ("API keys", "API 密钥"),
+    "api_keys_intro": (
+        "Servers (a CMS, an import script) post with X-Commentsvc-Key instead of a form token; rate limits and "
+        "moderation still apply. A new key is shown once.",
+        "服务器（CMS、导入脚本）用 X-Commentsvc-Key 代替表单令牌发帖；频率限制和审核规则照常适用。新密钥只显示一次。",
+    ),
+    "label": ("Label", "备注"),
+    "revoked": ("Revoked", "已吊销"),
+    "create_key": ("Create key", "创建密钥"),
+    "revoke": ("Revoke", "吊销"),
+    "new_key": ("New key, shown only now:", "新密钥（仅此一次显示）："),
     "identity_history": ("Comments by this reader (identity)", "该读者（身份）评论"),
     "full_history": ("full history", "全部记录"),
     "history_author": ("Every comment by author {value}", "作者 {value} 的全部评论"),
