@@ -305,10 +305,10 @@ SETTINGS += (
     ),
     Setting(
         "COMMENTSVC_CHALLENGE_MAX_NUMBER",
-        50000,
+        5000,
         _parse_positive_int,
-        "Proof-of-work difficulty: the largest number the widget may have to try (SHA-256 each); about half "
-        "of it on average.",
+        "Proof-of-work difficulty: the largest number the widget may have to try (SHA-256 each, half of it on "
+        "average); the default takes a desktop Chromium about 0.1 s at most (bench/README.md).",
     ),
     Setting(
         "COMMENTSVC_CHALLENGE_AFTER",

@@ -31,7 +31,7 @@ class ChallengeSettings:
     """COMMENTSVC_CHALLENGE*, for one site (site_overrides.py)."""
 
     mode: str = "suspicious"
-    max_number: int = 50000
+    max_number: int = 5000
     after: int = 5
     window: int = 600
 
