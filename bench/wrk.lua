@@ -1,5 +1,7 @@
 -- Shared by every workload: counts responses by status and prints one JSON summary line.
--- BENCH_MODE=post makes each request a new comment with a unique body (no 409 duplicates);
+-- BENCH_MODE=post makes each request a new comment with a unique body (no 409 duplicates), posted as the
+-- widget posts: with a form token, the one each 201 answer carries (a thread asks POST /api/v1/form-tokens
+-- only while it has none to spare, about once per connection), each wrk thread on its own article;
 -- BENCH_ETAG adds If-None-Match for the conditional workload (R304).
 local mode = os.getenv("BENCH_MODE") or "get"
 local etag = os.getenv("BENCH_ETAG")
@@ -29,18 +31,31 @@ end
 
 if mode == "post" then
   local chinese = {"这篇报道写得很清楚", "我不太同意作者的观点", "希望有关部门尽快回应", "感谢记者的深入调查"}
+  tokens = {}
+  -- A form token is for one article, so each wrk thread posts to its own one of the articles.
+  function thread_article()
+    return articles[(thread_id % #articles) + 1]
+  end
   function request()
+    local token = table.remove(tokens)
+    if not token then
+      return wrk.format("POST", "/api/v1/form-tokens", {["Content-Type"] = "application/json"},
+        string.format('{"site":"%s","article":"%s"}', site, thread_article()))
+    end
     counter = counter + 1
-    local article = articles[(counter % #articles) + 1]
     local body = string.format(
-      '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. Benchmark comment %s-%d-%d, with some English text to read."}',
-      site, article, chinese[(counter % #chinese) + 1], nonce, thread_id, counter)
+      '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. Benchmark comment %s-%d-%d, with some English text to read.","form_token":"%s"}',
+      site, thread_article(), chinese[(counter % #chinese) + 1], nonce, thread_id, counter, token)
     return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
   end
 end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  if mode == "post" and body then
+    local token = string.match(body, '"form_token":"([^"]+)"')
+    if token then table.insert(tokens, token) end
+  end
 end
 
 function done(summary, latency, requests)
