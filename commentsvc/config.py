@@ -141,7 +141,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Prefix of rate-limit keys in the storage; give each deployment that shares one Redis its own.",
     ),
     Setting("COMMENTSVC_RATELIMIT_ENABLED", True, _parse_bool, "Turn rate limiting off only for benchmarks."),
-    Setting("COMMENTSVC_RATELIMIT_POST", "5/minute;100/day", str, "Comments one client IP may create."),
+    Setting(
+        "COMMENTSVC_RATELIMIT_POST",
+        "5/minute;100/day",
+        str,
+        "Comments one client IP may create without a reader identity (with one: COMMENTSVC_RATELIMIT_POST_IDENTITY "
+        "and _POST_ADDRESS).",
+    ),
     Setting("COMMENTSVC_RATELIMIT_EDIT", "10/minute;200/day", str, "Edits and deletes one client IP may make."),
     Setting("COMMENTSVC_RATELIMIT_VOTE", "30/minute;1000/day", str, "Votes one client IP may cast."),
     Setting("COMMENTSVC_RATELIMIT_REPORT", "10/minute;100/day", str, "Reports one client IP may file."),
