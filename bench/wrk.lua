@@ -46,7 +46,9 @@ if mode == "post" then
     local body = string.format(
       '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. Benchmark comment %s-%d-%d, with some English text to read.","form_token":"%s"}',
       site, thread_article(), chinese[(counter % #chinese) + 1], nonce, thread_id, counter, token)
-    return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
+    -- Another reader's address each time (the server trusts one proxy hop), as on a real site.
+    local address = string.format("10.%d.%d.%d", thread_id % 256, math.floor(counter / 256) % 256, counter % 256)
+    return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json", ["X-Forwarded-For"] = address}, body)
   end
 end
 
