@@ -3,6 +3,7 @@ effective settings, and the per-identity and per-address limits on posting."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -122,9 +123,18 @@ def post_limits(view: Callable[..., Any]) -> Callable[..., Any]:
             exempt_when=_lacks_identity,
         ),
     )
+    limited = view
     for limit in limits:
-        view = limit(view)
-    return view
+        limited = limit(limited)
+
+    @functools.wraps(view)
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        # As api.read_limit: the library's bookkeeping runs even with limits off; skip it then.
+        if current_app.config.get("RATELIMIT_ENABLED", True):
+            return limited(*args, **kwargs)
+        return view(*args, **kwargs)
+
+    return dispatch
 
 
 form_token_limit = limiter.limit(_config("COMMENTSVC_RATELIMIT_FORM_TOKEN"), methods=["POST"])
