@@ -1,5 +1,7 @@
 -- Shared by every workload: counts responses by status and prints one JSON summary line.
--- BENCH_MODE=post makes each request a new comment with a unique body (no 409 duplicates);
+-- BENCH_MODE=post makes each request a new comment with a unique body (no 409 duplicates), posted as the
+-- widget posts: with a form token, the one each 201 answer carries (a thread asks POST /api/v1/form-tokens
+-- only while it has none to spare, about once per connection), each wrk thread on its own article;
 -- BENCH_ETAG adds If-None-Match for the conditional workload (R304).
 local mode = os.getenv("BENCH_MODE") or "get"
 local etag = os.getenv("BENCH_ETAG")
@@ -39,21 +41,36 @@ if mode == "post" then
     seed = (seed * 16807) % 2147483647
     return words[math.floor(seed / 65536) % #words + 1]
   end
+  tokens = {}
+  -- A form token is for one article, so each wrk thread posts to its own one of the articles.
+  function thread_article()
+    return articles[(thread_id % #articles) + 1]
+  end
   function request()
+    local token = table.remove(tokens)
+    if not token then
+      return wrk.format("POST", "/api/v1/form-tokens", {["Content-Type"] = "application/json"},
+        string.format('{"site":"%s","article":"%s"}', site, thread_article()))
+    end
     counter = counter + 1
     seed = (counter * 7919 + thread_id * 104729) % 2147483647 + 1
-    local article = articles[(counter % #articles) + 1]
     local own = {}
     for n = 1, 9 do own[n] = word() end
     local body = string.format(
-      '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. %s (%s-%d-%d)"}',
-      site, article, chinese[(counter % #chinese) + 1], table.concat(own, " "), nonce, thread_id, counter)
-    return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
+      '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. %s (%s-%d-%d)","form_token":"%s"}',
+      site, thread_article(), chinese[(counter % #chinese) + 1], table.concat(own, " "), nonce, thread_id, counter, token)
+    -- Another reader's address each time (the server trusts one proxy hop), as on a real site.
+    local address = string.format("10.%d.%d.%d", thread_id % 256, math.floor(counter / 256) % 256, counter % 256)
+    return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json", ["X-Forwarded-For"] = address}, body)
   end
 end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  if mode == "post" and body then
+    local token = string.match(body, '"form_token":"([^"]+)"')
+    if token then table.insert(tokens, token) end
+  end
 end
 
 function done(summary, latency, requests)

@@ -92,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "If-None-Match",
             "X-Commentsvc-Voter",
             "X-Commentsvc-SSO",
+            "X-Commentsvc-Identity",
         ],
         expose_headers=["ETag", "Retry-After", "Location"],
         methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],

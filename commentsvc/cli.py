@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
 
+from .api_key_cli import api_key_group
 from .clock import utcnow
 from .config import load_settings
 from .domain.accounts import create_moderator
@@ -189,6 +190,7 @@ COMMANDS = (
     webhooks_group,
     worker_command,
     sites_group,
+    api_key_group,
 )
 
 

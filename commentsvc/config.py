@@ -40,6 +40,13 @@ def _parse_ban_action(raw: str) -> str:
     return value
 
 
+def _parse_challenge_mode(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"off", "suspicious", "always"}:
+        raise ValueError(f"expected 'off', 'suspicious' or 'always', got {raw!r}")
+    return value
+
+
 # The languages readers and moderators are served in, everywhere (widget, emails, dashboard).
 LANGUAGES = ("en", "zh-CN")
 
@@ -164,7 +171,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Prefix of rate-limit keys in the storage; give each deployment that shares one Redis its own.",
     ),
     Setting("COMMENTSVC_RATELIMIT_ENABLED", True, _parse_bool, "Turn rate limiting off only for benchmarks."),
-    Setting("COMMENTSVC_RATELIMIT_POST", "5/minute;100/day", str, "Comments one client IP may create."),
+    Setting(
+        "COMMENTSVC_RATELIMIT_POST",
+        "5/minute;100/day",
+        str,
+        "Comments one client IP may create without a reader identity (with one: COMMENTSVC_RATELIMIT_POST_IDENTITY "
+        "and _POST_ADDRESS).",
+    ),
     Setting("COMMENTSVC_RATELIMIT_EDIT", "10/minute;200/day", str, "Edits and deletes one client IP may make."),
     Setting("COMMENTSVC_RATELIMIT_VOTE", "30/minute;1000/day", str, "Votes one client IP may cast."),
     Setting("COMMENTSVC_RATELIMIT_REPORT", "10/minute;100/day", str, "Reports one client IP may file."),
@@ -351,6 +364,82 @@ SETTINGS: tuple[Setting, ...] = (
         _parse_bool,
         "Let webhooks call private, loopback and link-local addresses (refused by default, so a webhook cannot "
         "probe the internal network).",
+    ),
+)
+
+# Issue 18: form tokens, proof of work, trust and per-reader limits (domain/form_checks.py and friends).
+SETTINGS += (
+    Setting(
+        "COMMENTSVC_FORM_TOKENS",
+        True,
+        _parse_bool,
+        "Posts need a form token from POST /api/v1/form-tokens (see Posting paths in the README); off opens the "
+        "API as before (the honeypot still applies).",
+    ),
+    Setting(
+        "COMMENTSVC_FORM_TOKEN_TTL",
+        7200,
+        _parse_positive_int,
+        "Seconds a form token is good for; an older one is answered form_token_expired and the widget fetches another.",
+    ),
+    Setting(
+        "COMMENTSVC_FORM_MIN_SECONDS",
+        2,
+        _parse_nonnegative_int,
+        "A post sooner than this many seconds after its form token was issued is faster than a person: kept as spam.",
+    ),
+    Setting(
+        "COMMENTSVC_CHALLENGE",
+        "suspicious",
+        _parse_challenge_mode,
+        "Proof of work before posting: suspicious asks it of clients that post a lot or were caught lately; "
+        "always asks everyone; off never.",
+    ),
+    Setting(
+        "COMMENTSVC_CHALLENGE_MAX_NUMBER",
+        5000,
+        _parse_positive_int,
+        "Proof-of-work difficulty: the largest number the widget may have to try (SHA-256 each, half of it on "
+        "average); the default takes a desktop Chromium about 0.1 s at most (bench/README.md).",
+    ),
+    Setting(
+        "COMMENTSVC_CHALLENGE_AFTER",
+        5,
+        _parse_positive_int,
+        "A reader (identity, or address without one) with this many posts in the last COMMENTSVC_CHALLENGE_WINDOW "
+        "seconds looks suspicious.",
+    ),
+    Setting(
+        "COMMENTSVC_CHALLENGE_WINDOW",
+        600,
+        _parse_positive_int,
+        "Seconds of recent activity that COMMENTSVC_CHALLENGE_AFTER counts, and in which a caught post makes its "
+        "identity or address suspicious.",
+    ),
+    Setting(
+        "COMMENTSVC_TRUST_FIRST",
+        0,
+        _parse_nonnegative_int,
+        "The first N comments of a reader (identity, or email) are held as pending for review; 0 is off.",
+    ),
+    Setting(
+        "COMMENTSVC_RATELIMIT_POST_IDENTITY",
+        "5/minute;100/day",
+        str,
+        "Comments one reader identity may create, from any address.",
+    ),
+    Setting(
+        "COMMENTSVC_RATELIMIT_POST_ADDRESS",
+        "60/minute;2000/day",
+        str,
+        "Comments one address may create when each carries a reader identity (a campus proxy hides many readers); "
+        "posts without one are held to COMMENTSVC_RATELIMIT_POST.",
+    ),
+    Setting(
+        "COMMENTSVC_RATELIMIT_FORM_TOKEN",
+        "60/minute;2000/day",
+        str,
+        "Form tokens one client IP may ask for.",
     ),
 )
 

@@ -8,6 +8,8 @@ class CommentsvcError(Exception):
 
     status = 400
     code = "bad_request"
+    # More members of the answer's `error` object beside code, message and fields (e.g. `challenge`).
+    extra: dict[str, object] = {}
 
     def __init__(
         self, message: str, *, code: str | None = None, field: str | None = None, fields: dict[str, str] | None = None

@@ -143,6 +143,8 @@ class Comment(Model):
         # One reader's history, for trust, bans and the moderators' "all from this reader".
         Index("ix_comments_identity_created", "identity_key", "created_at"),
         Index("ix_comments_user_created", "user_id", "created_at"),
+        # One address's recent posts (the proof-of-work trigger) and its history for moderators.
+        Index("ix_comments_client_created", "client_ip", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -561,3 +563,48 @@ class ArticleRate(Model):
     surge_peak_per_minute: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A moderator ended the surge: it does not switch itself on again before then.
     calm_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SpentNonce(Model):
+    """A single-use value already used by a stored post: a form token's nonce ("form:…") or a solved
+    proof-of-work challenge's salt ("pow:…"). The primary key makes a second use fail on every server."""
+
+    __tablename__ = "spent_nonces"
+    __table_args__ = (Index("ix_spent_nonces_spent_at", "spent_at"),)
+
+    nonce: Mapped[str] = mapped_column(String(96), primary_key=True)
+    spent_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiKey(Model):
+    """A server-to-server client's key for one site; only its SHA-256 is stored, the key is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(128))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SiteOverride(Model):
+    """A site's own value for one registered COMMENTSVC_* setting (domain/site_overrides.py), as text
+    parsed by that setting's parser."""
+
+    __tablename__ = "site_overrides"
+
+    site: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class OverridesVersion(Model):
+    """One row whose token changes with every site override: each server keeps the overrides in
+    memory and learns from this token that they changed."""
+
+    __tablename__ = "overrides_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))

@@ -15,6 +15,7 @@ import pytest
 from accessibility import assert_no_serious_axe_violations
 from conftest import ARTIFACTS, app_settings
 from dashboard_support import PASSWORD, make_moderator
+from form_filling import with_form_token
 
 from commentsvc import create_app
 from commentsvc.extensions import db
@@ -50,9 +51,8 @@ def server(start_server: Any, sqlite_url: str, tmp_path: Path, server_env: dict[
 
 
 def api_post(server: Any, body: str, article: str = DEMO_ARTICLE) -> tuple[int, dict[str, Any]]:
-    payload = json.dumps(
-        {"article": article, "title": "布林肯谴责俄朝深化军事合作", "name": "读者", "body": body}
-    ).encode()
+    fields = {"article": article, "title": "布林肯谴责俄朝深化军事合作", "name": "读者", "body": body}
+    payload = json.dumps(with_form_token(server.url, fields)).encode()
     request = urllib.request.Request(
         f"{server.url}/api/v1/comments", data=payload, headers={"Content-Type": "application/json"}, method="POST"
     )

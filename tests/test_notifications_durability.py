@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from conftest import ARTICLE, ROOT, TEST_SECRET, LiveServer, app_settings, child_pids, free_port
+from form_filling import form_fields
 from notifications_support import PUBLIC_URL, SmtpServer, local, make_worker, parts
 from sqlalchemy import Engine, create_engine, func, select, text, update
 
@@ -173,8 +174,9 @@ class Replies:
 
 
 def post_until_answered(replies: Replies, rng: random.Random, payload: dict[str, Any]) -> tuple[int, Any]:
-    """One Idempotency-Key for every try: a retry after a lost answer must not post the reply twice."""
-    body = json.dumps(payload).encode()
+    """One Idempotency-Key (and one form token, fetched first as the widget does) for every try: a retry
+    after a lost answer must not post the reply twice."""
+    body = None
     headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -182,6 +184,13 @@ def post_until_answered(replies: Replies, rng: random.Random, payload: dict[str,
             port = rng.choice(replies.ports)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
         try:
+            if body is None:
+                form = json.dumps({"article": payload["article"]})
+                connection.request(
+                    "POST", "/api/v1/form-tokens", body=form, headers={"Content-Type": "application/json"}
+                )
+                token = json.loads(connection.getresponse().read())
+                body = json.dumps({**payload, **form_fields(token)}).encode()
             connection.request("POST", "/api/v1/comments", body=body, headers=headers)
             response = connection.getresponse()
             return response.status, json.loads(response.read())

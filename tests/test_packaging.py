@@ -53,12 +53,14 @@ def test_the_installed_package_serves_from_its_own_resources(wheel, tmp_path):
         "import commentsvc, commentsvc.resources as r, commentsvc.instance as i\n"
         "print(commentsvc.__file__)\n"
         "for name in ('templates', 'static', 'migrations'): print(r.resource_dir(name))\n"
-        "settings = {{'COMMENTSVC_INSTANCE_PATH': {!r}, 'COMMENTSVC_SECRET_KEY': 's'}}\n"
+        "settings = {{'COMMENTSVC_INSTANCE_PATH': {!r}, 'COMMENTSVC_SECRET_KEY': 's', 'COMMENTSVC_FORM_MIN_SECONDS': 0}}\n"
         "i.init_instance(settings)\n"
         "app = commentsvc.create_app(settings)\n"
         "print(app.template_folder); print(app.static_folder)\n"
         "client = app.test_client()\n"
-        "print(client.post('/api/v1/comments', json={{'article': 'a', 'body': 'installed'}}).status_code)\n"
+        "token = client.post('/api/v1/form-tokens', json={{'article': 'a'}}).get_json()['form_token']\n"
+        "print(client.post('/api/v1/comments', json={{'article': 'a', 'body': 'installed', 'form_token': token}})"
+        ".status_code)\n"
     ).format(str(tmp_path / "instance"))
     result = subprocess.run(
         [sys.executable, "-c", probe],

@@ -19,8 +19,8 @@ def send(client: Any, data: bytes, *, content_length: int | None) -> Any:
     return client.post("/api/v1/comments", environ_overrides=environ)
 
 
-def comment(body: str) -> bytes:
-    return json.dumps({"article": ARTICLE, "body": body}).encode()
+def comment(body: str, **fields: Any) -> bytes:
+    return json.dumps({"article": ARTICLE, "body": body, **fields}).encode()
 
 
 def count(client: Any) -> int:
@@ -36,7 +36,9 @@ def test_a_chunked_body_over_the_limit_is_413(client: Any) -> None:
 
 
 def test_a_chunked_body_within_the_limit_is_posted(client: Any) -> None:
-    response = send(client, comment("短短一句"), content_length=None)
+    token = client.post("/api/v1/form-tokens", json={"article": ARTICLE}).get_json()["form_token"]
+
+    response = send(client, comment("短短一句", form_token=token), content_length=None)
 
     assert response.status_code == 201 and count(client) == 1
 

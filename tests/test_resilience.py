@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import POSTGRES_ADMIN_URL, REDIS_URL, LiveServer, app_settings, free_port
+from form_filling import form_fields
 from sqlalchemy import create_engine
 
 from commentsvc import create_app
@@ -43,9 +44,10 @@ def request(
 
 
 def post_comment(server: LiveServer | LiveServerAt, n: int) -> int:
-    status, _, _ = request(
-        server, "POST", "/api/v1/comments", {"article": ARTICLE, "name": "读者", "body": f"台风 {n} {uuid.uuid4().hex}"}
-    )
+    """Posts as the widget does: a form token first, then the comment with it."""
+    _, form, _ = request(server, "POST", "/api/v1/form-tokens", {"article": ARTICLE})
+    payload = {"article": ARTICLE, "name": "读者", "body": f"台风 {n} {uuid.uuid4().hex}", **form_fields(form)}
+    status, _, _ = request(server, "POST", "/api/v1/comments", payload)
     return status
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import REDIS_URL, TEST_SECRET, LiveServer, child_pids
+from form_filling import form_fields
 from sqlalchemy import create_engine, func, select
 
 from commentsvc.models import Comment, Thread
@@ -216,6 +217,12 @@ def post_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: s
     }
     if target is not None:
         payload["parent_id"] = target.id
+    # As the widget posts: a form token first (a retry of the post below reuses it with its Idempotency-Key).
+    token_status, form, token_port = client.send("POST", "/api/v1/form-tokens", {"site": SITE, "article": article})
+    if token_status != 200:
+        ledger.answer("form-token", client, token_status, form, token_port, {200})
+        return
+    payload.update(form_fields(form))
     status, data, port = client.send("POST", "/api/v1/comments", payload, {"Idempotency-Key": key})
     ledger.answer("post", client, status, data, port, {201, 404})
     if status == 404 and data["error"]["code"] != "parent_not_available":
@@ -435,7 +442,10 @@ def post_once(port: int, body: str) -> tuple[int, Any, str | None]:
     """One POST on a fresh connection: (status, JSON, Retry-After)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        payload = json.dumps({"site": SITE, "article": "limits", "body": body})
+        form = json.dumps({"site": SITE, "article": "limits"})
+        connection.request("POST", "/api/v1/form-tokens", body=form, headers={"Content-Type": "application/json"})
+        token = json.loads(connection.getresponse().read())
+        payload = json.dumps({"site": SITE, "article": "limits", "body": body, **form_fields(token)})
         connection.request("POST", "/api/v1/comments", body=payload, headers={"Content-Type": "application/json"})
         response = connection.getresponse()
         return response.status, json.loads(response.read()), response.getheader("Retry-After")

@@ -179,6 +179,11 @@ ADMIN_ONLY = {
     ("GET", "dashboard.webhook"),
     ("POST", "dashboard.webhook_active"),
     ("POST", "dashboard.redeliver"),
+    ("GET", "dashboard.site_settings"),
+    ("POST", "dashboard.set_site_setting"),
+    ("GET", "dashboard.api_key_list"),
+    ("POST", "dashboard.create_api_key"),
+    ("POST", "dashboard.revoke_api_key"),
 }
 FORM = {
     "ids": "1",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from form_filling import FormFilling
 from privacy_guard import PrivacyGuardedClient, assert_no_private_data, guard_app, is_public_path
 
 from commentsvc.extensions import db
@@ -31,8 +32,8 @@ SECRETS = (
 
 
 def reader(app: Any, ip: str = READER_IP) -> FlaskClient:
-    """A plain client (not the guarded one), so each check below is explicit."""
-    client = FlaskClient(app, app.response_class, use_cookies=True)
+    """A plain client (not the guarded one, but posting like the widget), so each check below is explicit."""
+    client = FormFilling(app, app.response_class, use_cookies=True)
     client.environ_base.update(REMOTE_ADDR=ip, HTTP_USER_AGENT=USER_AGENT)
     return client
 
@@ -99,6 +100,10 @@ def public_requests(comments: dict[str, Any]) -> dict[str, list[tuple[str, str, 
             ("POST", URL, {"json": {"article": ARTICLE, "body": "fresh", "email": EMAIL}}),  # the 409 duplicate
             ("POST", URL, {"json": {"article": ARTICLE, "body": "", "email": "not-an-email"}}),
         ],
+        "api.create_form_token": [
+            ("POST", "/api/v1/form-tokens", {"json": thread}),
+            ("POST", "/api/v1/form-tokens", {"json": {"article": ""}}),
+        ],
         "api.edit_comment": [
             ("PATCH", f"{URL}/{top}", {"json": {"body": "x"}, "headers": {"Authorization": "Bearer forged"}})
         ],
@@ -119,6 +124,7 @@ def public_requests(comments: dict[str, Any]) -> dict[str, list[tuple[str, str, 
         "widget.avatar": [("GET", f"/avatar/{avatar_seed}.svg", {})],
         "widget.embed_js": [("GET", "/embed.js", {})],
         "widget.count_js": [("GET", "/count.js", {})],
+        "widget.embed_pow_js": [("GET", "/embed-pow.js", {})],
         "widget.demo_zh": [("GET", "/demo/", {})],
         "widget.demo_en": [("GET", "/demo/en/", {})],
         "static": [("GET", f"/static/{name}", {}) for name in ("embed.js", "count.js")],

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import LiveServer, app_settings
+from form_filling import with_form_token
 from security.apps import record_counts
 from security.corpus import all_xss_payloads, normalised_body
 
@@ -71,6 +72,8 @@ AUDIT = """
 
 
 def _http(url: str, payload: dict[str, Any]) -> int:
+    """Posts as the widget does, with a form token fetched first."""
+    payload = with_form_token(url.rsplit("/api/", 1)[0], payload)
     request = urllib.request.Request(
         url, data=json.dumps(payload).encode(), method="POST", headers={"Content-Type": "application/json"}
     )

@@ -130,3 +130,16 @@ def test_two_browsers_on_one_machine_vote_apart(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_cors_preflight_allows_the_identity_header_every_write_sends(client: Any, make_comment: Any) -> None:
+    """Broke: the widget on a publisher's page sends X-Commentsvc-Identity, which the preflight refused."""
+    response = client.options(
+        "/api/v1/form-tokens",
+        headers={
+            "Origin": "https://news.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-commentsvc-identity",
+        },
+    )
+    assert "x-commentsvc-identity" in response.headers.get("Access-Control-Allow-Headers", "").lower()

@@ -29,10 +29,13 @@ from .submission import Author
 from .surge import SurgeSettings
 from .threads import thread_for_post
 from .tokens import check_edit_token
+from .trust import apply_trust, reader_standing
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
 # The hold reasons that keep an accepted post pending; a caught post with one of them was told "pending".
-PENDING_REASONS = frozenset({"banned", "sensitive_word", "too_many_links", "pre_moderation", "surge", "schedule"})
+PENDING_REASONS = frozenset(
+    {"banned", "sensitive_word", "too_many_links", "pre_moderation", "surge", "schedule", "trust"}
+)
 IDEMPOTENCY_WINDOW = timedelta(days=1)
 
 
@@ -205,13 +208,15 @@ def post_comment(
     notify: str | None = None,
     caught: tuple[str, ...] = (),
     similarity: flood.Fingerprint | None = None,
+    trust_first: int = 0,
 ) -> PostResult:
     """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
     `screening` is screen_new_comment's verdict on this body, when the caller ran it already; it is
     redone only when the lists changed since. `notify` (the reader's language) asks for reply emails.
     `caught` names the spam traps the post fell into (hold_reasons codes): it is stored as spam, and
     the result's shown_status is what an accepted post would have had, so the answer tells nothing.
-    `similarity` is flood.fingerprint() of the screened HTML, computed before the write lock."""
+    `similarity` is flood.fingerprint() of the screened HTML, computed before the write lock.
+    `trust_first` holds a reader's first comments (trust.py); a trusted reader skips the link hold."""
     fingerprint = request_hash(article=article, parent_id=parent_id, author=author, body=body)
     if idempotency_key:
         replayed = find_replayed_comment(
@@ -250,6 +255,9 @@ def post_comment(
             now=now,
             settings=settings,
         )
+    if trust_first or "too_many_links" in screening.reasons:
+        standing = reader_standing(session, identity_key=client.identity_key, email=author.email)
+        screening = apply_trust(screening, standing, trust_first=trust_first)
     screening = hold_for_thread(screening, policy)
     crowd_reason = surge.note_post(session, thread_id=thread.id, now=now, settings=settings.surge)
     if crowd_reason and "pre_moderation" not in screening.reasons:

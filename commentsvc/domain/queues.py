@@ -198,6 +198,11 @@ def _decisions(session: Session, ids: list[int]) -> dict[int, Decision]:
     return {int(target): Decision(action, username, at) for target, action, username, at in rows}
 
 
+def with_context(session: Session, comments: list[Comment]) -> list[QueueItem]:
+    """Comments found elsewhere (a reader's history) with the context a queue shows."""
+    return _items(session, comments)
+
+
 def get_item(session: Session, comment_id: int) -> QueueItem:
     """One comment with the same context a queue shows."""
     comment = session.get(Comment, comment_id)

@@ -17,8 +17,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..clock import isoformat, utcnow
 from ..config import anonymous_names
-from ..domain import article_tokens, flood, posting, reading, reports, threads, votes
+from ..domain import article_tokens, flood, form_checks, posting, reading, reports, threads, votes
 from ..domain.closing import closed_by_time, closes_at
+from ..domain.form_tokens import issue_form_token
 from ..domain.posting import Client
 from ..domain.screening_lists import known_lists
 from ..domain.submission import (
@@ -43,8 +44,8 @@ from ..models import Comment
 from ..storage import statements
 from ..storage.engine import begin_write, read_outside_transaction
 from ..storage.memos import ResponseCache, kept_per_key
-from . import caching, fastpath
-from .context import identity_token, posting_settings
+from . import caching, fastpath, form_gate
+from .context import current_client, identity_token, posting_settings
 from .errors import json_error
 from .openapi import openapi_document
 from .serialize import comment_json, replies_json, thread_json
@@ -77,7 +78,7 @@ def refuse_impossible_ids(_endpoint: str | None, values: dict[str, Any] | None) 
 
 
 # A post takes the lock itself once it has screened the body; POST /counts only reads.
-NOT_LOCKED_UP_FRONT = frozenset({"api.create_comment", "api.count_comments"})
+NOT_LOCKED_UP_FRONT = frozenset({"api.create_comment", "api.count_comments", "api.create_form_token"})
 
 
 @api.before_request
@@ -204,7 +205,12 @@ def _bearer_token() -> str | None:
 
 
 def _own_comment_response(
-    comment: Any, count: int, status: int, shown_status: str | None = None, settings: Any = None
+    comment: Any,
+    count: int,
+    status: int,
+    shown_status: str | None = None,
+    settings: Any = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     """The author's view of their comment: includes the edit token and pending status."""
     settings = settings or posting_settings()
@@ -217,6 +223,7 @@ def _own_comment_response(
     body["count"] = count
     body["edit_token"] = issue_edit_token(settings.secret, comment.id)
     body["editable_until"] = isoformat(posting.editable_until(comment, settings))
+    body.update(extra or {})
     response = jsonify(body)
     response.status_code = status
     return response
@@ -328,8 +335,35 @@ def _idempotency_key() -> str | None:
     return key
 
 
+@api.post("/form-tokens")
+@form_gate.form_token_limit
+def create_form_token() -> BaseResponse:
+    """Asked when a reader starts writing, never with a cacheable read: see form_checks.open_form."""
+    payload = json_payload()
+    values = validate_all(
+        (
+            ("site", lambda: normalise_site(payload.get("site"))),
+            ("article", lambda: normalise_article(payload.get("article"))),
+        )
+    )
+    client = current_client()
+    answer = form_checks.open_form(
+        db.session(),
+        site=values["site"],
+        article=values["article"],
+        client=client,
+        secret=current_app.config["SECRET_KEY"],
+        now=utcnow(),
+        settings=form_gate.form_settings(values["site"]),
+        surge=form_gate.in_surge(values["site"], values["article"], utcnow()),
+    )
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @api.post("/comments")
-@_write_limit("COMMENTSVC_RATELIMIT_POST", "POST")
+@form_gate.post_limits
 def create_comment() -> BaseResponse:
     payload = json_payload()
     writer = check_writer(site_of_payload(payload))
@@ -389,6 +423,16 @@ def create_comment() -> BaseResponse:
         db.session.commit()
         begin_write()
     try:
+        form = form_gate.form_settings(values["site"])
+        caught = form_gate.form_caught(
+            payload,
+            site=values["site"],
+            article=values["article"],
+            client=client,
+            now=now,
+            idempotency_key=key,
+            settings=form,
+        )
         result = posting.post_comment(
             db.session(),
             site=values["site"],
@@ -405,6 +449,8 @@ def create_comment() -> BaseResponse:
             screening=screening,
             notify=values["notify"],
             similarity=similarity,
+            caught=caught,
+            trust_first=form.trust_first,
         )
         db.session.commit()
     except IntegrityError:
@@ -424,7 +470,13 @@ def create_comment() -> BaseResponse:
 
 def _posted_response(result: posting.PostResult, settings: posting.PostingSettings) -> Response:
     comment = result.comment
-    response = _own_comment_response(comment, result.count, 201, result.shown_status, settings)
+    # The next post's token, so a reader's second comment needs no request of its own.
+    next_token = issue_form_token(
+        current_app.config["SECRET_KEY"], site=result.site, article=result.article, now=utcnow()
+    )
+    response = _own_comment_response(
+        comment, result.count, 201, result.shown_status, settings, extra={"form_token": next_token}
+    )
     response.headers["Location"] = (
         url_for("api.list_comments", site=result.site, article=result.article) + f"#comment-{comment.id}"
     )

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import Mapping
+from typing import Any
+
 from flask import current_app, request
 
 from ..domain.flood import FloodSettings
 from ..domain.identity import identity_key
 from ..domain.posting import Client, PostingSettings
 from ..domain.screening import ScreeningSettings
+from ..domain.site_overrides import effective_settings
 from ..domain.submission import strip_line_controls
 from ..domain.surge import SurgeSettings
+from ..extensions import db
 
 
-def posting_settings() -> PostingSettings:
-    config = current_app.config
+def posting_settings(site: str | None = None) -> PostingSettings:
+    """The configured settings; with `site`, its own flood and surge thresholds (site_overrides.py)."""
+    config: Mapping[str, Any] = current_app.config
+    if site is not None:
+        config = ChainMap(effective_settings(db.session(), site, config), current_app.config)
     return PostingSettings(
         moderation=config["COMMENTSVC_MODERATION"],
         edit_window=config["COMMENTSVC_EDIT_WINDOW"],
@@ -28,12 +37,12 @@ def posting_settings() -> PostingSettings:
             minutes=config["COMMENTSVC_FLOOD_MINUTES"],
             min_chars=config["COMMENTSVC_FLOOD_MIN_CHARS"],
         ),
-        surge=surge_settings(),
+        surge=surge_settings(config),
     )
 
 
-def surge_settings() -> SurgeSettings:
-    config = current_app.config
+def surge_settings(config: Mapping[str, Any] | None = None) -> SurgeSettings:
+    config = current_app.config if config is None else config
     return SurgeSettings(
         factor=config["COMMENTSVC_SURGE_FACTOR"],
         min_per_minute=config["COMMENTSVC_SURGE_MIN_PER_MINUTE"],

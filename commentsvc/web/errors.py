@@ -33,15 +33,20 @@ _HTTP_CODES = {
 }
 
 
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, fields: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
+    error.update(extra or {})
     return {"error": error}
 
 
-def json_error(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
-    response = jsonify(error_body(code, message, fields))
+def json_error(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+) -> Response:
+    response = jsonify(error_body(code, message, fields, extra))
     response.status_code = status
     return response
 
@@ -79,7 +84,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CommentsvcError)
     def handle_domain_error(error: CommentsvcError) -> Response | tuple[str, int]:
         if _wants_json():
-            return json_error(error.status, error.code, error.message, error.fields)
+            return json_error(error.status, error.code, error.message, error.fields, error.extra)
         return render_template_string(
             _ERROR_PAGE, status=error.status, title=error.code, message=error.message
         ), error.status

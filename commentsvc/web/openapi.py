@@ -52,8 +52,10 @@ def _feed(operation: str, summary: str, parameters: list[tuple[str, bool]]) -> d
 
 def _errors(*statuses: int) -> dict[str, Any]:
     reasons = {
-        400: "Validation failed; `fields` says which.",
-        403: "Forbidden: wrong or expired edit token, or comments are closed.",
+        400: "Validation failed; `fields` says which (`form_token_required`, `form_token_expired` among them).",
+        401: "An X-Commentsvc-Key that is not an active API key for this site (`api_key_invalid`).",
+        403: "Forbidden: wrong or expired edit token, comments are closed, or `challenge_required` (with "
+        "`error.challenge`, an ALTCHA challenge to solve and send as `altcha`).",
         404: "No such comment, or the parent is not in this thread.",
         409: "The same comment from the same client in this thread within 10 minutes.",
         413: "Request body over 64 KB.",
@@ -113,6 +115,13 @@ _COMMENT_ID = {
     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID - 1},
 }
 _BEARER: list[dict[str, list[str]]] = [{"editToken": []}]
+_IDENTITY_HEADER = {
+    "name": "X-Commentsvc-Identity",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 128},
+    "description": "The reader's signed identity (from a form-tokens or vote answer); one reader whatever the address.",
+}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -193,6 +202,10 @@ _SCHEMAS: dict[str, Any] = {
                     },
                     "editable_until": {"type": "string", "format": "date-time"},
                     "count": {"type": "integer", "description": "The thread's visible comments after this change."},
+                    "form_token": {
+                        "type": "string",
+                        "description": "After a post: the form token for the reader's next post on this article.",
+                    },
                 },
             },
         ],
@@ -258,6 +271,42 @@ _SCHEMAS: dict[str, Any] = {
                 "type": "boolean",
                 "description": "Email me when someone replies (needs `email`; the first time an address asks, it "
                 "gets a confirmation email and nothing else until it confirms).",
+            },
+            "form_token": {
+                "type": ["string", "null"],
+                "description": "From POST /api/v1/form-tokens or the last post's answer; required unless "
+                "X-Commentsvc-Key carries an API key. A forged, reused or too quick one is answered like success "
+                "and kept as spam.",
+            },
+            "homepage": {"type": "string", "description": "The honeypot: leave it empty (a bot fills it in)."},
+            "altcha": {
+                "type": "string",
+                "description": "The solved proof-of-work challenge: base64 of JSON {algorithm, challenge, number, "
+                "salt, signature}; needed only when a challenge was handed out.",
+            },
+        },
+    },
+    "FormTokens": {
+        "type": "object",
+        "required": ["form_token", "identity", "challenge"],
+        "properties": {
+            "form_token": {"type": "string", "description": "Send as `form_token` with the next post here."},
+            "identity": {
+                "type": ["string", "null"],
+                "description": "A new reader identity to keep and send as X-Commentsvc-Identity; null when the "
+                "request carried a valid one.",
+            },
+            "challenge": {
+                "type": ["object", "null"],
+                "description": "An ALTCHA challenge when a proof of work will be asked for: find n <= maxNumber "
+                "with SHA-256(salt + n) == challenge.",
+                "properties": {
+                    "algorithm": {"type": "string"},
+                    "challenge": {"type": "string"},
+                    "maxNumber": {"type": "integer"},
+                    "salt": {"type": "string"},
+                    "signature": {"type": "string"},
+                },
             },
         },
     },
@@ -347,6 +396,15 @@ def _document() -> dict[str, Any]:
                     "operationId": "postComment",
                     "summary": "Post a comment or a reply (parent_id).",
                     "parameters": [
+                        _IDENTITY_HEADER,
+                        {
+                            "name": "X-Commentsvc-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 128},
+                            "description": "A per-site API key (`commentsvc api-key create`) for server-to-server "
+                            "clients: no form token needed; rate limits and moderation still apply.",
+                        },
                         {
                             "name": "Idempotency-Key",
                             "in": "header",
@@ -354,11 +412,42 @@ def _document() -> dict[str, Any]:
                             "schema": {"type": "string", "maxLength": 128},
                             "description": "A retry with the same key on the same site returns the first comment, "
                             "from whatever address it comes; the same key with another body is 422.",
-                        }
+                        },
                     ],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewComment")}}},
                     "responses": {"201": _json(_ref("OwnComment"), "Stored (or replayed)."), **comment_errors},
                 },
+            },
+            "/api/v1/form-tokens": {
+                "post": {
+                    "operationId": "createFormToken",
+                    "summary": "What a form needs before it posts: a form token, maybe an identity and a challenge.",
+                    "description": "Ask when the reader starts writing; never cached (Cache-Control: no-store).",
+                    "parameters": [_IDENTITY_HEADER],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["article"],
+                                    "properties": {
+                                        "site": {"type": "string", "maxLength": MAX_SITE_LENGTH},
+                                        "article": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": MAX_ARTICLE_LENGTH,
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(_ref("FormTokens"), "The token, and the identity and challenge when due."),
+                        **_errors(400, 413, 415, 429, 503),
+                    },
+                }
             },
             "/api/v1/comments/{comment_id}": {
                 "patch": {

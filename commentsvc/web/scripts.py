@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..resources import resource_dir
 
-ENTRIES = {"embed.js": "main.js", "count.js": "count-main.js"}
+ENTRIES = {"embed.js": "main.js", "count.js": "count-main.js", "embed-pow.js": "pow-worker.js"}
 
 _IMPORT = re.compile(r'import \{ (?P<names>\w+(?:, \w+)*) \} from "\./(?P<module>[\w-]+\.js)";')
 _IMPORT_JSON = re.compile(r'import (?P<name>\w+) from "\./(?P<file>[\w-]+\.json)" with \{ type: "json" \};')

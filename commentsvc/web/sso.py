@@ -125,7 +125,7 @@ def writer_client(writer: Writer, *, create_user: bool = True) -> Client:
 
 def writer_settings(writer: Writer) -> PostingSettings:
     """An SSO user edits their own comments within the site's SSO edit window, not the edit-token one."""
-    settings = posting_settings()
+    settings = posting_settings(writer.site.site)
     if writer.reader is None:
         return settings
     return dataclasses.replace(settings, edit_window=writer.site.sso_edit_window)

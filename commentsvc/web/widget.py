@@ -58,6 +58,12 @@ def embed_js() -> Response:
     return _script("embed.js")
 
 
+@widget.get("/embed-pow.js")
+def embed_pow_js() -> Response:
+    """The proof-of-work Web Worker; embed.js fetches it only when a challenge arrives."""
+    return _script("embed-pow.js")
+
+
 @widget.get("/count.js")
 def count_js() -> Response:
     return _script("count.js")

@@ -15,7 +15,7 @@ export function createApi(base, revalidate) {
     if (body) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = "Bearer " + token;
     if (key) headers["Idempotency-Key"] = key;
-    if (voter) headers["X-Commentsvc-Voter"] = voter;
+    if (voter) headers["X-Commentsvc-Identity"] = voter;
     let response;
     try {
       response = await fetch(base + "api/v1/" + path, { method, headers, credentials: "omit",

@@ -14,7 +14,7 @@ export const randomKey = () => (globalThis.crypto && crypto.randomUUID ? crypto.
 // per text), onSubmit(values, key) → Promise, onCancel (or null), onError(err), announce(text).
 export class CommentForm {
   constructor(options) {
-    Object.assign(this, { draft: null, onCancel: null, onError: null, idempotent: false }, options);
+    Object.assign(this, { draft: null, onCancel: null, onError: null, onStart: null, idempotent: false }, options);
     const t = this.t;
     this.id = nextId("f");
     this.fields = {};
@@ -27,10 +27,12 @@ export class CommentForm {
       this.field("email", "input", { type: "email", autocomplete: "email", placeholder: t("hint_email") }),
       this.field("website", "input", { type: "url", autocomplete: "url", placeholder: t("hint_website") }));
     this.notify = h("input", { type: "checkbox", name: "notify" });
+    // A field people never see or reach; only a bot fills it in (sent as homepage).
+    this.homepage = h("input", { name: "homepage", tabindex: "-1", autocomplete: "off" });
     const notify = who && h("label", { hidden: true }, this.notify, " " + t("notify"));
     this.form = h("form", { class: "commentsvc-form", novalidate: true, onsubmit: (e) => { e.preventDefault(); this.send(); } },
       this.replyingTo != null && h("p", { class: "commentsvc-dim" }, t("replying", { name: this.replyingTo })),
-      who, notify,
+      who, notify, who && h("div", { class: "commentsvc-sr", "aria-hidden": "true" }, this.homepage),
       this.field("body", "textarea", { rows: "4", required: true }),
       h("div", { class: "commentsvc-buttons" }, this.submitButton, this.onCancel && button(t("cancel"), () => this.onCancel())),
       this.msg);
@@ -48,6 +50,8 @@ export class CommentForm {
     });
     if (this.draft) body.addEventListener("input", () => this.draft.set(body.value));
     if (this.onCancel) this.form.addEventListener("keydown", (e) => { if (e.key === "Escape") this.onCancel(); });
+    // The reader starts writing: the moment to ask for what posting needs (never on page load).
+    if (this.onStart) for (const type of ["focusin", "input"]) this.form.addEventListener(type, this.onStart, { once: true });
   }
 
   field(name, tag, attrs) {
@@ -62,7 +66,13 @@ export class CommentForm {
   values() {
     const values = Object.fromEntries(Object.entries(this.fields).map(([name, { input }]) => [name, input.value]));
     if (this.notify.checked && values.email?.trim()) values.notify = true;
+    if (this.author) values.homepage = this.homepage.value;
     return values;
+  }
+
+  say(text) {
+    this.msg.textContent = text;
+    this.announce(text);
   }
 
   focus() {
@@ -115,6 +125,7 @@ export class CommentForm {
     this.submitButton.setAttribute("aria-disabled", "true");
     try {
       await this.onSubmit(values, this.key);
+      this.msg.replaceChildren();
       this.key = null;
       this.fields.body.input.value = "";
       if (this.draft) this.draft.clear();

@@ -2,6 +2,7 @@
    The only global is window.commentsvc. */
 import { createApi } from "./api.js";
 import { Counter } from "./counts.js";
+import { FormGuard } from "./guard.js";
 import { createStore, Drafts, OwnComments } from "./storage.js";
 import { Widget } from "./thread.js";
 
@@ -20,11 +21,16 @@ function start(script) {
   const store = createStore(browserStorage());
   const wroteKey = "wrote@" + base;
   // After the reader's own write, reads revalidate so a cached (max-age) page cannot hide it.
-  const request = createApi(base, () => Date.now() - store.get(wroteKey, 0) < FRESH_MS);
-  const counter = new Counter(document, request, script.getAttribute("data-site"));
+  // The reader's identity is the voter id votes first kept: one stored value.
+  const identityKey = "voter@" + base;
+  const api = createApi(base, () => Date.now() - store.get(wroteKey, 0) < FRESH_MS);
+  // Every write carries the identity.
+  const request = (method, path, options) => api(method, path, { voter: method !== "GET" && store.get(identityKey), ...options });
+  const counter = new Counter(document, api, script.getAttribute("data-site"));
   const env = {
     request, store, counter, votesKey: "votes@" + base, wrote: () => store.set(wroteKey, Date.now()),
     own: new OwnComments(store, "own@" + base), drafts: new Drafts(store, "draft@" + base),
+    guard: new FormGuard(request, store, identityKey, base),
   };
   const widgets = [];
   // The publisher's page signs its reader in or out at run time (single-page apps, late tokens).

@@ -341,14 +341,15 @@ export class Widget {
   postForm(parent) {
     const drafts = this.env.drafts;
     const target = draftTarget(this.site, this.article, parent ? parent.c.id : null);
-    return new CommentForm({
+    const form = new CommentForm({
       t: this.t,
       submitLabel: this.t("post"),
       replyingTo: parent ? parent.c.name : null,
       author: this.sso ? null : this.env.store.get("author", {}),
       idempotent: true,
       draft: { get: () => drafts.get(target), set: (text) => drafts.set(target, text), clear: () => drafts.clear(target) },
-      onSubmit: (values, key) => this.post(values, key, parent),
+      onSubmit: (values, key) => this.post(values, key, parent, () => form.say(this.t("verifying"))),
+      onStart: () => this.env.guard.prepare(this.site, this.article).catch(() => {}),
       onCancel: parent && (() => this.closeReply(parent, true)),
       onError: (err) => {
         if (err.code === "thread_closed") this.setClosed(true);
@@ -356,14 +357,15 @@ export class Widget {
       },
       announce: (text) => this.announce(text),
     });
+    return form;
   }
 
-  async post(values, key, parent) {
-    const { name, email, website, body, notify } = values;
-    const comment = await this.request("POST", "comments", { key, body: {
+  async post(values, key, parent, verifying) {
+    const { name, email, website, body, notify, homepage } = values;
+    const comment = await this.env.guard.send(this.site, this.article, {
       site: this.site || undefined, article: this.article, title: this.title, url: this.url, lang: this.lang,
-      parent_id: parent ? parent.c.id : undefined, name, email, website, body, notify, article_token: this.articleToken,
-    } });
+      parent_id: parent ? parent.c.id : undefined, name, email, website, body, notify, homepage, article_token: this.articleToken,
+    }, (fields) => this.request("POST", "comments", { key, body: fields }), verifying);
     if (!this.sso) this.env.store.set("author", { name, email, website });
     this.remember(comment, body);
     if (parent) this.closeReply(parent, false);
@@ -459,7 +461,7 @@ export class Widget {
     // The server's voter id for this browser: readers behind one address vote apart.
     const voterKey = votesKey.replace("votes", "voter");
     try {
-      const result = await this.request("POST", `comments/${node.c.id}/vote`, { body: { value: next }, voter: store.get(voterKey) });
+      const result = await this.request("POST", `comments/${node.c.id}/vote`, { body: { value: next } });
       if (result.voter) store.set(voterKey, result.voter);
       if (next) votes[node.c.id] = next;
       else delete votes[node.c.id];

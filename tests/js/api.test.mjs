@@ -25,13 +25,13 @@ describe("api", () => {
     assert.deepEqual(init.headers, { "Content-Type": "application/json", Authorization: "Bearer t", "Idempotency-Key": "k" });
   });
 
-  it("sends the reader's voter id in X-Commentsvc-Voter, and none when there is none", async () => {
+  it("sends the reader's identity in X-Commentsvc-Identity, and none when there is none", async () => {
     const sent = [];
     globalThis.fetch = async (url, init) => { sent.push(init.headers); return answer(200, { likes: 1 }); };
     const request = createApi("/");
     await request("POST", "comments/1/vote", { body: { value: 1 }, voter: "v.sig" });
     await request("POST", "comments/1/vote", { body: { value: 1 } });
-    assert.deepEqual(sent, [{ "Content-Type": "application/json", "X-Commentsvc-Voter": "v.sig" }, { "Content-Type": "application/json" }]);
+    assert.deepEqual(sent, [{ "Content-Type": "application/json", "X-Commentsvc-Identity": "v.sig" }, { "Content-Type": "application/json" }]);
   });
 
   it("turns an error body into a code, field codes and the wait after a 429", async () => {

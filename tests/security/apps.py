@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import ARTIFACTS, app_settings
+from form_filling import FormFillingClient
 from privacy_guard import guard_app
 
 from commentsvc import create_app
@@ -15,8 +16,11 @@ from commentsvc.extensions import db
 
 
 def sqlite_app(sqlite_url: str, tmp_path: Path, **overrides: Any) -> Any:
-    """An app on a fresh SQLite file, for corpus-sized runs too slow to repeat on both engines."""
-    return guard_app(create_app(app_settings(sqlite_url, tmp_path / "instance", **overrides)))
+    """An app on a fresh SQLite file, for corpus-sized runs too slow to repeat on both engines; its test
+    clients check for private data and post like the widget (a form token first)."""
+    app = guard_app(create_app(app_settings(sqlite_url, tmp_path / "instance", **overrides)))
+    app.test_client_class = FormFillingClient
+    return app
 
 
 def dispose(app: Any) -> None:

@@ -3,7 +3,9 @@
 from . import (  # noqa: F401  (each registers its routes)
     account_pages,
     article_pages,
+    defence_pages,
     flood_pages,
+    history_pages,
     identity_pages,
     import_pages,
     notification_pages,

@@ -1,0 +1,54 @@
+"""Form tokens: a short-lived signed proof that a post came through a form that asked for it, bound to
+one site and article, single use (its nonce is spent with the post, see nonces.py)."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+_FORM_SALT = "commentsvc.form-token"
+MAX_FORM_TOKEN_LENGTH = 1024
+
+
+@functools.lru_cache(maxsize=8)
+def _form_token_serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=_FORM_SALT)
+
+
+@dataclass(frozen=True)
+class FormToken:
+    site: str
+    article: str
+    nonce: str
+    issued_at: datetime
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def issue_form_token(secret: str, *, site: str, article: str, now: datetime) -> str:
+    """Milliseconds, so "faster than a person" is measured from when the token was really issued."""
+    payload = {"s": site, "a": article, "n": secrets.token_urlsafe(12), "t": _millis(now)}
+    return _form_token_serializer(secret).dumps(payload)
+
+
+def read_form_token(secret: str, token: str) -> FormToken | None:
+    """What a token this server signed says; None for anything else (forged, truncated, not ours)."""
+    if len(token) > MAX_FORM_TOKEN_LENGTH:
+        return None
+    try:
+        payload = _form_token_serializer(secret).loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    site, article, nonce, issued = (payload.get(key) for key in ("s", "a", "n", "t"))
+    if not (isinstance(site, str) and isinstance(article, str) and isinstance(nonce, str) and isinstance(issued, int)):
+        return None
+    issued_at = datetime.fromtimestamp(issued / 1000, UTC).replace(tzinfo=None)
+    return FormToken(site, article, nonce, issued_at)

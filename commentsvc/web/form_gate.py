@@ -1,0 +1,149 @@
+"""The HTTP side of the form checks: who is exempt (an API key, a signed-in reader), each site's
+effective settings, and the per-identity and per-address limits on posting."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Response, current_app, g, request
+from flask_limiter.util import get_remote_address
+
+from ..domain import posting
+from ..domain.api_keys import check_api_key
+from ..domain.form_checks import FormSettings, check_form, idempotency_key_stored
+from ..domain.identity import identity_key
+from ..domain.site_overrides import effective_settings
+from ..domain.surge import surge_active
+from ..domain.threads import find_thread
+from ..extensions import db, limiter
+from .context import identity_token
+
+API_KEY_HEADER = "X-Commentsvc-Key"
+
+
+def verified_identity_key() -> str | None:
+    """The request's identity key, verified once per request (a forged header counts as none)."""
+    if "commentsvc_identity_key" not in g:
+        g.commentsvc_identity_key = identity_key(current_app.config["SECRET_KEY"], identity_token())
+    key: str | None = g.commentsvc_identity_key
+    return key
+
+
+def form_settings(site: str) -> FormSettings:
+    return FormSettings.of(effective_settings(db.session(), site, current_app.config))
+
+
+def authenticated(site: str, client: posting.Client) -> bool:
+    """The one place that decides a post needs no form checks: a valid API key for this site (an
+    invalid one is a 401), or a reader signed in through the publisher's SSO."""
+    key = request.headers.get(API_KEY_HEADER)
+    if key is not None:
+        check_api_key(db.session(), key.strip(), site=site)
+        return True
+    return client.user_id is not None
+
+
+def in_surge(site: str, article: str, now: datetime) -> bool:
+    """Whether the article is pre-moderated by a surge now, which asks every writer for proof of work."""
+    thread = find_thread(db.session(), site, article)
+    return thread is not None and surge_active(db.session(), thread.id, now)
+
+
+def form_caught(
+    payload: dict[str, Any],
+    *,
+    site: str,
+    article: str,
+    client: posting.Client,
+    now: Any,
+    idempotency_key: str | None,
+    settings: FormSettings,
+) -> tuple[str, ...]:
+    """The traps a post fell into. A retry with a stored Idempotency-Key is that post again and is not
+    checked (its token was spent by the first attempt); post_comment answers it with the first."""
+    if idempotency_key and idempotency_key_stored(db.session(), site=site, idempotency_key=idempotency_key):
+        return ()
+    return check_form(
+        db.session(),
+        site=site,
+        article=article,
+        form_token=payload.get("form_token"),
+        honeypot=payload.get("homepage"),
+        altcha=payload.get("altcha"),
+        client=client,
+        secret=current_app.config["SECRET_KEY"],
+        now=now,
+        settings=settings,
+        authenticated=authenticated(site, client),
+        surge=in_surge(site, article, now),
+    )
+
+
+def _served(response: Response) -> bool:
+    return response.status_code < 500
+
+
+def _identity_limit_key() -> str:
+    return f"identity:{verified_identity_key()}"
+
+
+def _config(name: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[name])
+
+
+def _has_identity() -> bool:
+    return verified_identity_key() is not None
+
+
+def _lacks_identity() -> bool:
+    return verified_identity_key() is None
+
+
+def _address_limit_key() -> str:
+    return "address:" + get_remote_address()
+
+
+def post_limits(view: Callable[..., Any]) -> Callable[..., Any]:
+    """One reader rotating addresses is still one reader (per identity); a crowd behind one proxy,
+    each with an identity, is not one reader (a looser per-address limit); a post with no identity
+    of ours is held to the plain per-address limit, COMMENTSVC_RATELIMIT_POST."""
+    limits = (
+        limiter.limit(
+            _config("COMMENTSVC_RATELIMIT_POST"),
+            methods=["POST"],
+            deduct_when=_served,
+            exempt_when=_has_identity,
+        ),
+        limiter.limit(
+            _config("COMMENTSVC_RATELIMIT_POST_ADDRESS"),
+            methods=["POST"],
+            deduct_when=_served,
+            key_func=_address_limit_key,
+            exempt_when=_lacks_identity,
+        ),
+        limiter.limit(
+            _config("COMMENTSVC_RATELIMIT_POST_IDENTITY"),
+            methods=["POST"],
+            deduct_when=_served,
+            key_func=_identity_limit_key,
+            exempt_when=_lacks_identity,
+        ),
+    )
+    limited = view
+    for limit in limits:
+        limited = limit(limited)
+
+    @functools.wraps(view)
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        # As api.read_limit: the library's bookkeeping runs even with limits off; skip it then.
+        if current_app.config.get("RATELIMIT_ENABLED", True):
+            return limited(*args, **kwargs)
+        return view(*args, **kwargs)
+
+    return dispatch
+
+
+form_token_limit = limiter.limit(_config("COMMENTSVC_RATELIMIT_FORM_TOKEN"), methods=["POST"])
