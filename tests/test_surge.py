@@ -108,7 +108,9 @@ def test_surge_active_tells_whether_an_article_is_pre_moderated_by_a_surge(reade
 @pytest.fixture
 def quiet(make_app, time_machine) -> Reader:
     time_machine.move_to(START, tick=False)
-    return Reader(make_app(COMMENTSVC_TRUSTED_PROXIES=1).test_client(), time_machine)
+    return Reader(
+        make_app(COMMENTSVC_TRUSTED_PROXIES=1, COMMENTSVC_SURGE_MIN_PER_MINUTE=30).test_client(), time_machine
+    )
 
 
 def test_a_new_article_needs_the_minimum_per_minute_before_a_surge(quiet):
