@@ -143,3 +143,16 @@ def test_cors_preflight_allows_the_identity_header_every_write_sends(client: Any
         },
     )
     assert "x-commentsvc-identity" in response.headers.get("Access-Control-Allow-Headers", "").lower()
+
+
+def test_the_identity_from_form_tokens_is_the_voter_under_either_header_name(client: Any, make_comment: Any) -> None:
+    """One reader, one identity: the form-tokens answer's identity votes as the same reader whether the
+    widget sends it as X-Commentsvc-Identity or as the older X-Commentsvc-Voter."""
+    comment_id = make_comment()["id"]
+    identity = client.post("/api/v1/form-tokens", json={"article": ARTICLE}).get_json()["identity"]
+    first = client.post(
+        f"{URL}/{comment_id}/vote", json={"value": 1}, headers={"X-Commentsvc-Identity": identity}
+    ).get_json()
+    again = vote(client, comment_id, 1, voter=identity)
+    assert "voter" not in first and "voter" not in again.get_json()
+    assert shown_votes(client) == (1, 0)
