@@ -545,10 +545,11 @@ def test_concurrent_reports_on_two_servers_hide_a_comment_once(
 
     author = FailoverClient([servers[0].port], random.Random(0))
     for round_number in range(rounds):
+        _, form, _ = author.send("POST", "/api/v1/form-tokens", {"site": SITE, "article": "reported"})
         status, data, _ = author.send(
             "POST",
             "/api/v1/comments",
-            {"site": SITE, "article": "reported", "body": f"round {round_number}"},
+            {"site": SITE, "article": "reported", "body": f"round {round_number}", **form_fields(form)},
             {"X-Forwarded-For": "203.0.113.1", "Idempotency-Key": uuid.uuid4().hex},
         )
         assert status == 201, data
