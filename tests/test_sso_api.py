@@ -210,3 +210,14 @@ def test_write_limits_count_per_sso_user_not_per_shared_address(client, sso_site
     limited = post(client, headers=sso_headers(sub="colleague-a"), body="one too many")
     assert limited.status_code == 429
     assert post(client, name="读者", body="an anonymous reader from the same address").status_code == 201
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_TRUST_FIRST": 1}])
+def test_trust_keys_on_the_signed_in_user_whichever_browser_identity_they_bring(client, sso_site):
+    """A user's first comment waits as a new reader's; their second, from a browser with a fresh
+    identity, is theirs all the same and is not held again."""
+    first = post(client, headers={**sso_headers(), "X-Commentsvc-Identity": issue_identity(TEST_SECRET)[0]})
+    second = post(
+        client, headers={**sso_headers(), "X-Commentsvc-Identity": issue_identity(TEST_SECRET)[0]}, body="第二条"
+    )
+    assert (first.get_json()["status"], second.get_json()["status"]) == ("pending", "approved")

@@ -256,7 +256,9 @@ def post_comment(
             settings=settings,
         )
     if trust_first or "too_many_links" in screening.reasons:
-        standing = reader_standing(session, identity_key=client.identity_key, email=author.email)
+        standing = reader_standing(
+            session, identity_key=client.identity_key, email=author.email, user_id=client.user_id
+        )
         screening = apply_trust(screening, standing, trust_first=trust_first)
     screening = hold_for_thread(screening, policy)
     crowd_reason = surge.note_post(session, thread_id=thread.id, now=now, settings=settings.surge)

@@ -35,10 +35,15 @@ class Standing:
         return self.approved > 0 and self.distrusted == 0
 
 
-def reader_standing(session: Session, *, identity_key: str | None, email: str | None) -> Standing:
-    """The record of the identity and, when given, the email: either one names the reader."""
+def reader_standing(
+    session: Session, *, identity_key: str | None, email: str | None, user_id: int | None = None
+) -> Standing:
+    """The record of the reader: a signed-in (SSO) user is that user on any browser; anyone else is
+    their identity and, when given, their email (either one names them)."""
     who = []
-    if identity_key:
+    if user_id is not None:
+        who.append(Comment.user_id == user_id)
+    elif identity_key:
         who.append(Comment.identity_key == identity_key)
     if email:
         who.append(Comment.author_email == email)
