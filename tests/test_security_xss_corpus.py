@@ -27,8 +27,9 @@ MAX_NAME = 64
 
 @pytest.fixture
 def corpus_app(sqlite_url, tmp_path):
-    # Link-heavy payloads would be held as pending (COMMENTSVC_MAX_LINKS); here every one must be served.
-    application = sqlite_app(sqlite_url, tmp_path, COMMENTSVC_MAX_LINKS=100000)
+    # Link-heavy payloads would be held as pending (COMMENTSVC_MAX_LINKS), and the corpus's many near copies
+    # kept as a flood (COMMENTSVC_FLOOD_COPIES); here every one must be served.
+    application = sqlite_app(sqlite_url, tmp_path, COMMENTSVC_MAX_LINKS=100000, COMMENTSVC_FLOOD_COPIES=0)
     yield application
     dispose(application)
 
@@ -89,7 +90,7 @@ def test_every_corpus_body_is_stored_and_served_without_script(corpus_app):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-@pytest.mark.parametrize("app_config", [{"COMMENTSVC_MAX_LINKS": 100000}])
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_MAX_LINKS": 100000, "COMMENTSVC_FLOOD_COPIES": 0}])
 def test_sampled_corpus_bodies_are_served_without_script_on_postgresql(client, app_config):
     """A sample of corpus payloads is stored and served without script on PostgreSQL."""
     payloads = all_xss_payloads()[::10]
