@@ -20,6 +20,7 @@ from ..domain.surge import surge_active
 from ..domain.threads import find_thread
 from ..extensions import db, limiter
 from .context import identity_token
+from .sso import write_limit_key
 
 API_KEY_HEADER = "X-Commentsvc-Key"
 
@@ -109,12 +110,14 @@ def _address_limit_key() -> str:
 def post_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     """One reader rotating addresses is still one reader (per identity); a crowd behind one proxy,
     each with an identity, is not one reader (a looser per-address limit); a post with no identity
-    of ours is held to the plain per-address limit, COMMENTSVC_RATELIMIT_POST."""
+    of ours is held to the plain per-address limit, COMMENTSVC_RATELIMIT_POST, which counts per user
+    for a signed-in reader (colleagues behind one office address are many people)."""
     limits = (
         limiter.limit(
             _config("COMMENTSVC_RATELIMIT_POST"),
             methods=["POST"],
             deduct_when=_served,
+            key_func=write_limit_key,
             exempt_when=_has_identity,
         ),
         limiter.limit(
