@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -258,6 +259,50 @@ def db_session(app: Any) -> Iterator[Any]:
 
 
 ARTICLE = "news/2024/09/16/blinken-condemns-russia"
+
+SEED_WORDS = [
+    "天气",
+    "股市",
+    "球赛",
+    "电影",
+    "地铁",
+    "房价",
+    "学校",
+    "医院",
+    "高铁",
+    "航班",
+    "春节",
+    "油价",
+    "疫苗",
+    "选举",
+    "关税",
+    "旅游",
+    "新能源",
+    "芯片",
+    "外卖",
+    "快递",
+    "rain",
+    "market",
+    "match",
+    "film",
+    "subway",
+    "housing",
+    "school",
+    "clinic",
+    "railway",
+    "flight",
+    "festival",
+    "tariff",
+    "travel",
+    "battery",
+    "chip",
+]
+
+
+def own_words(prefix: str) -> str:
+    """A reader's own comment: the prefix and sixteen words drawn at random (enough that a shared
+    prefix does not make the seeds near copies of each other)."""
+    return f"{prefix} {' '.join(random.sample(SEED_WORDS, 16))} {uuid.uuid4().hex[:6]}"
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from accessibility import assert_no_serious_axe_violations
+from form_filling import with_form_token
 from test_dashboard_browser import DEMO_ARTICLE, SCREENSHOTS, api_thread, log_in, nav_count, server, widget
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,7 @@ def flood(server: Any) -> list[int]:
     for number, article in enumerate(ARTICLES, start=1):
         request = urllib.request.Request(
             f"{server.url}/api/v1/comments",
-            data=json.dumps({"article": article, "name": "Lucky", "body": AD}).encode(),
+            data=json.dumps(with_form_token(server.url, {"article": article, "name": "Lucky", "body": AD})).encode(),
             headers={"Content-Type": "application/json", "X-Forwarded-For": f"198.51.100.{number}"},
             method="POST",
         )

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REDIS_URL, TEST_SECRET, LiveServer, child_pids
+from conftest import REDIS_URL, TEST_SECRET, LiveServer, child_pids, own_words
 from form_filling import form_fields
 from sqlalchemy import create_engine, func, select
 
@@ -213,7 +213,7 @@ def post_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: s
         "article": article,
         "title": f"Story {article}",
         "name": name,
-        "body": f"{name} says {uuid.uuid4().hex} 说得对",
+        "body": own_words(f"{name} says"),  # each reader's own words: near copies would be a flood
     }
     if target is not None:
         payload["parent_id"] = target.id

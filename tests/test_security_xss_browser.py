@@ -100,6 +100,7 @@ def loaded_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pat
         COMMENTSVC_DASHBOARD_PAGE_SIZE="500",
         # Link-heavy payloads would wait in the pending queue; here every one must be rendered.
         COMMENTSVC_MAX_LINKS="100000",
+        COMMENTSVC_FLOOD_COPIES="0",  # the corpus's near copies would be a flood; every payload must be shown
     )
     server = LiveServer(settings)
     try:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jinja2
 import pytest
 from accessibility import assert_no_serious_axe_violations
-from conftest import ARTIFACTS, ROOT, LiveServer, app_settings
+from conftest import ARTIFACTS, ROOT, LiveServer, app_settings, own_words
 from form_filling import with_form_token
 
 pytestmark = pytest.mark.browser
@@ -125,13 +125,13 @@ def api_post(server: LiveServer, path: str, payload: dict[str, Any]) -> dict[str
 
 
 def seed(server: LiveServer, article: str, n: int, **extra: Any) -> list[dict[str, Any]]:
-    """n comments by other readers; bodies are unique so the duplicate check never trips."""
-    batch = uuid.uuid4().hex[:4]
+    """n comments by other readers, each in its own words: the duplicate check never trips, and the
+    flood detection sees readers, not near copies of one text."""
     return [
         api_post(
             server,
             "comments",
-            {"article": article, "name": f"读者{i}", "body": f"种子评论 {article} #{i} ({batch})", **extra},
+            {"article": article, "name": f"读者{i}", "body": own_words(f"种子评论 {article} #{i}"), **extra},
         )
         for i in range(n)
     ]
@@ -627,7 +627,8 @@ def test_network_failure_offers_a_retry_that_reuses_the_idempotency_key(
 
 
 def test_rate_limited_post_says_how_long_to_wait(page: Any, start_server: Any) -> None:
-    live = start_server(env={"COMMENTSVC_RATELIMIT_POST": "1/minute"})
+    # The widget sends the reader's identity, so the per-identity limit is the one a reader meets.
+    live = start_server(env={"COMMENTSVC_RATELIMIT_POST": "1/minute", "COMMENTSVC_RATELIMIT_POST_IDENTITY": "1/minute"})
     page.goto(f"{live.url}/demo/")
     widget = page.locator("#comments")
     widget.scroll_into_view_if_needed()
