@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -104,17 +103,7 @@ _read_limit = limiter.limit(_limit("COMMENTSVC_RATELIMIT_READ"), methods=["GET",
 
 
 def read_limit(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Flask-Limiter's decorator does its bookkeeping even with limits off; the public reads
-    (the hot paths of a read storm) skip it when COMMENTSVC_RATELIMIT_ENABLED is false."""
-    limited = _read_limit(view)
-
-    @functools.wraps(view)
-    def dispatch(*args: Any, **kwargs: Any) -> Any:
-        if current_app.config.get("RATELIMIT_ENABLED", True):
-            return limited(*args, **kwargs)
-        return view(*args, **kwargs)
-
-    return dispatch
+    return form_gate.skipped_when_limits_are_off(_read_limit(view), view)
 
 
 def avatar_base() -> str:

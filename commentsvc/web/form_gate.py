@@ -138,10 +138,15 @@ def post_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     limited = view
     for limit in limits:
         limited = limit(limited)
+    return skipped_when_limits_are_off(limited, view)
+
+
+def skipped_when_limits_are_off(limited: Callable[..., Any], view: Callable[..., Any]) -> Callable[..., Any]:
+    """Flask-Limiter's decorators do their bookkeeping even with limits off; the hot paths (reads in a
+    storm, posting) skip it when COMMENTSVC_RATELIMIT_ENABLED is false."""
 
     @functools.wraps(view)
     def dispatch(*args: Any, **kwargs: Any) -> Any:
-        # As api.read_limit: the library's bookkeeping runs even with limits off; skip it then.
         if current_app.config.get("RATELIMIT_ENABLED", True):
             return limited(*args, **kwargs)
         return view(*args, **kwargs)
