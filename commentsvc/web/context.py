@@ -6,7 +6,7 @@ from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from ..domain.flood import FloodSettings
 from ..domain.identity import identity_key
@@ -22,7 +22,7 @@ def posting_settings(site: str | None = None) -> PostingSettings:
     """The configured settings; with `site`, its own flood and surge thresholds (site_overrides.py)."""
     config: Mapping[str, Any] = current_app.config
     if site is not None:
-        config = ChainMap(effective_settings(db.session(), site, config), current_app.config)
+        config = ChainMap(site_settings(site), current_app.config)
     return PostingSettings(
         moderation=config["COMMENTSVC_MODERATION"],
         edit_window=config["COMMENTSVC_EDIT_WINDOW"],
@@ -52,6 +52,24 @@ def surge_settings(config: Mapping[str, Any] | None = None) -> SurgeSettings:
     )
 
 
+def site_settings(site: str) -> dict[str, Any]:
+    """The site's values of the per-site settings (site_overrides.py), read once per request: the
+    posting settings and the form checks both need them."""
+    kept: dict[str, dict[str, Any]] = g.setdefault("commentsvc_site_settings", {})
+    if site not in kept:
+        kept[site] = effective_settings(db.session(), site, current_app.config)
+    return kept[site]
+
+
+def verified_identity_key() -> str | None:
+    """The request's identity key, verified once per request (a forged header counts as none): the
+    client, and the rate limits' key functions, ask for it."""
+    if "commentsvc_identity_key" not in g:
+        g.commentsvc_identity_key = identity_key(current_app.config["SECRET_KEY"], identity_token())
+    key: str | None = g.commentsvc_identity_key
+    return key
+
+
 def identity_token() -> str | None:
     """The reader's signed identity as sent; X-Commentsvc-Voter is the name votes first used for it."""
     return request.headers.get("X-Commentsvc-Identity") or request.headers.get("X-Commentsvc-Voter")
@@ -64,5 +82,5 @@ def current_client() -> Client:
     return Client(
         ip=request.remote_addr or "0.0.0.0",
         user_agent=user_agent,
-        identity_key=identity_key(current_app.config["SECRET_KEY"], identity_token()),
+        identity_key=verified_identity_key(),
     )

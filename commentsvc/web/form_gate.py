@@ -8,33 +8,23 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 from flask_limiter.util import get_remote_address
 
 from ..domain import posting
 from ..domain.api_keys import check_api_key
 from ..domain.form_checks import FormSettings, check_form, idempotency_key_stored
-from ..domain.identity import identity_key
-from ..domain.site_overrides import effective_settings
 from ..domain.surge import surge_active
 from ..domain.threads import find_thread
 from ..extensions import db, limiter
-from .context import identity_token
+from .context import site_settings, verified_identity_key
 from .sso import write_limit_key
 
 API_KEY_HEADER = "X-Commentsvc-Key"
 
 
-def verified_identity_key() -> str | None:
-    """The request's identity key, verified once per request (a forged header counts as none)."""
-    if "commentsvc_identity_key" not in g:
-        g.commentsvc_identity_key = identity_key(current_app.config["SECRET_KEY"], identity_token())
-    key: str | None = g.commentsvc_identity_key
-    return key
-
-
 def form_settings(site: str) -> FormSettings:
-    return FormSettings.of(effective_settings(db.session(), site, current_app.config))
+    return FormSettings.of(site_settings(site))
 
 
 def authenticated(site: str, client: posting.Client) -> bool:
