@@ -175,10 +175,14 @@ class Ledger:
         """Answers to requests sent after `moment`, by server."""
         return Counter(port for sent_at, port in self.answers if sent_at > moment)
 
-    def pick(self, rng: random.Random, article: str | None = None, recent: int = 0) -> Posted | None:
-        """A comment clients were told about; `recent` narrows to the newest few, so writers collide."""
+    def pick(
+        self, rng: random.Random, article: str | None = None, recent: int = 0, shown: bool = False
+    ) -> Posted | None:
+        """A comment clients were told about; `recent` narrows to the newest few, so writers collide;
+        `shown` leaves out those known deleted, as a reader replies only to what the page still shows."""
         with self.lock:
             ids = self.by_article.get(article, []) if article else list(self.posted)
+            ids = [i for i in ids if i not in self.deleted] if shown else ids
             ids = ids[-recent:] if recent else ids
             return self.posted[rng.choice(ids)] if ids else None
 
@@ -206,7 +210,7 @@ def expected_placement(target: Posted | None) -> tuple[int | None, int]:
 
 def post_one(client: FailoverClient, ledger: Ledger, rng: random.Random, name: str) -> None:
     article = rng.choice(ARTICLES)
-    target = ledger.pick(rng, article) if rng.random() < 0.6 else None
+    target = ledger.pick(rng, article, shown=True) if rng.random() < 0.6 else None
     key = uuid.uuid4().hex
     payload: dict[str, Any] = {
         "site": SITE,
