@@ -2,8 +2,9 @@
 
 The visible text is folded exactly as the sensitive-word matcher folds it (wordfilter.fold_plain:
 width, case, Traditional -> Simplified, punctuation, spaces and zero-width characters dropped) and
-cut into overlapping character shingles. A MinHash over PERMUTATIONS random affine permutations of the
-shingles' hashes keeps each permutation's minimum; BANDS bands of ROWS minima each become one key.
+cut into overlapping character shingles. A MinHash over PERMUTATIONS hash functions keeps each one's
+minimum over the shingles; BANDS bands of ROWS minima each become one key. The PERMUTATIONS hashes of
+a shingle are the 32-bit words of one SHAKE-128 digest of it, so the whole sketch runs in C loops.
 Two texts share a band when all its minima agree, which happens often for near copies and almost never
 for different texts (J**ROWS for texts of Jaccard similarity J), so keys are looked up by index in the
 database and the number of shared bands says how alike two texts are. Written out rather than taken
@@ -12,7 +13,7 @@ from datasketch: that library pulls numpy and scipy into every worker (bench/REA
 
 from __future__ import annotations
 
-import random
+import hashlib
 import struct
 import zlib
 
@@ -26,11 +27,8 @@ PERMUTATIONS = ROWS * BANDS
 # BANDS * J**ROWS (one changed word in an 80-character comment: 8 of 12; comments that share a phrase
 # and some words, J about 0.3: none or one). Two minima a band let such comments match (bench/README.md).
 SHARED_BANDS = 4
-_PRIME = (1 << 61) - 1
-# A fixed seed: every server must draw the same permutations, or no band would ever match.
-_DRAW = random.Random(18)
-_PERMUTATIONS = tuple((_DRAW.randrange(1, _PRIME), _DRAW.randrange(_PRIME)) for _ in range(PERMUTATIONS))
-_BAND = struct.Struct(f"<{ROWS}Q")
+_HASHES = struct.Struct(f"<{PERMUTATIONS}I")
+_BAND = struct.Struct(f"<{ROWS}I")
 
 
 def folded_length(text: str) -> int:
@@ -44,8 +42,9 @@ def band_keys(text: str, min_chars: int) -> tuple[int, ...]:
     folded = fold_plain(text)
     if len(folded) < max(min_chars, SHINGLE):
         return ()
-    hashes = {zlib.crc32(folded[index : index + SHINGLE].encode()) for index in range(len(folded) - SHINGLE + 1)}
-    minima = [min((a * value + b) % _PRIME for value in hashes) for a, b in _PERMUTATIONS]
+    shingles = {folded[index : index + SHINGLE] for index in range(len(folded) - SHINGLE + 1)}
+    hashes = [_HASHES.unpack(hashlib.shake_128(shingle.encode()).digest(_HASHES.size)) for shingle in shingles]
+    minima = list(map(min, zip(*hashes, strict=True)))
     return tuple(
         (band << 32) | zlib.crc32(_BAND.pack(*minima[band * ROWS : (band + 1) * ROWS])) for band in range(BANDS)
     )
