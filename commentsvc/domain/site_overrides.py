@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..config import SETTINGS, Setting
 from ..errors import NotFound, ValidationError
-from ..models import OverridesVersion, SiteOverride
+from ..models import SiteOverride
+from ..storage import statements
 from ..storage.memos import TokenMemo
 from . import flood
 
@@ -57,7 +58,6 @@ def _setting(name: str) -> Setting:
 
 
 _overrides: TokenMemo[Overrides] = TokenMemo()
-_CURRENT_TOKEN = select(OverridesVersion.token).where(OverridesVersion.id == 1)
 
 
 def _load(session: Session, token: str | None) -> Overrides:
@@ -74,16 +74,19 @@ def _load(session: Session, token: str | None) -> Overrides:
     return Overrides(token, MappingProxyType({site: MappingProxyType(values) for site, values in by_site.items()}))
 
 
-def current_overrides(session: Session) -> Overrides:
-    """Every site's overrides as they are now: one read of the token, the rows only when it moved."""
-    token = session.scalar(_CURRENT_TOKEN)
+def current_overrides(session: Session, token: str | None = None) -> Overrides:
+    """Every site's overrides as they are now: the rows only when the settings token moved. `token` is
+    statements.settings_token() when the caller read it already (once per request)."""
+    token = statements.settings_token(session.connection()) if token is None else token
     return _overrides.with_token(session.get_bind().engine, token, lambda: _load(session, token))
 
 
-def effective_settings(session: Session, site: str, config: Mapping[str, Any]) -> dict[str, Any]:
+def effective_settings(
+    session: Session, site: str, config: Mapping[str, Any], token: str | None = None
+) -> dict[str, Any]:
     """The registered settings' values for `site`: its overrides over the configured ones."""
     values = {name: config[name] for name in OVERRIDABLE if name in config}
-    values.update(current_overrides(session).for_site(site))
+    values.update(current_overrides(session, token).for_site(site))
     return values
 
 
@@ -97,7 +100,4 @@ def set_override(session: Session, *, site: str, name: str, value: str | None) -
         except ValueError as exc:
             raise ValidationError(f"{name}: {exc}", code="setting_invalid", field="value") from None
         session.execute(insert(SiteOverride).values(site=site, name=name, value=value.strip()))
-    token = secrets.token_hex(16)
-    renewed = session.execute(update(OverridesVersion).where(OverridesVersion.id == 1).values(token=token))
-    if getattr(renewed, "rowcount", 0) == 0:
-        session.execute(insert(OverridesVersion).values(id=1, token=token))
+    statements.renew_settings_token(session.connection(), secrets.token_hex(16))

@@ -6,7 +6,10 @@ thread_state), so a change here reaches every reader's next request without touc
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
 from ..models import SiteSetting, SsoMode
+from ..storage import statements
+from ..storage.memos import TokenMemo
 from .sso import SiteKey, check_secret, site_key
 from .submission import normalise_page_url, normalise_site
 
@@ -34,17 +39,30 @@ class SiteIdentity:
     sso_edit_window: int = DEFAULT_SSO_EDIT_WINDOW
 
 
-def site_identity(session: Session, site: str) -> SiteIdentity:
-    setting = session.get(SiteSetting, site)
-    if setting is None:
-        return SiteIdentity(site)
-    return SiteIdentity(
-        site,
-        setting.sso_mode,
-        setting.login_url,
-        site_key(secret=setting.sso_secret, public_key=setting.sso_public_key),
-        setting.require_signed_articles,
-        setting.sso_edit_window,
+_identities: TokenMemo[Mapping[str, SiteIdentity]] = TokenMemo()
+
+
+def site_identity(session: Session, site: str, token: str | None = None) -> SiteIdentity:
+    """From this worker's copy of every site's row, reloaded when the settings token moved (`token`:
+    statements.settings_token(), when the caller read it already)."""
+    token = statements.settings_token(session.connection()) if token is None else token
+    identities = _identities.with_token(session.get_bind().engine, token, lambda: _load_identities(session))
+    return identities.get(site) or SiteIdentity(site)
+
+
+def _load_identities(session: Session) -> Mapping[str, SiteIdentity]:
+    return MappingProxyType(
+        {
+            setting.site: SiteIdentity(
+                setting.site,
+                setting.sso_mode,
+                setting.login_url,
+                site_key(secret=setting.sso_secret, public_key=setting.sso_public_key),
+                setting.require_signed_articles,
+                setting.sso_edit_window,
+            )
+            for setting in session.scalars(select(SiteSetting))
+        }
     )
 
 
@@ -130,6 +148,7 @@ def update_site_identity(
             None if auto_close_days is None else _positive(auto_close_days, "auto_close_days", MAX_AUTO_CLOSE_DAYS)
         )
     session.flush()
+    statements.renew_settings_token(session.connection(), secrets.token_hex(16))
     return setting
 
 

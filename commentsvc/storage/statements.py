@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Engine, String, Table, and_, bindparam, case, insert, select, update
 
-from ..models import Comment, CountsVersion, RulesVersion, SiteSetting, Thread
+from ..models import Comment, CountsVersion, OverridesVersion, RulesVersion, SiteSetting, Thread
 from .prepared import PreparedStatement
 
 MAX_ARTICLES_PER_COUNT = 200
@@ -153,6 +153,30 @@ def counts_token(engine: Engine, site: str) -> str | None:
 def renew_counts_token(connection: Connection, site: str, token: str) -> bool:
     """False when the site has no token row yet."""
     return bool(_RENEW_COUNTS_TOKEN.rows(connection, {"site": site, "token": token}))
+
+
+_settings_version = table(OverridesVersion).c
+_SETTINGS_TOKEN = PreparedStatement(select(_settings_version.token).where(_settings_version.id == 1))
+_RENEW_SETTINGS_TOKEN = PreparedStatement(
+    update(table(OverridesVersion))
+    .where(_settings_version.id == 1)
+    .values(token=bindparam("token"))
+    .returning(_settings_version.id)
+)
+
+
+def settings_token(connection: Connection) -> str | None:
+    """The token of every site's stored settings (overrides and identity rows): servers keep both in
+    memory and reload them when it moves."""
+    for (token,) in _SETTINGS_TOKEN.rows(connection, {}):
+        return str(token)
+    return None
+
+
+def renew_settings_token(connection: Connection, token: str) -> None:
+    """In the transaction that changes a site's stored settings."""
+    if not _RENEW_SETTINGS_TOKEN.rows(connection, {"token": token}):
+        connection.execute(insert(table(OverridesVersion)).values(id=1, token=token))
 
 
 _ARTICLE_PARAMETERS = tuple(f"a{n}" for n in range(MAX_ARTICLES_PER_COUNT))

@@ -16,6 +16,7 @@ from ..domain.site_overrides import effective_settings
 from ..domain.submission import strip_line_controls
 from ..domain.surge import SurgeSettings
 from ..extensions import db
+from ..storage.statements import settings_token as stored_settings_token
 
 
 def posting_settings(site: str | None = None) -> PostingSettings:
@@ -57,8 +58,17 @@ def site_settings(site: str) -> dict[str, Any]:
     posting settings and the form checks both need them."""
     kept: dict[str, dict[str, Any]] = g.setdefault("commentsvc_site_settings", {})
     if site not in kept:
-        kept[site] = effective_settings(db.session(), site, current_app.config)
+        kept[site] = effective_settings(db.session(), site, current_app.config, settings_token())
     return kept[site]
+
+
+def settings_token() -> str | None:
+    """The stored settings' token (site_overrides.py, sites.py), read once per request: the per-site
+    settings and the site's identity both come from this worker's copy made under it."""
+    if "commentsvc_settings_token" not in g:
+        g.commentsvc_settings_token = stored_settings_token(db.session().connection())
+    token: str | None = g.commentsvc_settings_token
+    return token
 
 
 def verified_identity_key() -> str | None:

@@ -27,7 +27,7 @@ from ..errors import Unauthorized, ValidationError
 from ..extensions import db
 from ..models import Comment, SsoMode, Thread
 from ..storage.statements import ThreadState
-from .context import current_client, posting_settings
+from .context import current_client, posting_settings, settings_token
 
 SSO_HEADER = "X-Commentsvc-SSO"
 PSEUDONYM_PREFIXES = {"zh-CN": "网友·", "en": "Reader·"}
@@ -56,7 +56,7 @@ def write_limit_key() -> str:
     site = claimed_site(token) if token else None
     if token and site:
         try:
-            reader = verify_sso_token(token, site=site, key=site_identity(db.session(), site).key, now=utcnow())
+            reader = verify_sso_token(token, site=site, key=site_identity(db.session(), site, settings_token()).key, now=utcnow())
         except (Unauthorized, ValidationError):
             return request.remote_addr or "0.0.0.0"
         return f"sso:{reader.site}:{reader.sub}"
@@ -90,11 +90,11 @@ def check_writer(site: str | None) -> Writer:
     now = utcnow()
     if token is not None:
         target = site or claimed_site(token) or normalise_site(None)
-        identity = site_identity(db.session(), target)
+        identity = site_identity(db.session(), target, settings_token())
         reader = verify_sso_token(token, site=target, key=identity.key, now=now)
         g.commentsvc_sso_reader = reader
         return Writer(identity, reader)
-    identity = site_identity(db.session(), site or normalise_site(None))
+    identity = site_identity(db.session(), site or normalise_site(None), settings_token())
     if identity.sso_mode == SsoMode.REQUIRED.value:
         raise Unauthorized(f"Log in on {identity.site} to comment, vote or report.", code="login_required")
     return Writer(identity, None)
