@@ -13,7 +13,6 @@ from dashboard_support import log_in, make_moderator, post
 from commentsvc.clock import utcnow
 from commentsvc.config import load_settings
 from commentsvc.domain.surge import surge_active
-from commentsvc.domain.threads import find_thread
 from commentsvc.extensions import db
 
 URL = "/api/v1/comments"
@@ -93,14 +92,13 @@ def test_other_articles_are_not_pre_moderated_by_one_articles_surge(reader):
 
 
 def test_surge_active_tells_whether_an_article_is_pre_moderated_by_a_surge(reader):
-    with reader.app.app_context():
-        thread = find_thread(db.session, "default", ARTICLE)
-        assert thread is not None
-        before = surge_active(db.session, thread.id, reader.now)
+    def active(now):
+        with reader.app.app_context():
+            return surge_active(db.session, site="default", article=ARTICLE, now=now)
+
+    before = active(reader.now)
     reader.at_pace(USUAL_GAP / 20, reader.now + timedelta(minutes=2))
-    with reader.app.app_context():
-        during = surge_active(db.session, thread.id, reader.now)
-        later = surge_active(db.session, thread.id, reader.now + timedelta(hours=1))
+    during, later = active(reader.now), active(reader.now + timedelta(hours=1))
 
     assert (before, during, later) == (False, True, False)
 

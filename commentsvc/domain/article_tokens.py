@@ -102,15 +102,15 @@ def prepare_signed_thread(
 ) -> SignedArticle | None:
     """Before a post, under the write lock: the thread from the token (created, or its policy updated
     by a newer token); without a token, a site that requires them refuses to create the thread."""
-    thread = find_thread(session, site, article)
     if signed is None:
-        if required and thread is None:
+        if required and find_thread(session, site, article) is None:
             raise Forbidden(
                 "This site takes comments only on articles its CMS signed.",
                 code="article_token_required",
                 field="article_token",
             )
         return None
+    thread = find_thread(session, site, article)
     if thread is None:
         create_thread(session, site=site, article=article, title=signed.title, url=signed.url, now=now)
         thread = find_thread(session, site, article)

@@ -14,10 +14,10 @@ from typing import Any
 
 from altcha.v1 import ChallengeOptions, verify_solution
 from altcha.v1 import create_challenge as create_altcha_challenge
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Comment, CommentStatus
+from ..models import CommentStatus
+from ..storage.crowd_statements import recent_statuses
 from .nonces import spend_nonce
 from .posting import Client
 
@@ -53,24 +53,19 @@ def challenge_needed(
     if surge or settings.mode == "always":
         return True
     since = now - timedelta(seconds=settings.window)
+    connection = session.connection()
     if client.identity_key is None:
-        by_address = _recent(session, Comment.client_ip == client.ip, since, settings.after)
+        by_address = recent_statuses(connection, ip=client.ip, since=since, most=settings.after)
         return len(by_address) >= settings.after or CommentStatus.SPAM.value in by_address
-    own = _recent(session, Comment.identity_key == client.identity_key, since, settings.after)
+    own = recent_statuses(connection, identity_key=client.identity_key, since=since, most=settings.after)
     address_limit = settings.after * ADDRESS_FACTOR
-    by_address = _recent(session, Comment.client_ip == client.ip, since, address_limit)
+    by_address = recent_statuses(connection, ip=client.ip, since=since, most=address_limit)
     return (
         len(own) >= settings.after
         or len(by_address) >= address_limit
         or CommentStatus.SPAM.value in own
         or CommentStatus.SPAM.value in by_address
     )
-
-
-def _recent(session: Session, who: Any, since: datetime, limit: int) -> list[str]:
-    """The statuses of the newest posts (at most `limit`) that `who` picks out since `since`."""
-    query = select(Comment.status).where(who, Comment.created_at >= since)
-    return list(session.scalars(query.order_by(Comment.created_at.desc()).limit(limit)))
 
 
 def create_challenge(secret: str, *, now: datetime, settings: ChallengeSettings) -> dict[str, Any]:

@@ -41,5 +41,9 @@ def thread_closes_at(session: Session, thread_id: int, site: str) -> datetime | 
 
 def ensure_not_closed_by_time(session: Session, thread_id: int, site: str, now: datetime) -> None:
     """Closed threads answer thread_closed, whether a moderator or the clock closed them."""
-    if closed_by_time(thread_closes_at(session, thread_id, site), now):
+    ensure_open_until(thread_closes_at(session, thread_id, site), now)
+
+
+def ensure_open_until(closing: datetime | None, now: datetime) -> None:
+    if closed_by_time(closing, now):
         raise Forbidden("Comments are closed for this article.", code="thread_closed")

@@ -6,27 +6,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import SpentNonce
-from ..storage.statements import table
-
-_table = table(SpentNonce)
+from ..storage import crowd_statements
 
 
 def spend_nonce(session: Session, nonce: str, *, now: datetime) -> bool:
     """True the first time `nonce` is spent; False when a stored post spent it already. A concurrent
     spender of the same nonce waits for this transaction (the primary key) and then finds it spent."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(_table)
-        .values(nonce=nonce, spent_at=now)
-        .on_conflict_do_nothing(index_elements=["nonce"])
-        .returning(_table.c.nonce)
-    )
-    return session.execute(statement).scalar() is not None
+    return crowd_statements.spend_nonce(session.connection(), nonce, now)
 
 
 def prune_spent_nonces(session: Session, *, older_than: timedelta, now: datetime) -> None:

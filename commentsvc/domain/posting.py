@@ -16,7 +16,7 @@ from ..storage import statements
 from ..storage.statements import NewComment, table
 from . import flood, surge
 from .bans import refuse_banned
-from .closing import ensure_not_closed_by_time
+from .closing import closes_at, ensure_not_closed_by_time, ensure_open_until
 from .comments import get_comment_for_change
 from .flood import FloodSettings
 from .notifications import outbox
@@ -232,7 +232,7 @@ def post_comment(
         thread.closed, thread.moderation, thread.site_closed, thread.site_moderation, settings.moderation
     )
     policy.ensure_open()
-    ensure_not_closed_by_time(session, thread.id, site, now)
+    ensure_open_until(closes_at(thread.close_at, thread.auto_close_days, thread.first_comment_at), now)
     if statements.recent_duplicate(
         session.connection(), thread_id=thread.id, client_ip=client.ip, body=body, since=now - DUPLICATE_WINDOW
     ):

@@ -123,9 +123,9 @@ def _record_switch(
     )
 
 
-def surge_active(session: Session, thread_id: int, now: datetime) -> bool:
+def surge_active(session: Session, *, site: str, article: str, now: datetime) -> bool:
     """Whether the article is pre-moderated by a surge right now."""
-    until = session.scalar(select(ArticleRate.surge_until).where(ArticleRate.thread_id == thread_id))
+    until = crowd_statements.surge_until(session.connection(), site, article)
     return until is not None and until > now
 
 

@@ -1,4 +1,4 @@
-"""The statements flood and surge checks add to every post, prepared once (see prepared.py)."""
+"""The statements the flood, surge and form checks add to every post, prepared once (see prepared.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..models import ArticleRate, FloodKey, FloodMember
+from ..models import ArticleRate, Comment, FloodKey, FloodMember, SpentNonce, Thread
 from ..text.fingerprint import BANDS as SKETCH
 from .prepared import PreparedStatement
-from .statements import table
+from .statements import as_datetime, table
 
 _keys = table(FloodKey).c
 _rates = table(ArticleRate).c
@@ -89,13 +89,6 @@ class RateRow(NamedTuple):
     calm_until: datetime | None
 
 
-def _datetime(value: Any) -> datetime | None:
-    """Prepared rows skip type processing: SQLite hands back its stored text."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
-
-
 _RATE = PreparedStatement(
     select(
         _rates.minute_start,
@@ -125,13 +118,33 @@ _UPDATE_RATE = PreparedStatement(
 )
 
 
+_SURGE_UNTIL = PreparedStatement(
+    select(_rates.surge_until)
+    .join(table(Thread), table(Thread).c.id == _rates.thread_id)
+    .where(table(Thread).c.site == bindparam("site"), table(Thread).c.article == bindparam("article"))
+)
+
+
+def surge_until(connection: Connection, site: str, article: str) -> datetime | None:
+    """When the article's surge ends (in the past once it ended); None when it never had one."""
+    for (until,) in _SURGE_UNTIL.rows(connection, {"site": site, "article": article}):
+        return as_datetime(until)
+    return None
+
+
 def locked_rate(connection: Connection, thread_id: int) -> RateRow | None:
     """The article's rate row, locked until commit on PostgreSQL so concurrent posts count one by one."""
     for start, count, usual, until, started, peak, calm in _RATE.rows(connection, {"thread_id": thread_id}):
-        minute_start = _datetime(start)
+        minute_start = as_datetime(start)
         assert minute_start is not None
         return RateRow(
-            minute_start, int(count), float(usual), _datetime(until), _datetime(started), int(peak), _datetime(calm)
+            minute_start,
+            int(count),
+            float(usual),
+            as_datetime(until),
+            as_datetime(started),
+            int(peak),
+            as_datetime(calm),
         )
     return None
 
@@ -161,3 +174,46 @@ def add_members(connection: Connection, cluster_id: int, comment_ids: list[int])
         connection.execute(postgresql_insert(table(FloodMember)).values(rows).on_conflict_do_nothing())
     else:
         connection.execute(sqlite_insert(table(FloodMember)).values(rows).on_conflict_do_nothing())
+
+
+_comments = table(Comment).c
+
+
+def _recent_statuses(who: Any) -> PreparedStatement:
+    return PreparedStatement(
+        select(_comments.status)
+        .where(who == bindparam("who"), _comments.created_at >= bindparam("since"))
+        .order_by(_comments.created_at.desc())
+        .limit(bindparam("most"))
+    )
+
+
+_RECENT_BY_IDENTITY = _recent_statuses(_comments.identity_key)
+_RECENT_BY_ADDRESS = _recent_statuses(_comments.client_ip)
+
+
+def recent_statuses(
+    connection: Connection, *, identity_key: str | None = None, ip: str | None = None, since: datetime, most: int
+) -> list[str]:
+    """The statuses of the newest posts (at most `most`) since `since` from one identity, or else from
+    one address: an index range with a LIMIT (ix_comments_identity_created, ix_comments_client_created)."""
+    statement = _RECENT_BY_ADDRESS if identity_key is None else _RECENT_BY_IDENTITY
+    who = ip if identity_key is None else identity_key
+    return [status for (status,) in statement.rows(connection, {"who": who, "since": since, "most": most})]
+
+
+_nonces = table(SpentNonce)
+_SPEND_NONCE = {
+    name: PreparedStatement(
+        dialect_insert(_nonces)
+        .values(nonce=bindparam("nonce"), spent_at=bindparam("spent_at"))
+        .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(_nonces.c.nonce)
+    )
+    for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
+def spend_nonce(connection: Connection, nonce: str, spent_at: datetime) -> bool:
+    """False when the nonce is stored already (the primary key decides between concurrent spenders)."""
+    return bool(_SPEND_NONCE[connection.dialect.name].rows(connection, {"nonce": nonce, "spent_at": spent_at}))

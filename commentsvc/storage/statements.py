@@ -90,7 +90,7 @@ _ROOT_THREAD_STATE = PreparedStatement(
 )
 
 
-def _as_datetime(value: Any) -> datetime | None:
+def as_datetime(value: Any) -> datetime | None:
     """Prepared statements run on the DBAPI cursor, where SQLite hands back its stored text."""
     if value is None or isinstance(value, datetime):
         return value
@@ -121,9 +121,9 @@ def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
             count or 0,
             sso_mode or "anonymous",
             login_url,
-            _as_datetime(close_at),
+            as_datetime(close_at),
             auto_close_days,
-            _as_datetime(first_comment_at),
+            as_datetime(first_comment_at),
         )
     return ThreadState(None, 0, False)
 
@@ -217,6 +217,10 @@ class PostTarget(NamedTuple):
     site_closed: bool | None
     site_moderation: str | None
     rules_token: str | None
+    # When the thread closes by itself, as in ThreadState.
+    close_at: datetime | None = None
+    auto_close_days: int | None = None
+    first_comment_at: datetime | None = None
 
 
 _POST_TARGET = PreparedStatement(
@@ -229,6 +233,9 @@ _POST_TARGET = PreparedStatement(
         _sites.closed,
         _sites.moderation,
         RULES_TOKEN,
+        _threads.close_at,
+        _sites.auto_close_days,
+        case((_sites.auto_close_days.is_(None), None), else_=_FIRST_COMMENT_AT),
     )
     .outerjoin(table(SiteSetting), _sites.site == _threads.site)
     .where(_threads.site == bindparam("site"), _threads.article == bindparam("article"))
@@ -237,7 +244,10 @@ _POST_TARGET = PreparedStatement(
 
 def post_target(connection: Connection, site: str, article: str) -> PostTarget | None:
     for row in _POST_TARGET.rows(connection, {"site": site, "article": article}):
-        return PostTarget(*row)
+        target = PostTarget(*row)
+        return target._replace(
+            close_at=as_datetime(target.close_at), first_comment_at=as_datetime(target.first_comment_at)
+        )
     return None
 
 

@@ -15,7 +15,6 @@ from ..domain import posting
 from ..domain.api_keys import check_api_key
 from ..domain.form_checks import FormSettings, check_form, idempotency_key_stored
 from ..domain.surge import surge_active
-from ..domain.threads import find_thread
 from ..extensions import db, limiter
 from .context import site_settings, verified_identity_key
 from .sso import write_limit_key
@@ -39,8 +38,7 @@ def authenticated(site: str, client: posting.Client) -> bool:
 
 def in_surge(site: str, article: str, now: datetime) -> bool:
     """Whether the article is pre-moderated by a surge now, which asks every writer for proof of work."""
-    thread = find_thread(db.session(), site, article)
-    return thread is not None and surge_active(db.session(), thread.id, now)
+    return surge_active(db.session(), site=site, article=article, now=now)
 
 
 def form_caught(

@@ -56,7 +56,9 @@ def write_limit_key() -> str:
     site = claimed_site(token) if token else None
     if token and site:
         try:
-            reader = verify_sso_token(token, site=site, key=site_identity(db.session(), site, settings_token()).key, now=utcnow())
+            reader = verify_sso_token(
+                token, site=site, key=site_identity(db.session(), site, settings_token()).key, now=utcnow()
+            )
         except (Unauthorized, ValidationError):
             return request.remote_addr or "0.0.0.0"
         return f"sso:{reader.site}:{reader.sub}"
