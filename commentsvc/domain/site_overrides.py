@@ -16,7 +16,7 @@ from ..config import SETTINGS, Setting
 from ..errors import NotFound, ValidationError
 from ..models import OverridesVersion, SiteOverride
 from ..storage.memos import TokenMemo
-from . import flood
+from . import flood, floors
 
 # The one list of settings a site may give its own value in the dashboard; other branches add theirs here.
 OVERRIDABLE: tuple[str, ...] = (
@@ -29,6 +29,7 @@ OVERRIDABLE: tuple[str, ...] = (
     "COMMENTSVC_CHALLENGE_WINDOW",
     "COMMENTSVC_TRUST_FIRST",
     *flood.PER_SITE_SETTINGS,
+    *floors.PER_SITE_SETTINGS,
 )
 
 
@@ -57,6 +58,13 @@ def _setting(name: str) -> Setting:
 
 
 _overrides: TokenMemo[Overrides] = TokenMemo()
+
+
+class _Unread:
+    """The token was not read by the caller."""
+
+
+_UNREAD = _Unread()
 _CURRENT_TOKEN = select(OverridesVersion.token).where(OverridesVersion.id == 1)
 
 
@@ -80,10 +88,18 @@ def current_overrides(session: Session) -> Overrides:
     return _overrides.with_token(session.get_bind().engine, token, lambda: _load(session, token))
 
 
-def effective_settings(session: Session, site: str, config: Mapping[str, Any]) -> dict[str, Any]:
-    """The registered settings' values for `site`: its overrides over the configured ones."""
+def effective_settings(
+    session: Session, site: str, config: Mapping[str, Any], *, token: str | None | _Unread = _UNREAD
+) -> dict[str, Any]:
+    """The registered settings' values for `site`: its overrides over the configured ones. A caller that
+    has read the token already (a thread page's state carries it) passes it, saving the statement."""
     values = {name: config[name] for name in OVERRIDABLE if name in config}
-    values.update(current_overrides(session).for_site(site))
+    if isinstance(token, _Unread):
+        overrides = current_overrides(session)
+    else:
+        known = token
+        overrides = _overrides.with_token(session.get_bind().engine, known, lambda: _load(session, known))
+    values.update(overrides.for_site(site))
     return values
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, g, request
 
 from ..domain.flood import FloodSettings
+from ..domain.floors import FloorSettings, floor_settings
 from ..domain.identity import identity_key
 from ..domain.posting import Client, PostingSettings
 from ..domain.screening import ScreeningSettings
@@ -16,6 +17,7 @@ from ..domain.site_overrides import effective_settings
 from ..domain.submission import strip_line_controls
 from ..domain.surge import SurgeSettings
 from ..extensions import db
+from ..storage.statements import ThreadState
 
 
 def posting_settings(site: str | None = None) -> PostingSettings:
@@ -59,6 +61,18 @@ def site_settings(site: str) -> dict[str, Any]:
     if site not in kept:
         kept[site] = effective_settings(db.session(), site, current_app.config)
     return kept[site]
+
+
+def read_settings(state: ThreadState) -> FloorSettings | None:
+    """The floor settings of a page's site, under the overrides token its state was read with (no
+    statement more when this worker holds that version); None without a site (an unknown comment)."""
+    if state.site is None:
+        return None
+    config = ChainMap(
+        effective_settings(db.session(), state.site, current_app.config, token=state.overrides_token),
+        current_app.config,
+    )
+    return floor_settings(config)
 
 
 def verified_identity_key() -> str | None:
