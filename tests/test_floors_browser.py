@@ -76,6 +76,16 @@ def test_a_ten_deep_chain_shows_as_floors_that_open_without_a_reload(page: Any, 
     assert page.evaluate("() => window.notReloaded") is True
     assert floors.get_by_role("button").count() == 0
 
+    # The reader's own reply to the deepest one shows its floors at once, the deepest one as 10楼.
+    deepest.get_by_role("button", name="回复", exact=True).click()
+    form = deepest.locator("form")
+    form.get_by_label("昵称", exact=True).fill("十一楼")
+    form.get_by_label("评论内容", exact=True).fill(own_words("十一楼的回复"))
+    form.get_by_role("button", name="发表评论", exact=True).click()
+    own = widget.locator("article.commentsvc-comment", has_text="十一楼的回复")
+    own.locator("blockquote[aria-label='10楼']").wait_for()
+    assert own.get_by_role("button", name="展开中间 5 层").is_visible()
+
     assert widget.locator(f"#comment-{english['id']} .commentsvc-body").get_attribute("lang") == "en"
     assert widget.locator(f"#comment-{traditional['id']} .commentsvc-body").get_attribute("lang") == "zh-Hant"
     assert_no_serious_axe_violations(page)

@@ -16,7 +16,7 @@ function nest(t, floors, inner) {
 // chain: the comment's "floors" ({ count, hidden, first, last }); load(): every floor (GET comments/{id}/floors).
 export function renderFloors(t, chain, load) {
   const box = h("div", { class: "commentsvc-floors", role: "group", "aria-label": t("floors"), tabindex: "-1" });
-  let fold = null;
+  let inner = nest(t, chain.first);
   if (chain.hidden > 0) {
     const more = button(t.plural("more_floors", chain.hidden), async () => {
       more.setAttribute("aria-disabled", "true");
@@ -27,8 +27,15 @@ export function renderFloors(t, chain, load) {
         more.removeAttribute("aria-disabled");
       }
     }, { class: "commentsvc-more-floors" });
-    fold = h("div", {}, nest(t, chain.first), more);
+    inner = h("div", {}, inner, more);
   }
-  box.append(nest(t, chain.last, fold) || nest(t, chain.first));
+  box.append(nest(t, chain.last, inner));
   return box;
+}
+
+// The reader's own reply under a floored one: the parent's floors and the parent, until the page reloads.
+export function floorsBelow(parent) {
+  const f = parent && parent.c.floors;
+  const c = parent && parent.c;
+  return f ? { ...f, count: f.count + 1, last: [...f.last, { floor: f.count + 1, id: c.id, name: c.name, html: c.html, lang: c.lang }] } : null;
 }

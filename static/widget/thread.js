@@ -3,7 +3,7 @@
 import { query } from "./api.js";
 import { normArticle, pageArticle, showCount } from "./counts.js";
 import { button, fillBody, h, httpUrl, langOf, nextId } from "./dom.js";
-import { renderFloors } from "./floors.js";
+import { floorsBelow, renderFloors } from "./floors.js";
 import { CommentForm } from "./form.js";
 import { errorText, exactTime, pickLanguage, relativeTime, translator } from "./i18n.js";
 import { draftTarget } from "./storage.js";
@@ -372,7 +372,7 @@ export class Widget {
     if (!this.sso) this.env.store.set("author", { name, email, website });
     this.remember(comment, body);
     if (parent) this.closeReply(parent, false);
-    const node = this.nodes.get(comment.id) || this.place({ ...comment, replies: [] });
+    const node = this.nodes.get(comment.id) || this.place({ ...comment, replies: [], floors: comment.floors || floorsBelow(parent) });
     this.setCount(comment.count);
     node.card.focus();
     this.announce(comment.status === "pending" ? this.t("posted_pending") : this.t("posted"));
