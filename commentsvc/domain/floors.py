@@ -40,14 +40,23 @@ class Chain:
     hidden: int
 
 
-def ancestors(row: Any, by_id: Mapping[int, Any]) -> list[Any]:
-    """The chain from the top-level comment down to `row`'s parent; stops where an ancestor is unknown."""
-    chain: list[Any] = []
-    parent = by_id.get(row.parent_id) if row.parent_id is not None else None
-    while parent is not None and len(chain) <= row.depth:
-        chain.append(parent)
-        parent = by_id.get(parent.parent_id) if parent.parent_id is not None else None
-    chain.reverse()
+def ancestors(row: Any, by_id: Mapping[int, Any], known: dict[int, list[Any]] | None = None) -> list[Any]:
+    """The chain from the top-level comment down to `row`'s parent; stops where an ancestor is unknown.
+    `known` keeps the chains found so far by comment id: replies of one chain share their upper floors,
+    so a page of rows in id order walks each link once."""
+    known = {} if known is None else known
+    path: list[Any] = []
+    parent_id = row.parent_id
+    while parent_id is not None and parent_id not in known and len(path) <= row.depth:
+        parent = by_id.get(parent_id)
+        if parent is None:
+            break
+        path.append(parent)
+        parent_id = parent.parent_id
+    above = [*known[parent_id], by_id[parent_id]] if parent_id in known else []
+    path.reverse()
+    chain = above + path
+    known[row.id] = chain
     return chain
 
 

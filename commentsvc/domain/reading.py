@@ -229,7 +229,8 @@ def _floor_chains(session: Session, rows: list[Any], settings: FloorSettings | N
     by_id = {row.id: row for row in rows}
     missing = {row.parent_id for row in rows if row.parent_id is not None and row.parent_id not in by_id}
     _with_ancestors(session, by_id, missing)
-    return {row.id: fold(ancestors(row, by_id), settings) for row in deep}
+    known: dict[int, list[Any]] = {}
+    return {row.id: fold(ancestors(row, by_id, known), settings) for row in sorted(deep, key=lambda row: row.id)}
 
 
 def list_floors(session: Session, comment_id: int) -> FloorsPage:

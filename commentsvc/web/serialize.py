@@ -109,20 +109,21 @@ def _floor_json(row: Any) -> dict[str, Any]:
     }
 
 
-def _chain_json(chain: Chain) -> dict[str, Any]:
-    return {
-        "count": chain.count,
-        "hidden": chain.hidden,
-        "first": [_floor_json(row) for row in chain.first],
-        "last": [_floor_json(row) for row in chain.last],
-    }
+def _chain_json(chain: Chain, floors: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """`floors` keeps each floor's JSON for the page: the replies of one chain share their upper floors."""
+    first = [floors[row.id] if row.id in floors else floors.setdefault(row.id, _floor_json(row)) for row in chain.first]
+    last = [floors[row.id] if row.id in floors else floors.setdefault(row.id, _floor_json(row)) for row in chain.last]
+    return {"count": chain.count, "hidden": chain.hidden, "first": first, "last": last}
 
 
 def _add_floors(nodes: list[dict[str, Any]], chains: dict[int, Chain]) -> None:
+    if not chains:
+        return
+    floors: dict[int, dict[str, Any]] = {}
     for node in nodes:
         chain = chains.get(node["id"])
         if chain is not None:
-            node["floors"] = _chain_json(chain)
+            node["floors"] = _chain_json(chain, floors)
 
 
 def _hang_replies(top: list[dict[str, Any]], replies: list[dict[str, Any]]) -> None:
