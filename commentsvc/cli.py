@@ -32,6 +32,7 @@ from .server import run_gunicorn
 from .sites_cli import sites_group
 from .storage.engine import begin_write
 from .storage.migrations import upgrade_database
+from .text.language import language_of_html
 from .transfer_cli import export_command, import_command
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ def rerender_command() -> None:
         html = publishable_html(db.session(), comment.body_source, comment.body_format)
         if html != comment.body_html:
             comment.body_html = html
+            comment.lang = language_of_html(html)
             touched.add(comment.thread_id)
             changed += 1
     for thread_id in touched:  # a new version, so no cached page (ETag) keeps the old HTML alive

@@ -215,6 +215,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Deepest reply level; a reply to a comment at the cap attaches at the cap and names whom it answers.",
     ),
     Setting(
+        "COMMENTSVC_FLOOR_DEPTH",
+        3,
+        _parse_positive_int,
+        "Replies this deep or deeper are shown as quoted floors (盖楼, 1楼 / Floor 1 …) under their ancestors "
+        "instead of indented further; set it to COMMENTSVC_MAX_DEPTH or more to indent always.",
+    ),
+    Setting(
+        "COMMENTSVC_FLOORS_FIRST",
+        2,
+        _parse_nonnegative_int,
+        "Floors shown from the top of a long chain; the middle folds behind 展开中间 k 层 / Show k more floors.",
+    ),
+    Setting(
+        "COMMENTSVC_FLOORS_LAST",
+        2,
+        _parse_nonnegative_int,
+        "Floors shown from the bottom of a long chain (the ones nearest the reply).",
+    ),
+    Setting(
         "COMMENTSVC_BODY_MAX_LENGTH",
         5000,
         _parse_positive_int,

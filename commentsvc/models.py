@@ -185,6 +185,8 @@ class Comment(Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The SSO user's avatar (an https URL from their token) shown instead of the identicon.
     author_avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    # The body's language by script (text/language.py): zh-Hans, zh-Hant, en or other, set on every write.
+    lang: Mapped[str] = mapped_column(String(8), default="other", server_default="other")
 
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
 

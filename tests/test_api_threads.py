@@ -229,6 +229,8 @@ def test_public_comments_carry_exactly_the_documented_fields(client, make_commen
         "staff",
         "likes",
         "dislikes",
+        "lang",
+        "floors",
         "replies",
         "reply_count",
         "replies_cursor",

@@ -230,3 +230,40 @@ def test_two_servers_upgrading_one_postgresql_database_both_succeed(
 
     assert [code for code, _, _ in results] == [0, 0], [err[-2000:] for _, _, err in results]
     assert differences_from_models(empty_postgres_database) == []
+
+
+def test_upgrading_gives_existing_comments_the_language_of_their_text(empty_database_url: str) -> None:
+    """Migration 0010_floors_lang backfills `lang` from each stored comment's visible text."""
+    engine = create_engine(empty_database_url)
+    configure_engine(engine)
+    upgrade_database(engine, "0009")
+    bodies = [
+        "<p>我们这里说的是简体中文</p>",
+        "<p>我們這裡說的是繁體中文</p>",
+        "<p>Plain English</p>",
+        "<p>ひらがな</p>",
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO threads (site, article, comment_count, version, closed, created_at) "
+                "VALUES ('default', 'a', 4, 1, :closed, :now)"
+            ),
+            {"closed": False, "now": datetime(2026, 12, 1)},
+        )
+        thread_id = connection.execute(text("SELECT id FROM threads")).scalar_one()
+        for html in bodies:
+            connection.execute(
+                text(
+                    "INSERT INTO comments (thread_id, depth, author_name, author_hash, body_source, body_html, status, "
+                    "created_at, client_ip, likes, dislikes, hot_score, reply_count, is_staff) VALUES (:thread, 0, "
+                    "'r', 'h', :html, :html, 'approved', :now, '127.0.0.1', 0, 0, 0, 0, :staff)"
+                ),
+                {"thread": thread_id, "html": html, "now": datetime(2026, 12, 1), "staff": False},
+            )
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        langs = list(connection.execute(text("SELECT lang FROM comments ORDER BY id")).scalars())
+    engine.dispose()
+
+    assert langs == ["zh-Hans", "zh-Hant", "en", "other"]

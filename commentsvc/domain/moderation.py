@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Comment, CommentStatus, EventType, Moderator, Report
+from ..text.language import language_of_html
 from . import audit
 from .comments import get_comment, get_comment_for_change, lock_threads
 from .notifications import outbox
@@ -135,6 +136,7 @@ def edit_comment_text(
     comment.body_source = new_body
     comment.body_format = "markdown"  # a moderator writes in the readers' Markdown, even over imported HTML
     comment.body_html = publishable_html(session, new_body)
+    comment.lang = language_of_html(comment.body_html)
     comment.edited_at = now
     touch_thread(session, comment.thread_id)
     outbox.record_change(session, comment, EventType.COMMENT_EDITED, CommentStatus(comment.status), now=now)

@@ -14,6 +14,7 @@ from ..errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationErr
 from ..models import Comment, CommentStatus, EventType, IdempotencyKey
 from ..storage import statements
 from ..storage.statements import NewComment, table
+from ..text.language import language_of_html
 from . import flood, surge
 from .bans import refuse_banned
 from .closing import closes_at, ensure_not_closed_by_time, ensure_open_until
@@ -289,6 +290,7 @@ def post_comment(
             "author_hash": author_hash(settings.secret, author, client),
             "body_source": body,
             "body_html": screening.html,
+            "lang": language_of_html(screening.html),
             "status": screening.status.value,
             "created_at": now,
             "edited_at": None,
@@ -395,6 +397,7 @@ def edit_comment(
     comment.body_source = body
     comment.body_format = "markdown"
     comment.body_html = screening.html
+    comment.lang = language_of_html(screening.html)
     comment.edited_at = now
     keep_hidden = comment.status in (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
     target = CommentStatus(comment.status) if keep_hidden else screening.status

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
@@ -16,6 +16,7 @@ from ..errors import NotFound, ValidationError
 from ..models import Comment, CommentStatus
 from ..storage.statements import ThreadState
 from .comments import get_comment
+from .floors import Chain, FloorSettings, ancestors, fold
 from .submission import SORTS, is_valid_id
 
 
@@ -26,6 +27,7 @@ class ThreadPage:
     replies: list[Any]
     reply_to_names: dict[int, str | None]
     cursor: str | None
+    floors: dict[int, Chain] = field(default_factory=dict)
 
 
 @dataclass
@@ -34,6 +36,13 @@ class RepliesPage:
     replies: list[Any]
     reply_to_names: dict[int, str | None]
     cursor: str | None
+    floors: dict[int, Chain] = field(default_factory=dict)
+
+
+@dataclass
+class FloorsPage:
+    comment: Comment
+    floors: list[Any]
 
 
 # Read statements are built once, on Core columns, with bound parameters: building a statement
@@ -61,6 +70,7 @@ PUBLIC_COLUMNS = (
     _c.is_staff,
     _c.hot_score,
     _c.author_avatar_url,
+    _c.lang,
 )
 
 
@@ -109,6 +119,7 @@ _FIRST_REPLIES = (
     .order_by(_c.id)
 )
 _HIDDEN_BY_ID = select(*PUBLIC_COLUMNS).where(_c.id.in_(bindparam("ids", expanding=True)), _c.status != APPROVED)
+_ANY_BY_ID = select(*PUBLIC_COLUMNS).where(_c.id.in_(bindparam("ids", expanding=True)))
 _NAMES_BY_ID = select(_c.id, _c.author_name, _c.status).where(_c.id.in_(bindparam("ids", expanding=True)))
 _REPLIES_OF_ROOT = {
     after: select(*PUBLIC_COLUMNS)
@@ -197,8 +208,49 @@ def _reply_to_names(session: Session, rows: list[Any]) -> dict[int, str | None]:
     return {comment_id: names.get(comment_id) for comment_id in wanted}
 
 
+def _with_ancestors(session: Session, by_id: dict[int, Any], missing: set[int]) -> dict[int, Any]:
+    """`by_id` with every ancestor of the `missing` ids read too, a level per query (bounded by the depth cap)."""
+    while missing:
+        found = list(session.execute(_ANY_BY_ID, {"ids": sorted(missing)}))
+        by_id.update((row.id, row) for row in found)
+        missing = {row.parent_id for row in found if row.parent_id is not None and row.parent_id not in by_id}
+    return by_id
+
+
+def _floor_chains(session: Session, rows: list[Any], settings: FloorSettings | None) -> dict[int, Chain]:
+    """The folded floors of every row at the floor depth or deeper. On a thread page every ancestor is on
+    the page already (replies go out in id order, hidden ancestors included); a later replies page may
+    need its chains' upper floors read."""
+    if settings is None:
+        return {}
+    deep = [row for row in rows if row.depth >= settings.depth and row.parent_id is not None]
+    if not deep:
+        return {}
+    by_id = {row.id: row for row in rows}
+    missing = {row.parent_id for row in rows if row.parent_id is not None and row.parent_id not in by_id}
+    _with_ancestors(session, by_id, missing)
+    known: dict[int, list[Any]] = {}
+    return {row.id: fold(ancestors(row, by_id, known), settings) for row in sorted(deep, key=lambda row: row.id)}
+
+
+def list_floors(session: Session, comment_id: int) -> FloorsPage:
+    """Every floor above a reply, root first, the folded middle included: what "show k more floors" opens."""
+    comment = get_comment(session, comment_id)
+    if comment.parent_id is None:
+        return FloorsPage(comment, [])
+    by_id = _with_ancestors(session, {}, {comment.parent_id})
+    return FloorsPage(comment, ancestors(comment, by_id))
+
+
 def list_thread(
-    session: Session, *, thread: ThreadState, sort: str, limit: int, cursor: str | None, reply_limit: int
+    session: Session,
+    *,
+    thread: ThreadState,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    reply_limit: int,
+    floors: FloorSettings | None = None,
 ) -> ThreadPage:
     """One page of top-level comments plus, in one more query, the first replies under each:
     the cost depends on the page size, not on how big the thread has grown. `thread` is the state the
@@ -213,10 +265,15 @@ def list_thread(
     if roots:
         replies = list(session.execute(_FIRST_REPLIES, {"roots": roots, "reply_limit": reply_limit}))
         replies = _with_hidden_ancestors(session, replies, {row.id for row in top})
-    return ThreadPage(thread, top, replies, _reply_to_names(session, top + replies), next_cursor)
+    rows = top + replies
+    return ThreadPage(
+        thread, top, replies, _reply_to_names(session, rows), next_cursor, _floor_chains(session, rows, floors)
+    )
 
 
-def list_replies(session: Session, root_id: int, *, limit: int, cursor: str | None) -> RepliesPage:
+def list_replies(
+    session: Session, root_id: int, *, limit: int, cursor: str | None, floors: FloorSettings | None = None
+) -> RepliesPage:
     """The rest of a long reply list, oldest first, as a flat list the client hangs under parent_id."""
     position = decode_cursor(cursor, kind="replies") if cursor else None
     root = get_comment(session, root_id)
@@ -231,4 +288,4 @@ def list_replies(session: Session, root_id: int, *, limit: int, cursor: str | No
         rows = rows[:limit]
         next_cursor = encode_cursor({"k": "replies", "id": rows[-1].id})
     rows = _with_hidden_ancestors(session, rows, {root.id})
-    return RepliesPage(root, rows, _reply_to_names(session, rows), next_cursor)
+    return RepliesPage(root, rows, _reply_to_names(session, rows), next_cursor, _floor_chains(session, rows, floors))

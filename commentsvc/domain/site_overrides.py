@@ -17,7 +17,7 @@ from ..errors import NotFound, ValidationError
 from ..models import SiteOverride
 from ..storage import statements
 from ..storage.memos import TokenMemo
-from . import flood
+from . import flood, floors
 
 # The one list of settings a site may give its own value in the dashboard; other branches add theirs here.
 OVERRIDABLE: tuple[str, ...] = (
@@ -30,6 +30,7 @@ OVERRIDABLE: tuple[str, ...] = (
     "COMMENTSVC_CHALLENGE_WINDOW",
     "COMMENTSVC_TRUST_FIRST",
     *flood.PER_SITE_SETTINGS,
+    *floors.PER_SITE_SETTINGS,
 )
 
 
@@ -60,6 +61,13 @@ def _setting(name: str) -> Setting:
 _overrides: TokenMemo[Overrides] = TokenMemo()
 
 
+class _Unread:
+    """The token was not read by the caller."""
+
+
+_UNREAD = _Unread()
+
+
 def _load(session: Session, token: str | None) -> Overrides:
     parsers = {setting.name: setting.parse for setting in registered_settings()}
     by_site: dict[str, dict[str, Any]] = {}
@@ -74,15 +82,16 @@ def _load(session: Session, token: str | None) -> Overrides:
     return Overrides(token, MappingProxyType({site: MappingProxyType(values) for site, values in by_site.items()}))
 
 
-def current_overrides(session: Session, token: str | None = None) -> Overrides:
-    """Every site's overrides as they are now: the rows only when the settings token moved. `token` is
-    statements.settings_token() when the caller read it already (once per request)."""
-    token = statements.settings_token(session.connection()) if token is None else token
-    return _overrides.with_token(session.get_bind().engine, token, lambda: _load(session, token))
+def current_overrides(session: Session, token: str | None | _Unread = _UNREAD) -> Overrides:
+    """Every site's overrides as they are now: the rows only when the settings token moved. A caller
+    that read statements.settings_token() already (once per request, or with a thread page's state)
+    passes it, saving the statement."""
+    known = statements.settings_token(session.connection()) if isinstance(token, _Unread) else token
+    return _overrides.with_token(session.get_bind().engine, known, lambda: _load(session, known))
 
 
 def effective_settings(
-    session: Session, site: str, config: Mapping[str, Any], token: str | None = None
+    session: Session, site: str, config: Mapping[str, Any], *, token: str | None | _Unread = _UNREAD
 ) -> dict[str, Any]:
     """The registered settings' values for `site`: its overrides over the configured ones."""
     values = {name: config[name] for name in OVERRIDABLE if name in config}

@@ -32,6 +32,9 @@ _counts_versions = table(CountsVersion).c
 _rules_version = table(RulesVersion).c
 
 RULES_TOKEN = select(_rules_version.token).where(_rules_version.id == 1).scalar_subquery()
+# Renewed whenever any site's settings change (site_overrides.py): pages that show per-site settings
+# (floors) check it with the thread's version, in the same statement.
+_OVERRIDES_TOKEN = select(table(OverridesVersion).c.token).where(table(OverridesVersion).c.id == 1).scalar_subquery()
 
 
 # --- what a cached public read checks -------------------------------------------------------------
@@ -52,6 +55,9 @@ class ThreadState(NamedTuple):
     close_at: datetime | None = None
     auto_close_days: int | None = None
     first_comment_at: datetime | None = None
+    # The per-site settings' version, and the thread's site (the replies listing needs it for its settings).
+    overrides_token: str | None = None
+    site: str | None = None
 
 
 _requested_site = select(bindparam("site", type_=String).label("site")).subquery("requested")
@@ -78,13 +84,14 @@ _THREAD_STATE = PreparedStatement(
         _threads.close_at,
         _sites.auto_close_days,
         case((_sites.auto_close_days.is_(None), None), else_=_FIRST_COMMENT_AT),
+        _OVERRIDES_TOKEN,
     )
     .select_from(_requested_site)
     .outerjoin(table(Thread), and_(_threads.site == _requested_site.c.site, _threads.article == bindparam("article")))
     .outerjoin(table(SiteSetting), _sites.site == _requested_site.c.site)
 )
 _ROOT_THREAD_STATE = PreparedStatement(
-    select(_threads.id, _threads.version, _threads.closed)
+    select(_threads.id, _threads.version, _threads.closed, _OVERRIDES_TOKEN, _threads.site)
     .join(table(Comment), _comments.thread_id == _threads.id)
     .where(_comments.id == bindparam("comment_id"))
 )
@@ -112,6 +119,7 @@ def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
         close_at,
         auto_close_days,
         first_comment_at,
+        overrides_token,
     ) in _THREAD_STATE.rows(engine, {"site": site, "article": article}):
         return ThreadState(
             thread_id,
@@ -124,14 +132,17 @@ def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
             as_datetime(close_at),
             auto_close_days,
             as_datetime(first_comment_at),
+            overrides_token,
         )
     return ThreadState(None, 0, False)
 
 
 def root_thread_state(engine: Engine, comment_id: int) -> ThreadState | None:
     """The state of the thread a comment lives in; None for an unknown comment."""
-    for thread_id, version, closed in _ROOT_THREAD_STATE.rows(engine, {"comment_id": comment_id}):
-        return ThreadState(thread_id, version, bool(closed))
+    for thread_id, version, closed, overrides_token, site in _ROOT_THREAD_STATE.rows(
+        engine, {"comment_id": comment_id}
+    ):
+        return ThreadState(thread_id, version, bool(closed), overrides_token=overrides_token, site=site)
     return None
 
 

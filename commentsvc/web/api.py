@@ -44,10 +44,10 @@ from ..storage import statements
 from ..storage.engine import begin_write, read_outside_transaction
 from ..storage.memos import ResponseCache, kept_per_key
 from . import caching, fastpath, form_gate
-from .context import current_client, identity_token, posting_settings
+from .context import current_client, identity_token, posting_settings, read_settings
 from .errors import json_error
 from .openapi import openapi_document
-from .serialize import comment_json, replies_json, thread_json
+from .serialize import comment_json, floors_json, replies_json, thread_json
 from .sso import (
     check_writer,
     pseudonym,
@@ -261,6 +261,7 @@ def list_comments() -> BaseResponse:
             limit=limit,
             cursor=cursor,
             reply_limit=reply_limit,
+            floors=read_settings(state._replace(site=site)),
         )
         answer = thread_json(page, site=site, article=article, closed=state.closed, avatar_base=base)
         return orjson.dumps(thread_sso_json(answer, state, closing))
@@ -302,13 +303,31 @@ def list_replies(comment_id: int) -> BaseResponse:
     state = fastpath.validated(lambda: statements.root_thread_state(engine, comment_id))
 
     def build() -> bytes:
-        page = reading.list_replies(read_outside_transaction(db.session()), comment_id, limit=limit, cursor=cursor)
+        floors = None if state is None else read_settings(state)
+        session = read_outside_transaction(db.session())
+        page = reading.list_replies(session, comment_id, limit=limit, cursor=cursor, floors=floors)
         return orjson.dumps(replies_json(page, avatar_base=base))
 
     if state is None:  # an unknown comment: the service answers why (404, or 400 for bad paging)
         return public_json(build())
     etag = caching.thread_etag(state, request_parts=("replies", comment_id, limit, cursor, base))
     return _kept_page(etag, build, max_age)
+
+
+@api.get("/comments/<int:comment_id>/floors")
+@read_limit
+def list_floors(comment_id: int) -> BaseResponse:
+    """Every floor above a reply, the folded middle included: "show k more floors" without a reload."""
+    max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
+    engine = db.engine
+    state = fastpath.validated(lambda: statements.root_thread_state(engine, comment_id))
+
+    def build() -> bytes:
+        return orjson.dumps(floors_json(reading.list_floors(read_outside_transaction(db.session()), comment_id)))
+
+    if state is None:  # an unknown comment: the service answers 404
+        return public_json(build())
+    return _kept_page(caching.thread_etag(state, request_parts=("floors", comment_id)), build, max_age)
 
 
 def _idempotency_key() -> str | None:

@@ -37,7 +37,16 @@ def make_etag(kind: str, parts: Iterable[Any]) -> str:
 
 def thread_etag(state: ThreadState, *, request_parts: Iterable[Any]) -> str:
     return make_etag(
-        "t", (state.thread_id, state.version, state.closed, state.sso_mode, state.login_url, *request_parts)
+        "t",
+        (
+            state.thread_id,
+            state.version,
+            state.closed,
+            state.sso_mode,
+            state.login_url,
+            state.overrides_token,
+            *request_parts,
+        ),
     )
 
 

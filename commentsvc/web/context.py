@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, g, request
 
 from ..domain.flood import FloodSettings
+from ..domain.floors import FloorSettings, floor_settings
 from ..domain.identity import identity_key
 from ..domain.posting import Client, PostingSettings
 from ..domain.screening import ScreeningSettings
@@ -16,6 +17,7 @@ from ..domain.site_overrides import effective_settings
 from ..domain.submission import strip_line_controls
 from ..domain.surge import SurgeSettings
 from ..extensions import db
+from ..storage.statements import ThreadState
 from ..storage.statements import settings_token as stored_settings_token
 
 
@@ -58,7 +60,7 @@ def site_settings(site: str) -> dict[str, Any]:
     posting settings and the form checks both need them."""
     kept: dict[str, dict[str, Any]] = g.setdefault("commentsvc_site_settings", {})
     if site not in kept:
-        kept[site] = effective_settings(db.session(), site, current_app.config, settings_token())
+        kept[site] = effective_settings(db.session(), site, current_app.config, token=settings_token())
     return kept[site]
 
 
@@ -69,6 +71,18 @@ def settings_token() -> str | None:
         g.commentsvc_settings_token = stored_settings_token(db.session().connection())
     token: str | None = g.commentsvc_settings_token
     return token
+
+
+def read_settings(state: ThreadState) -> FloorSettings | None:
+    """The floor settings of a page's site, under the overrides token its state was read with (no
+    statement more when this worker holds that version); None without a site (an unknown comment)."""
+    if state.site is None:
+        return None
+    config = ChainMap(
+        effective_settings(db.session(), state.site, current_app.config, token=state.overrides_token),
+        current_app.config,
+    )
+    return floor_settings(config)
 
 
 def verified_identity_key() -> str | None:

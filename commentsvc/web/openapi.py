@@ -186,7 +186,47 @@ _SCHEMAS: dict[str, Any] = {
                 "type": ["string", "null"],
                 "description": "Top-level only: pass to /comments/{id}/replies for the rest.",
             },
+            "lang": {
+                "type": ["string", "null"],
+                "enum": ["zh-Hans", "zh-Hant", "en", "other", None],
+                "description": "The body's language by script; null on a deleted placeholder.",
+            },
+            "floors": {
+                "oneOf": [_ref("FoldedFloors"), {"type": "null"}],
+                "description": "Replies at the site's floor depth or deeper: their ancestors as floors (盖楼).",
+            },
             "replies": {"type": "array", "items": _ref("Comment")},
+        },
+    },
+    "Floor": {
+        "type": "object",
+        "required": ["floor", "id", "name", "html", "lang", "status"],
+        "properties": {
+            "floor": {"type": "integer", "description": "1 is the top-level comment (1楼 / Floor 1)."},
+            "id": {"type": "integer"},
+            "name": {"type": ["string", "null"]},
+            "html": {"type": ["string", "null"], "description": "Sanitized HTML; null when no longer shown."},
+            "lang": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["approved", "deleted"]},
+        },
+    },
+    "FoldedFloors": {
+        "type": "object",
+        "required": ["count", "hidden", "first", "last"],
+        "properties": {
+            "count": {"type": "integer", "description": "Floors above the reply in all."},
+            "hidden": {"type": "integer", "description": "Floors folded between first and last (GET …/floors)."},
+            "first": {"type": "array", "items": _ref("Floor")},
+            "last": {"type": "array", "items": _ref("Floor")},
+        },
+    },
+    "Floors": {
+        "type": "object",
+        "required": ["id", "count", "floors"],
+        "properties": {
+            "id": {"type": "integer"},
+            "count": {"type": "integer"},
+            "floors": {"type": "array", "items": _ref("Floor"), "description": "Root first, the middle included."},
         },
     },
     "OwnComment": {
@@ -506,6 +546,14 @@ def _document() -> dict[str, Any]:
                         _IF_NONE_MATCH,
                     ],
                     "responses": {**_cacheable(_ref("Replies"), "The replies."), **_errors(400, 404, 429, 503)},
+                },
+            },
+            "/api/v1/comments/{comment_id}/floors": {
+                "get": {
+                    "operationId": "listFloors",
+                    "summary": "Every floor above a reply, root first: what a folded chain hides.",
+                    "parameters": [_COMMENT_ID, _IF_NONE_MATCH],
+                    "responses": {**_cacheable(_ref("Floors"), "The floors."), **_errors(404, 429, 503)},
                 },
             },
             "/api/v1/comments/{comment_id}/vote": {

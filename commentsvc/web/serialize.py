@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..domain.reading import APPROVED, PUBLIC_COLUMNS, RepliesPage, ThreadPage, encode_cursor
+from ..domain.floors import Chain
+from ..domain.reading import APPROVED, PUBLIC_COLUMNS, FloorsPage, RepliesPage, ThreadPage, encode_cursor
 from ..models import CommentStatus
 
 # A plain string: an Enum member's .value costs a descriptor call per comment on hot reads.
@@ -46,6 +47,7 @@ def rows_json(
         is_staff,
         _hot_score,
         avatar_url,
+        lang,
     ) in rows:
         if public and status != APPROVED:
             result.append(
@@ -63,6 +65,8 @@ def rows_json(
                     "staff": False,
                     "likes": 0,
                     "dislikes": 0,
+                    "lang": None,
+                    "floors": None,
                     "replies": [],
                 }
             )
@@ -84,10 +88,42 @@ def rows_json(
                 "staff": bool(is_staff),
                 "likes": likes,
                 "dislikes": dislikes,
+                "lang": lang,
+                "floors": None,
                 "replies": [],
             }
         )
     return result
+
+
+def _floor_json(row: Any) -> dict[str, Any]:
+    """One floor of a chain: the ancestor's words and its number (1 is the top-level comment)."""
+    shown = row.status == APPROVED
+    return {
+        "floor": row.depth + 1,
+        "id": row.id,
+        "name": row.author_name if shown else None,
+        "html": row.body_html if shown else None,
+        "lang": row.lang if shown else None,
+        "status": row.status if shown else _DELETED,
+    }
+
+
+def _chain_json(chain: Chain, floors: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """`floors` keeps each floor's JSON for the page: the replies of one chain share their upper floors."""
+    first = [floors[row.id] if row.id in floors else floors.setdefault(row.id, _floor_json(row)) for row in chain.first]
+    last = [floors[row.id] if row.id in floors else floors.setdefault(row.id, _floor_json(row)) for row in chain.last]
+    return {"count": chain.count, "hidden": chain.hidden, "first": first, "last": last}
+
+
+def _add_floors(nodes: list[dict[str, Any]], chains: dict[int, Chain]) -> None:
+    if not chains:
+        return
+    floors: dict[int, dict[str, Any]] = {}
+    for node in nodes:
+        chain = chains.get(node["id"])
+        if chain is not None:
+            node["floors"] = _chain_json(chain, floors)
 
 
 def _hang_replies(top: list[dict[str, Any]], replies: list[dict[str, Any]]) -> None:
@@ -104,6 +140,7 @@ def thread_json(page: ThreadPage, *, site: str, article: str, closed: bool, avat
     names = page.reply_to_names
     top = rows_json(page.top, avatar_base=avatar_base, reply_to_names=names)
     replies = rows_json(page.replies, avatar_base=avatar_base, reply_to_names=names)
+    _add_floors(replies, page.floors)
     _hang_replies(top, replies)
     sent: Counter[int] = Counter()
     last_sent: dict[int, int] = {}
@@ -128,8 +165,11 @@ def thread_json(page: ThreadPage, *, site: str, article: str, closed: bool, avat
 
 
 def replies_json(page: RepliesPage, *, avatar_base: str) -> dict[str, Any]:
-    return {
-        "root_id": page.root.id,
-        "comments": rows_json(page.replies, avatar_base=avatar_base, reply_to_names=page.reply_to_names),
-        "cursor": page.cursor,
-    }
+    comments = rows_json(page.replies, avatar_base=avatar_base, reply_to_names=page.reply_to_names)
+    _add_floors(comments, page.floors)
+    return {"root_id": page.root.id, "comments": comments, "cursor": page.cursor}
+
+
+def floors_json(page: FloorsPage) -> dict[str, Any]:
+    """Every floor above a reply, root first: the folded middle included."""
+    return {"id": page.comment.id, "count": len(page.floors), "floors": [_floor_json(row) for row in page.floors]}

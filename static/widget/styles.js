@@ -61,6 +61,10 @@ button:hover{background:var(--cs-soft)}
 .commentsvc-body a{color:var(--cs-accent)}
 .commentsvc-body pre{overflow:auto;background:var(--cs-soft);padding:.5em}
 .commentsvc-body blockquote{margin:.4em 0;padding-left:.8em;border-left:3px solid var(--cs-line)}
+.commentsvc-floored>.commentsvc-replies{margin-left:0;border-left:0;padding-left:0}
+.commentsvc-floors{font-size:.9em;margin:.3em 0}
+.commentsvc-floor{margin:0 0 .3em;padding:.3em .6em;border:1px solid var(--cs-line);background:var(--cs-soft);overflow-wrap:anywhere}
+.commentsvc-floor-head{margin:0}.commentsvc-floor p{margin:.2em 0}
 .commentsvc-actions{display:flex;flex-wrap:wrap;gap:.4em}
 .commentsvc-actions button{font-size:.85em;padding:.1em .65em}
 .commentsvc-actions [aria-pressed=true]{background:var(--cs-accent);border-color:var(--cs-accent);color:var(--cs-on-accent)}

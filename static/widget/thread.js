@@ -2,7 +2,8 @@
    comments (edit, delete, pending ones) and permalinks. */
 import { query } from "./api.js";
 import { normArticle, pageArticle, showCount } from "./counts.js";
-import { button, h, httpUrl, nextId } from "./dom.js";
+import { button, fillBody, h, httpUrl, langOf, nextId } from "./dom.js";
+import { floorsBelow, renderFloors } from "./floors.js";
 import { CommentForm } from "./form.js";
 import { errorText, exactTime, pickLanguage, relativeTime, translator } from "./i18n.js";
 import { draftTarget } from "./storage.js";
@@ -213,7 +214,7 @@ export class Widget {
       const data = await this.request("GET", `comments/${node.c.id}/replies?` + query({ cursor: node.cursor }));
       for (const reply of data.comments) {
         const parent = this.nodes.get(reply.parent_id);
-        if (!this.nodes.has(reply.id) && parent) parent.replies.append(this.renderItem(reply, parent.depth + 1));
+        if (!this.nodes.has(reply.id) && parent) parent.replies.append(this.renderItem(reply, inner(parent)));
       }
       node.cursor = data.cursor;
       node.hidden -= data.comments.length;
@@ -243,7 +244,7 @@ export class Widget {
 
   place(comment) {
     const parent = this.nodes.get(comment.parent_id);
-    const item = this.renderItem(comment, parent ? parent.depth + 1 : 0);
+    const item = this.renderItem(comment, parent ? inner(parent) : 0);
     if (parent) parent.replies.append(item);
     else if (this.sort === "oldest") this.list.append(item);
     else this.list.prepend(item);
@@ -253,11 +254,12 @@ export class Widget {
 
   // ---- rendering --------------------------------------------------------------------------------
   renderItem(comment, depth) {
-    const node = { c: comment, depth, li: h("li", { class: "commentsvc-item" }), replies: h("ol", { class: "commentsvc-replies" }) };
+    const node = { c: comment, depth, li: h("li", { class: comment.floors ? "commentsvc-item commentsvc-floored" : "commentsvc-item" }),
+      replies: h("ol", { class: "commentsvc-replies" }) };
     this.nodes.set(comment.id, node);
     node.card = this.renderCard(node);
     node.li.append(node.card, node.replies);
-    for (const reply of comment.replies || []) if (!this.nodes.has(reply.id)) node.replies.append(this.renderItem(reply, depth + 1));
+    for (const reply of comment.replies || []) if (!this.nodes.has(reply.id)) node.replies.append(this.renderItem(reply, inner(node)));
     if (comment.replies_cursor) {
       node.cursor = comment.replies_cursor;
       node.hidden = comment.reply_count - approvedIn(comment.replies);
@@ -295,8 +297,8 @@ export class Widget {
         h("time", { datetime: c.created_at, title: exactTime(t, c.created_at) }, relativeTime(t, c.created_at))),
       c.edited_at && h("span", { class: "commentsvc-edited", title: exactTime(t, c.edited_at) }, t("edited")),
       c.status === "pending" && h("span", { class: "commentsvc-badge commentsvc-pending" }, t.code("statuses", "pending")));
-    node.body = h("div", { class: "commentsvc-body" });
-    node.body.innerHTML = c.html; // the one innerHTML: server-sanitized (markdown-it, then bleach, then nh3)
+    node.body = h("div", { class: "commentsvc-body", lang: langOf(c.lang) });
+    fillBody(node, c);
     const actions = h("div", { class: "commentsvc-actions" });
     if (c.status === "approved") {
       if (!this.closed && this.canWrite()) {
@@ -326,7 +328,8 @@ export class Widget {
     if (node.replyState) node.replySlot.append(node.replyState.form);
     card.append(
       httpUrl(c.avatar) && h("img", { class: "commentsvc-avatar", src: c.avatar, alt: "", width: "40", height: "40", loading: "lazy" }),
-      h("div", { class: "commentsvc-main" }, meta, node.body, actions, node.slot),
+      h("div", { class: "commentsvc-main" }, meta,
+        c.floors && renderFloors(t, c.floors, () => this.request("GET", `comments/${c.id}/floors`)), node.body, actions, node.slot),
       node.replySlot);
     return card;
   }
@@ -369,7 +372,7 @@ export class Widget {
     if (!this.sso) this.env.store.set("author", { name, email, website });
     this.remember(comment, body);
     if (parent) this.closeReply(parent, false);
-    const node = this.nodes.get(comment.id) || this.place({ ...comment, replies: [] });
+    const node = this.nodes.get(comment.id) || this.place({ ...comment, replies: [], floors: comment.floors || floorsBelow(parent) });
     this.setCount(comment.count);
     node.card.focus();
     this.announce(comment.status === "pending" ? this.t("posted_pending") : this.t("posted"));
@@ -531,6 +534,9 @@ export class Widget {
     node.card.focus({ preventScroll: true });
   }
 }
+
+// The indent level of a node's replies: below a floored reply, floors take the place of indentation.
+const inner = (node) => node.depth + (node.c.floors ? 0 : 1);
 
 function approvedIn(replies) {
   return (replies || []).reduce((n, reply) => n + (reply.status === "approved") + approvedIn(reply.replies), 0);

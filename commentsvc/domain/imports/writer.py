@@ -16,6 +16,7 @@ from ...models import Ban, Comment, CommentStatus, ImportedComment, SensitiveWor
 from ...storage import bulk, statements
 from ...storage.events import counts_changed
 from ...storage.statements import table
+from ...text.language import language_of_html
 from ...text.sanitize import VisibleText
 from ...text.wordfilter import WordMatcher
 from ..policy import set_site_policy
@@ -436,6 +437,7 @@ class ImportWriter:
             or author_hash(settings.secret, Author(name, email, website), Client(client_ip)),
             "body_source": comment.body,
             "body_html": html,
+            "lang": language_of_html(html),
             "status": status,
             "created_at": created_at,
             "edited_at": comment.edited_at,
