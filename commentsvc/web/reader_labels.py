@@ -25,7 +25,9 @@ def pick_language(requested: Any) -> str:
 
 
 def label(key: str, language: str, **params: Any) -> str:
-    text = str(_table()[language].get(key, key))
+    """The widget's label, or else the plain pages' own (the `plain_page` section)."""
+    strings = _table()[language]
+    text = str(strings.get(key, strings["plain_page"].get(key, key)))
     return text.format(**params) if params else text
 
 
