@@ -160,7 +160,8 @@ def thread_page() -> BaseResponse:
 
 def _form_values() -> dict[str, str]:
     form = request.form
-    return {name: form.get(name, "") for name in ("name", "email", "body")}
+    # The email address is never sent back, not even to the reader who typed it (shared computers, caches).
+    return {"name": form.get("name", ""), "email": "", "body": form.get("body", "")}
 
 
 @plain.post("/thread")
