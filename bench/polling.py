@@ -7,7 +7,7 @@ deployment (gunicorn with commentsvc/gunicorn_conf.py, 2 gthread workers of 4 th
 and with many open keep-alive connections (wrk -c), and through README's nginx block, each measurement right
 after the ceilings (bench/ceiling.py's Flask app and bare WSGI callable under the same gunicorn settings).
 
-    python bench/polling.py                 # about 2 minutes on 2 cores
+    python bench/polling.py                 # about 4 minutes on 2 cores
     python bench/polling.py --connections 4,256,1000 --duration 3 --rounds 3
 """
 
