@@ -10,7 +10,8 @@ export const etagOf = (base) => async (path) => {
   return response.ok ? response.headers.get("ETag") : null;
 };
 
-// check() resolves to the page's ETag now; changed() runs when it moved. Reader activity resumes a stopped poll.
+// check() resolves to the page's ETag now; changed() runs when it moved, and after the first check (the page may
+// have changed since it loaded; an unchanged one then comes from the browser's cache). Activity resumes a stopped poll.
 export function poll(check, changed, interval, idle) {
   let etag, timer, busy, delay = interval, seen = Date.now();
   const run = async () => {
@@ -19,7 +20,7 @@ export function poll(check, changed, interval, idle) {
     if (busy || Date.now() - seen > idle) return;
     busy = true;
     const now = (await check().catch(() => 0)) || etag;
-    if (etag && now !== etag) await changed().catch(() => {});
+    if (now !== etag) await changed().catch(() => {});
     etag = now;
     busy = false;
     delay = document.hidden ? Math.min(delay * 2, 32 * interval) : interval;
@@ -33,7 +34,7 @@ export function poll(check, changed, interval, idle) {
     }
   };
   for (const type of ["visibilitychange", "scroll", "pointerdown", "keydown"]) addEventListener(type, wake, { passive: true });
-  run();
+  timer = setTimeout(run, interval);
 }
 
 // The comments of a newer page that are not shown yet, each before its replies.
