@@ -85,6 +85,9 @@ def test_widget_hydrates_over_the_fragment_and_new_comments_wait_behind_a_notice
     notice = page.locator(".commentsvc-live")
     notice.wait_for(state="visible", timeout=10_000)
     assert notice.text_content() == "有 1 条新评论，点击查看"
+    page.wait_for_function(  # and screen readers hear it, from the widget's polite status region
+        "document.querySelector('#comments').shadowRoot.querySelector('[role=status]').textContent === '有 1 条新评论，点击查看'"
+    )
     assert page.evaluate("scrollY") == scrolled
     assert box_top(page, reading, in_widget=True) == seen
     assert page.get_by_text("刚刚发表").count() == 0

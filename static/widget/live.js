@@ -48,6 +48,7 @@ export function unseen(comments, nodes, found = []) {
 
 export function liveNotice(t, show) {
   const el = button("", show, { class: "commentsvc-live", hidden: true });
-  el.count = (n) => { el.textContent = t.plural("live_new", n); el.hidden = !n; };
+  el.n = 0;
+  el.count = (n) => { el.n = n; el.textContent = t.plural("live_new", n); el.hidden = !n; };
   return el;
 }

@@ -112,7 +112,10 @@ export class Widget {
   // The live notice counts what a newer first page holds that the reader has not seen; a click inserts it.
   async checkNew() {
     this.fresh = await this.request("GET", this.pageQuery());
-    this.live.count(unseen(this.fresh.comments, this.nodes).length);
+    const n = unseen(this.fresh.comments, this.nodes).length;
+    // Screen readers hear of new comments as they arrive, politely, and not again for the same ones.
+    if (n > this.live.n) this.announce(this.t.plural("live_new", n));
+    this.live.count(n);
   }
 
   showNew() {
