@@ -25,6 +25,7 @@ from .web.errors import register_error_handlers
 from .web.fastpath import KeptReads
 from .web.feeds import feeds
 from .web.mail_links import mail_links
+from .web.plain import plain
 from .web.ratelimits import limiter_settings
 from .web.sessions import CookieSessionInterface
 from .web.widget import widget
@@ -101,7 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # every publisher's page (a CDN keeps one variant, not one per site).
         send_wildcard=True,
     )
-    for blueprint in (api, health, widget, dashboard, feeds, mail_links):
+    for blueprint in (api, health, widget, plain, dashboard, feeds, mail_links):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_cli(app)

@@ -130,6 +130,11 @@ def public_requests(comments: dict[str, Any]) -> dict[str, list[tuple[str, str, 
         "static": [("GET", f"/static/{name}", {}) for name in ("embed.js", "count.js")],
         "feeds.thread_feed": [("GET", "/feeds/thread.atom", {"query_string": thread})],
         "feeds.recent_feed": [("GET", "/feeds/recent.atom", {})],
+        "plain.thread_fragment": [("GET", "/embed/thread.html", {"query_string": thread})],
+        "plain.thread_page": [("GET", "/thread", {"query_string": thread})],
+        "plain.post_from_thread_page": [
+            ("POST", "/thread", {"query_string": thread, "data": {"body": "no token", "email": EMAIL}})
+        ],
         "mail_links.confirm_page": [("GET", "/notifications/confirm?token=forged", {})],
         "mail_links.confirm": [("POST", "/notifications/confirm?token=forged", {})],
         "mail_links.unsubscribe_page": [("GET", "/notifications/unsubscribe?token=forged", {})],

@@ -230,6 +230,20 @@ def _thread_query(args: MultiDict[str, str]) -> tuple[str, str, str, int | None,
     )
 
 
+def thread_state_now(site: str, article: str) -> tuple[statements.ThreadState, datetime | None]:
+    """The stored state with the thread closed once its time has come, and when it closes."""
+    state = statements.thread_state(db.engine, site, article)
+    closing = closes_at(state.close_at, state.auto_close_days, state.first_comment_at)
+    return state._replace(closed=state.closed or closed_by_time(closing, utcnow())), closing
+
+
+def validated_thread_state(site: str, article: str) -> tuple[statements.ThreadState, datetime | None]:
+    """thread_state_now, offered to the fast path (fastpath.validated): it compares the closed state
+    too, so a kept page stops being served the moment the thread closes by itself. Only for public
+    answers that are the same for every reader."""
+    return fastpath.validated(lambda: thread_state_now(site, article))
+
+
 @api.get("/comments")
 @read_limit
 def list_comments() -> BaseResponse:
@@ -241,16 +255,7 @@ def list_comments() -> BaseResponse:
     reply_limit = config["COMMENTSVC_FIRST_PAGE_REPLIES"]
     base = avatar_base()
     max_age = config["COMMENTSVC_CACHE_MAX_AGE"]
-    engine = db.engine
-
-    def effective_state() -> tuple[statements.ThreadState, datetime | None]:
-        """The stored state with the thread closed once its time has come: the fast path compares it
-        too, so a kept page stops being served the moment the thread closes by itself."""
-        state = statements.thread_state(engine, site, article)
-        closing = closes_at(state.close_at, state.auto_close_days, state.first_comment_at)
-        return state._replace(closed=state.closed or closed_by_time(closing, utcnow())), closing
-
-    state, closing = fastpath.validated(effective_state)
+    state, closing = validated_thread_state(site, article)
     etag = caching.thread_etag(state, request_parts=(site, article, sort, limit, cursor, reply_limit, base, closing))
 
     def build() -> bytes:
@@ -374,9 +379,15 @@ def create_form_token() -> BaseResponse:
 @form_gate.post_limits
 def create_comment() -> BaseResponse:
     payload = json_payload()
+    result, settings = store_post(payload, _idempotency_key())
+    return _posted_response(result, settings)
+
+
+def store_post(payload: dict[str, Any], key: str | None) -> tuple[posting.PostResult, posting.PostingSettings]:
+    """The one posting path, for the API and the plain thread page's form: the writer's checks, the
+    form checks, screening, moderation and storing, committed."""
     writer = check_writer(site_of_payload(payload))
     config = current_app.config
-    key = _idempotency_key()
     client = writer_client(writer, create_user=False)
     values = validate_all(
         (
@@ -473,7 +484,7 @@ def create_comment() -> BaseResponse:
         if not replayed:
             raise
         result = posting.PostResult.of_replay(replayed)
-    return _posted_response(result, settings)
+    return result, settings
 
 
 def _posted_response(result: posting.PostResult, settings: posting.PostingSettings) -> Response:

@@ -7,7 +7,7 @@ literals (whose lines are copied as they are):
 
 - `import { a, b } from "./x.js";` at column 0 is dropped; x.js must export every name and is joined first.
 - `import NAME from "./x.json" with { type: "json" };` becomes `const NAME = <the JSON, compacted>;`, less the
-  sections readers never need (`moderator_errors`).
+  sections the widget never needs (`moderator_errors`, `plain_page`).
 - `export ` is dropped from the front of a top-level `function`, `async function`, `class` or `const`.
   Every other import or export (renaming, default, namespace, dynamic import, import.meta) is refused.
 - All modules share one function scope, so each top-level name (a declaration at column 0) is declared once.
@@ -33,8 +33,9 @@ _DECLARATION = re.compile(r"(?:(?:async )?function\*? |class |const |let |var )(
 _MODULE_SYNTAX = re.compile(r"^\s*(?:import|export)\b|\bimport\s*[(.]")
 
 
-# Sections of a JSON table readers' browsers never need: labels of errors only moderators meet.
-MODERATORS_ONLY = frozenset({"moderator_errors"})
+# Sections of a JSON table the widget never needs: labels of errors only moderators meet, and the words
+# of the pages served to readers without JavaScript (web/plain.py).
+MODERATORS_ONLY = frozenset({"moderator_errors", "plain_page"})
 
 
 def _for_readers(data: object) -> object:

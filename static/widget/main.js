@@ -3,6 +3,7 @@
 import { createApi } from "./api.js";
 import { Counter } from "./counts.js";
 import { FormGuard } from "./guard.js";
+import { etagOf } from "./live.js";
 import { createStore, Drafts, OwnComments } from "./storage.js";
 import { Widget } from "./thread.js";
 
@@ -28,7 +29,7 @@ function start(script) {
   const request = (method, path, options) => api(method, path, { voter: method !== "GET" && store.get(identityKey), ...options });
   const counter = new Counter(document, api, script.getAttribute("data-site"));
   const env = {
-    request, store, counter, votesKey: "votes@" + base, wrote: () => store.set(wroteKey, Date.now()),
+    request, check: etagOf(base), store, counter, votesKey: "votes@" + base, wrote: () => store.set(wroteKey, Date.now()),
     own: new OwnComments(store, "own@" + base), drafts: new Drafts(store, "draft@" + base),
     guard: new FormGuard(request, store, identityKey, base),
   };

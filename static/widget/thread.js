@@ -6,6 +6,7 @@ import { button, fillBody, h, httpUrl, langOf, nextId } from "./dom.js";
 import { floorsBelow, renderFloors } from "./floors.js";
 import { CommentForm } from "./form.js";
 import { errorText, exactTime, pickLanguage, relativeTime, translator } from "./i18n.js";
+import { liveNotice, poll, unseen } from "./live.js";
 import { draftTarget } from "./storage.js";
 import { adoptStyles } from "./styles.js";
 
@@ -54,7 +55,10 @@ export class Widget {
     this.mounted = false;
     this.shadow = host.attachShadow({ mode: "open" });
     adoptStyles(this.shadow);
-    this.shadow.append(h("p", { class: "commentsvc-dim" }, this.t("loading")));
+    // A server-rendered fragment inside the host stays on show (slotted) until the thread replaces it.
+    this.fragment = host.querySelector("[data-commentsvc-fragment]");
+    this.placeholder = this.fragment ? h("slot") : h("p", { class: "commentsvc-dim" }, this.t("loading"));
+    this.shadow.append(this.placeholder);
   }
 
   mount() {
@@ -79,9 +83,49 @@ export class Widget {
       h("div", { class: "commentsvc-head" }, this.heading, this.total), this.status, this.notice, this.writeArea,
       h("div", { class: "commentsvc-toolbar" }, h("label", { for: sortId }, t("sort")), this.sortSelect),
       this.loadError, this.empty, this.list, this.more);
-    this.shadow.replaceChildren(this.root);
-    this.ready = this.reload(true);
+    this.live = liveNotice(t, () => this.showNew());
+    this.root.hidden = !!this.fragment;
+    this.shadow.append(this.root, this.live);
+    if (!this.fragment) this.placeholder.remove();
+    this.ready = this.reload(true).then(() => {
+      // The fragment's comment in the middle of the screen, where the reader reads, stays where it is.
+      const away = (li) => Math.abs(li.getBoundingClientRect().top - innerHeight / 2);
+      const anchor = this.fragment && [...this.fragment.querySelectorAll("li[id]")].sort((a, b) => away(a) - away(b))[0];
+      const top = anchor && away(anchor) < innerHeight / 2 && anchor.getBoundingClientRect().top;
+      this.placeholder.remove();
+      this.fragment?.remove();
+      this.root.hidden = false;
+      const card = anchor && this.shadow.getElementById(anchor.id);
+      if (card && top !== false) scrollBy(0, card.getBoundingClientRect().top - top);
+      const data = this.host.dataset;
+      if (data.live !== "off") {
+        poll(() => this.env.check(this.pageQuery()), () => this.checkNew(),
+          (Number(data.liveInterval) || 10) * 1000, (Number(data.liveIdle) || 1800) * 1000);
+      }
+    });
     return this.ready;
+  }
+
+  pageQuery(cursor) {
+    return "comments?" + query({ site: this.site, article: this.article, sort: this.sort, cursor });
+  }
+
+  // The live notice counts what a newer first page holds that the reader has not seen; a click inserts it.
+  async checkNew() {
+    this.fresh = await this.request("GET", this.pageQuery());
+    const n = unseen(this.fresh.comments, this.nodes).length;
+    // Screen readers hear of new comments as they arrive, politely, and not again for the same ones.
+    if (n > this.live.n) this.announce(this.t.plural("live_new", n));
+    this.live.count(n);
+  }
+
+  showNew() {
+    let first;
+    for (const c of unseen(this.fresh.comments, this.nodes)) if (!this.nodes.has(c.id)) first ||= this.place(c);
+    this.setCount(this.fresh.count);
+    this.live.count(0);
+    first?.card.focus({ preventScroll: true });
+    first?.card.scrollIntoView({ block: "nearest" });
   }
 
   announce(text) {
@@ -157,7 +201,7 @@ export class Widget {
   async reload(first) {
     this.loadError.hidden = true;
     try {
-      const data = await this.request("GET", "comments?" + query({ site: this.site, article: this.article, sort: this.sort }));
+      const data = await this.request("GET", this.pageQuery());
       this.list.replaceChildren();
       this.nodes.clear();
       this.applyPage(data);
@@ -172,8 +216,7 @@ export class Widget {
     if (!this.cursor) return;
     this.more.setAttribute("aria-disabled", "true");
     try {
-      this.applyPage(await this.request("GET", "comments?" +
-        query({ site: this.site, article: this.article, sort: this.sort, cursor: this.cursor })));
+      this.applyPage(await this.request("GET", this.pageQuery(this.cursor)));
     } catch (err) {
       this.failLoad(err, () => this.loadMore());
       throw err;
