@@ -61,6 +61,8 @@ PUBLIC_COLUMNS = (
     _c.is_staff,
     _c.hot_score,
     _c.author_avatar_url,
+    _c.region_zh,
+    _c.region_en,
 )
 
 

@@ -46,6 +46,8 @@ def rows_json(
         is_staff,
         _hot_score,
         avatar_url,
+        region_zh,
+        region_en,
     ) in rows:
         if public and status != APPROVED:
             result.append(
@@ -63,6 +65,7 @@ def rows_json(
                     "staff": False,
                     "likes": 0,
                     "dislikes": 0,
+                    "region": None,
                     "replies": [],
                 }
             )
@@ -84,6 +87,8 @@ def rows_json(
                 "staff": bool(is_staff),
                 "likes": likes,
                 "dislikes": dislikes,
+                # Label text per language (IP属地), shown by the widget; never the address.
+                "region": None if region_zh is None else {"zh": region_zh, "en": region_en},
                 "replies": [],
             }
         )

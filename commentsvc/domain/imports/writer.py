@@ -18,6 +18,7 @@ from ...storage.events import counts_changed
 from ...storage.statements import table
 from ...text.sanitize import VisibleText
 from ...text.wordfilter import WordMatcher
+from ..addresses import address_key
 from ..policy import set_site_policy
 from ..posting import Client, author_hash, place_reply
 from ..ranking import hot_score
@@ -440,7 +441,10 @@ class ImportWriter:
             "created_at": created_at,
             "edited_at": comment.edited_at,
             "client_ip": client_ip,
+            "client_ip_key": address_key(settings.secret, client_ip) if client_ip else None,
             "user_agent": comment.user_agent[:512],
+            "region_zh": None,
+            "region_en": None,
             "likes": likes,
             "dislikes": dislikes,
             "reply_count": 0,
