@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ARTICLE, own_words
 from dashboard_support import log_in, make_moderator, post
-from sqlalchemy import MetaData, select
+from import_support import run_import
+from sqlalchemy import MetaData, select, update
 
 from commentsvc.clock import utcnow
 from commentsvc.delivery.worker import Worker, WorkerSettings
@@ -188,3 +190,30 @@ def test_the_delivery_worker_runs_the_purge_when_it_starts(app: Any, client: Any
         finally:
             worker.close()
         assert db.session.scalars(select(Comment.client_ip)).all() == ["203.0.113.0/24"]
+
+
+def test_a_backup_of_purged_comments_restores_their_address_key_and_region(
+    app: Any, client: Any, runner: Any, moments: Any, tmp_path: Path
+) -> None:
+    say(client, OLD_IP, OLD_AGENT, "备份前的评论")
+    say(client, OLD_IP, OLD_AGENT, "备份前的第二条")
+    with app.app_context():
+        db.session.execute(update(Comment).values(region_zh="江苏", region_en="Jiangsu, China"))
+        db.session.commit()
+    moments.move_to("2026-02-05 08:00:00", tick=False)
+    purge(runner)
+    exported = tmp_path / "backup.json"
+    assert runner.invoke(args=["export", str(exported)]).exit_code == 0
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    code, _, stderr = run_import(runner, "commentsvc", exported)
+    assert code == 0, stderr
+
+    assert [c["region"] for c in client.get(f"{URL}?article={ARTICLE}").get_json()["comments"]] == [
+        {"zh": "江苏", "en": "Jiangsu, China"}
+    ] * 2
+    make_moderator(app)
+    log_in(client)
+    assert client.get(f"/dashboard/history?by=ip&value={OLD_IP}").get_data(as_text=True).count("data-comment-id=") == 2
