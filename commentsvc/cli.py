@@ -21,7 +21,7 @@ from .clock import utcnow
 from .config import load_settings
 from .domain.accounts import create_moderator
 from .domain.recount import recount, stale_html
-from .domain.retention import purge_addresses
+from .domain.retention import purge_batch
 from .domain.screening import publishable_html
 from .domain.threads import touch_thread
 from .errors import CommentsvcError
@@ -152,10 +152,14 @@ def rerender_command() -> None:
 def purge_ips_command() -> None:
     """Keep only a keyed hash and the /24 or /48 prefix of addresses and user agents older than
     COMMENTSVC_IP_RETENTION_DAYS (the delivery worker does it daily; run this from cron without one)."""
-    days = current_app.config["COMMENTSVC_IP_RETENTION_DAYS"]
-    begin_write()
-    purged = purge_addresses(db.session(), secret=current_app.config["SECRET_KEY"], now=utcnow(), days=days)
-    db.session.commit()
+    days, purged = current_app.config["COMMENTSVC_IP_RETENTION_DAYS"], 0
+    while True:  # one short write transaction per batch: posts go on meanwhile
+        begin_write()
+        batch = purge_batch(db.session(), secret=current_app.config["SECRET_KEY"], now=utcnow(), days=days)
+        db.session.commit()
+        purged += batch.purged
+        if not batch.written:
+            break
     click.echo(f"purge-ips: {purged} row(s) purged of raw IP addresses and user agents older than {days} days.")
 
 

@@ -171,6 +171,7 @@ def test_comments_from_this_address_are_counted_across_the_purge(
     queue = client.get("/dashboard/queue/approved?lang=en").get_data(as_text=True)
     assert queue.count('data-history="ip">3 (0') == 3
     assert queue.count('data-history="ip">1 (0') == 1
+    assert queue.count("203.0.113.0/24</a>") == 2 and queue.count("Not kept past the retention period") == 2
     links = set(re.findall(r'href="(/dashboard/history\?by=ip&amp;value=[^"]+)" data-history-link="ip"', queue))
     assert len(links) == 3  # the raw address (recent), its key (purged), the other reader
     for link in links:

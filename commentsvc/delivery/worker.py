@@ -28,7 +28,7 @@ from ..domain import webhooks
 from ..domain.notifications import alerts
 from ..domain.notifications.compose import Links, compose_emails, webhook_body
 from ..domain.notifications.dispatch import DispatchSettings, dispatch_events
-from ..domain.retention import purge_addresses
+from ..domain.retention import purge_batch
 from ..models import Comment, Delivery, DeliveryKind, DeliveryStatus, WebhookEndpoint
 from ..storage.engine import begin_write
 from ..storage.outbox import claim_deliveries
@@ -153,12 +153,17 @@ class Worker:
 
     def purge_addresses(self) -> int:
         """The daily retention job (domain/retention.py); `commentsvc purge-ips` runs the same."""
-        with self.session() as session:
-            begin_write(session)
-            purged = purge_addresses(
-                session, secret=self.settings.secret, now=self.clock(), days=self.settings.retention_days
-            )
-            session.commit()
+        purged = 0
+        while True:  # one short write transaction per batch, as `commentsvc purge-ips`
+            with self.session() as session:
+                begin_write(session)
+                batch = purge_batch(
+                    session, secret=self.settings.secret, now=self.clock(), days=self.settings.retention_days
+                )
+                session.commit()
+            purged += batch.purged
+            if not batch.written:
+                break
         if purged:
             log.info("purge-ips: %d row(s) purged of raw IP addresses and user agents", purged)
         return purged

@@ -11,6 +11,7 @@ never purged again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,11 +20,20 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEntry, Comment
 from ..storage.statements import table
-from .addresses import KEY_MARK, address_key, address_prefix, is_purged, normalised, text_key
+from .addresses import KEY_MARK, address_key, address_prefix, is_purged, text_key
 
-BATCH = 500
+BATCH = 1000
 _comments = table(Comment)
 _audit = table(AuditEntry)
+
+
+@dataclass(frozen=True)
+class PurgeBatch:
+    """`purged`: rows that lost a raw address or agent; `written`: every row changed (keys filled in
+    included). Nothing written means nothing is left to do."""
+
+    purged: int
+    written: int
 
 
 def _raw(column: Any) -> ColumnElement[bool]:
@@ -36,76 +46,57 @@ def _update_rows(session: Session, target: Table, rows: list[dict[str, Any]]) ->
         session.execute(update(target).where(target.c.id == bindparam("row_id")), rows)
 
 
-def purge_addresses(session: Session, *, secret: str, now: datetime, days: int) -> int:
-    """Rows older than `days` lose their raw address and user agent; returns how many rows changed.
-    Newer comments without an address key (stored before keys existed) get theirs, so counts by
-    address stay whole."""
+def purge_batch(session: Session, *, secret: str, now: datetime, days: int, limit: int = BATCH) -> PurgeBatch:
+    """At most `limit` comments and `limit` audit entries older than `days` lose their raw address and
+    user agent; comments of any age without an address key (stored before keys existed) get theirs, so
+    counts by address stay whole. The caller commits each batch and asks again until nothing is
+    written: a short write transaction each, so posting never waits long for the lock."""
     cutoff = now - timedelta(days=days)
-    purged = 0
+    c = _comments.c
     old_comment = and_(
-        _comments.c.created_at < cutoff,
-        or_(
-            _raw(_comments.c.client_ip),
-            and_(_comments.c.user_agent != "", not_(_comments.c.user_agent.startswith(KEY_MARK))),
-        ),
+        c.created_at < cutoff,
+        or_(_raw(c.client_ip), and_(c.user_agent != "", not_(c.user_agent.startswith(KEY_MARK)))),
     )
-    missing_key = and_(_comments.c.client_ip_key.is_(None), _raw(_comments.c.client_ip))
-    last_id = 0
-    while True:
-        rows = session.execute(
-            select(
-                _comments.c.id,
-                _comments.c.client_ip,
-                _comments.c.client_ip_key,
-                _comments.c.user_agent,
-                _comments.c.created_at,
-            )
-            .where(_comments.c.id > last_id, or_(old_comment, missing_key))
-            .order_by(_comments.c.id)
-            .limit(BATCH)
-        ).all()
-        if not rows:
-            break
-        changes = []
-        for row_id, client_ip, key, agent, created_at in rows:
-            key = key or (address_key(secret, client_ip) if not is_purged(client_ip) else None)
-            if created_at < cutoff:
-                purged += 1
-                changes.append(
-                    {
-                        "row_id": row_id,
-                        "client_ip": client_ip if is_purged(client_ip) else address_prefix(client_ip),
-                        "client_ip_key": key,
-                        "user_agent": agent if not agent or agent.startswith(KEY_MARK) else text_key(secret, agent),
-                    }
-                )
-            else:
-                changes.append({"row_id": row_id, "client_ip": client_ip, "client_ip_key": key, "user_agent": agent})
-        _update_rows(session, _comments, changes)
-        last_id = rows[-1][0]
-    last_id = 0
-    old_entry = and_(
-        _audit.c.created_at < cutoff,
-        or_(_raw(_audit.c.client_ip), and_(_audit.c.target_type == "reader", _audit.c.target_id.startswith("ip:"))),
-    )
-    while True:
-        entries = session.execute(
-            select(_audit.c.id, _audit.c.client_ip, _audit.c.target_id)
-            .where(_audit.c.id > last_id, old_entry)
-            .order_by(_audit.c.id)
-            .limit(BATCH)
-        ).all()
-        if not entries:
-            break
-        changes = []
-        for row_id, client_ip, target_id in entries:
-            target = target_id
-            if target_id.startswith("ip:") and normalised(target_id[3:]) is not None:
-                target = "ip:" + address_key(secret, target_id[3:])
-            ip = client_ip if is_purged(client_ip) else address_prefix(client_ip)
-            if (ip, target) != (client_ip, target_id):
-                purged += 1
-                changes.append({"row_id": row_id, "client_ip": ip, "target_id": target})
-        _update_rows(session, _audit, changes)
-        last_id = entries[-1][0]
-    return purged
+    missing_key = and_(c.client_ip_key.is_(None), _raw(c.client_ip))
+    rows = session.execute(
+        select(c.id, c.client_ip, c.client_ip_key, c.user_agent, c.created_at)
+        .where(or_(old_comment, missing_key))
+        .order_by(c.id)
+        .limit(limit)
+    ).all()
+    purged = 0
+    changes = []
+    for row_id, client_ip, key, agent, created_at in rows:
+        change = {"row_id": row_id, "client_ip": client_ip, "user_agent": agent}
+        change["client_ip_key"] = key or (None if is_purged(client_ip) else address_key(secret, client_ip))
+        if created_at < cutoff:
+            purged += 1
+            change["client_ip"] = client_ip if is_purged(client_ip) else address_prefix(client_ip)
+            if agent and not agent.startswith(KEY_MARK):
+                change["user_agent"] = text_key(secret, agent)
+        changes.append(change)
+    _update_rows(session, _comments, changes)
+
+    a = _audit.c
+    # "ip:<address>" targets of "reject all from this IP": an address has a dot or a second colon, a key neither.
+    address_target = and_(a.target_id.startswith("ip:"), or_(a.target_id.contains("."), a.target_id.like("ip:%:%")))
+    entries = session.execute(
+        select(a.id, a.client_ip, a.target_id)
+        .where(a.created_at < cutoff, or_(_raw(a.client_ip), address_target))
+        .order_by(a.id)
+        .limit(limit)
+    ).all()
+    entry_changes = []
+    for row_id, client_ip, target_id in entries:
+        target = target_id
+        if target_id.startswith("ip:") and ("." in target_id or ":" in target_id[3:]):
+            target = "ip:" + address_key(secret, target_id[3:])
+        entry_changes.append(
+            {
+                "row_id": row_id,
+                "client_ip": client_ip if is_purged(client_ip) else address_prefix(client_ip),
+                "target_id": target,
+            }
+        )
+    _update_rows(session, _audit, entry_changes)
+    return PurgeBatch(purged + len(entry_changes), len(changes) + len(entry_changes))
