@@ -75,14 +75,14 @@ def main() -> None:
         with Session(engine) as session:
             seed(session, options.comments)
             for label in ("purge", "purge again"):
-                started, purged, longest = time.perf_counter(), 0, 0.0
+                started, purged, longest, after = time.perf_counter(), 0, 0.0, (0, 0)
                 while True:
                     batch_started = time.perf_counter()
-                    batch = purge_batch(session, secret="bench", now=START + timedelta(days=60), days=30)
+                    batch = purge_batch(session, secret="bench", now=START + timedelta(days=60), days=30, after=after)
                     session.commit()
                     longest = max(longest, time.perf_counter() - batch_started)
-                    purged += batch.purged
-                    if not batch.written:
+                    purged, after = purged + batch.purged, batch.after
+                    if batch.done:
                         break
                 took = time.perf_counter() - started
                 print(

@@ -152,13 +152,13 @@ def rerender_command() -> None:
 def purge_ips_command() -> None:
     """Keep only a keyed hash and the /24 or /48 prefix of addresses and user agents older than
     COMMENTSVC_IP_RETENTION_DAYS (the delivery worker does it daily; run this from cron without one)."""
-    days, purged = current_app.config["COMMENTSVC_IP_RETENTION_DAYS"], 0
+    days, purged, after, now = current_app.config["COMMENTSVC_IP_RETENTION_DAYS"], 0, (0, 0), utcnow()
     while True:  # one short write transaction per batch: posts go on meanwhile
         begin_write()
-        batch = purge_batch(db.session(), secret=current_app.config["SECRET_KEY"], now=utcnow(), days=days)
+        batch = purge_batch(db.session(), secret=current_app.config["SECRET_KEY"], now=now, days=days, after=after)
         db.session.commit()
-        purged += batch.purged
-        if not batch.written:
+        purged, after = purged + batch.purged, batch.after
+        if batch.done:
             break
     click.echo(f"purge-ips: {purged} row(s) purged of raw IP addresses and user agents older than {days} days.")
 

@@ -153,16 +153,16 @@ class Worker:
 
     def purge_addresses(self) -> int:
         """The daily retention job (domain/retention.py); `commentsvc purge-ips` runs the same."""
-        purged = 0
+        purged, after, now = 0, (0, 0), self.clock()
         while True:  # one short write transaction per batch, as `commentsvc purge-ips`
             with self.session() as session:
                 begin_write(session)
                 batch = purge_batch(
-                    session, secret=self.settings.secret, now=self.clock(), days=self.settings.retention_days
+                    session, secret=self.settings.secret, now=now, days=self.settings.retention_days, after=after
                 )
                 session.commit()
-            purged += batch.purged
-            if not batch.written:
+            purged, after = purged + batch.purged, batch.after
+            if batch.done:
                 break
         if purged:
             log.info("purge-ips: %d row(s) purged of raw IP addresses and user agents", purged)

@@ -39,7 +39,9 @@ def address_prefix(client_ip: str) -> str:
     address = normalised(client_ip)
     if address is None:
         return ""
-    return str(ipaddress.ip_network(f"{address}/{_PREFIX[address.version]}", strict=False))
+    bits = _PREFIX[address.version]
+    host_bits = address.max_prefixlen - bits
+    return f"{type(address)(int(address) >> host_bits << host_bits)}/{bits}"
 
 
 def is_purged(stored_ip: str) -> bool:

@@ -22,18 +22,19 @@ from ..models import AuditEntry, Comment
 from ..storage.statements import table
 from .addresses import KEY_MARK, address_key, address_prefix, is_purged, text_key
 
-BATCH = 1000
+BATCH = 500
 _comments = table(Comment)
 _audit = table(AuditEntry)
 
 
 @dataclass(frozen=True)
 class PurgeBatch:
-    """`purged`: rows that lost a raw address or agent; `written`: every row changed (keys filled in
-    included). Nothing written means nothing is left to do."""
+    """`purged`: rows that lost a raw address or agent (keys filled in are not counted); `after`: the
+    last comment and audit entry looked at, where the next batch goes on; `done`: nothing was left."""
 
     purged: int
-    written: int
+    after: tuple[int, int]
+    done: bool
 
 
 def _raw(column: Any) -> ColumnElement[bool]:
@@ -46,11 +47,13 @@ def _update_rows(session: Session, target: Table, rows: list[dict[str, Any]]) ->
         session.execute(update(target).where(target.c.id == bindparam("row_id")), rows)
 
 
-def purge_batch(session: Session, *, secret: str, now: datetime, days: int, limit: int = BATCH) -> PurgeBatch:
+def purge_batch(
+    session: Session, *, secret: str, now: datetime, days: int, after: tuple[int, int] = (0, 0), limit: int = BATCH
+) -> PurgeBatch:
     """At most `limit` comments and `limit` audit entries older than `days` lose their raw address and
     user agent; comments of any age without an address key (stored before keys existed) get theirs, so
-    counts by address stay whole. The caller commits each batch and asks again until nothing is
-    written: a short write transaction each, so posting never waits long for the lock."""
+    counts by address stay whole. The caller commits each batch and asks again with its `after` until
+    it is done: a short write transaction each, so posting never waits long for the lock."""
     cutoff = now - timedelta(days=days)
     c = _comments.c
     old_comment = and_(
@@ -60,7 +63,7 @@ def purge_batch(session: Session, *, secret: str, now: datetime, days: int, limi
     missing_key = and_(c.client_ip_key.is_(None), _raw(c.client_ip))
     rows = session.execute(
         select(c.id, c.client_ip, c.client_ip_key, c.user_agent, c.created_at)
-        .where(or_(old_comment, missing_key))
+        .where(c.id > after[0], or_(old_comment, missing_key))
         .order_by(c.id)
         .limit(limit)
     ).all()
@@ -82,7 +85,7 @@ def purge_batch(session: Session, *, secret: str, now: datetime, days: int, limi
     address_target = and_(a.target_id.startswith("ip:"), or_(a.target_id.contains("."), a.target_id.like("ip:%:%")))
     entries = session.execute(
         select(a.id, a.client_ip, a.target_id)
-        .where(a.created_at < cutoff, or_(_raw(a.client_ip), address_target))
+        .where(a.id > after[1], a.created_at < cutoff, or_(_raw(a.client_ip), address_target))
         .order_by(a.id)
         .limit(limit)
     ).all()
@@ -99,4 +102,8 @@ def purge_batch(session: Session, *, secret: str, now: datetime, days: int, limi
             }
         )
     _update_rows(session, _audit, entry_changes)
-    return PurgeBatch(purged + len(entry_changes), len(changes) + len(entry_changes))
+    return PurgeBatch(
+        purged + len(entry_changes),
+        (rows[-1][0] if rows else after[0], entries[-1][0] if entries else after[1]),
+        not rows and not entries,
+    )
