@@ -22,7 +22,7 @@ from ..models import AuditEntry, Comment
 from ..storage.statements import table
 from .addresses import KEY_MARK, address_key, address_prefix, is_purged, text_key
 
-BATCH = 500
+BATCH = 200
 _comments = table(Comment)
 _audit = table(AuditEntry)
 
