@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import models  # noqa: F401  (every table is known before the engine is prepared)
 from .cli import register_cli
 from .config import allowed_origins, load_settings
+from .domain.regions import open_configured
 from .extensions import cors, csrf, db, limiter
 from .instance import InstanceError, data_dir, database_url, read_secret
 from .resources import resource_dir
@@ -81,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         configure_engine(db.engine)
     install_session_events()
     app.extensions["commentsvc_response_cache"] = ResponseCache(settings["COMMENTSVC_RESPONSE_CACHE_MB"] * 1024 * 1024)
+    app.extensions["commentsvc_regions"] = open_configured(settings["COMMENTSVC_GEOIP_DB"])
     limiter.init_app(app)
     csrf.init_app(app)
     cors.init_app(

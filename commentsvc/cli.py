@@ -1,4 +1,4 @@
-"""The `commentsvc` command: init, serve, create-moderator, recount, rerender, backup and db upgrade.
+"""The `commentsvc` command: init, serve, create-moderator, recount, rerender, purge-ips, backup and db upgrade.
 
 Whatever goes wrong ends in one line on stderr that says what to do, never a traceback."""
 
@@ -21,6 +21,7 @@ from .clock import utcnow
 from .config import load_settings
 from .domain.accounts import create_moderator
 from .domain.recount import recount, stale_html
+from .domain.retention import purge_batch
 from .domain.screening import publishable_html
 from .domain.threads import touch_thread
 from .errors import CommentsvcError
@@ -148,6 +149,22 @@ def rerender_command() -> None:
     click.echo(f"rerender: {total} comment(s) rendered, {changed} changed.")
 
 
+@click.command("purge-ips")
+@with_appcontext
+def purge_ips_command() -> None:
+    """Keep only a keyed hash and the /24 or /48 prefix of addresses and user agents older than
+    COMMENTSVC_IP_RETENTION_DAYS (the delivery worker does it daily; run this from cron without one)."""
+    days, purged, after, now = current_app.config["COMMENTSVC_IP_RETENTION_DAYS"], 0, (0, 0), utcnow()
+    while True:  # one short write transaction per batch: posts go on meanwhile
+        begin_write()
+        batch = purge_batch(db.session(), secret=current_app.config["SECRET_KEY"], now=now, days=days, after=after)
+        db.session.commit()
+        purged, after = purged + batch.purged, batch.after
+        if batch.done:
+            break
+    click.echo(f"purge-ips: {purged} row(s) purged of raw IP addresses and user agents older than {days} days.")
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -185,6 +202,7 @@ COMMANDS = (
     create_moderator_command,
     recount_command,
     rerender_command,
+    purge_ips_command,
     backup_command,
     db_group,
     import_command,

@@ -455,6 +455,27 @@ SETTINGS += (
         "posts without one are held to COMMENTSVC_RATELIMIT_POST.",
     ),
     Setting(
+        "COMMENTSVC_GEOIP_DB",
+        "",
+        str,
+        "Path of a MaxMind GeoLite2/GeoIP2 City or DB-IP lite city .mmdb file, read at start-up: the region "
+        "labels (IP属地) of sites with COMMENTSVC_SHOW_REGION on; empty means no labels.",
+    ),
+    Setting(
+        "COMMENTSVC_SHOW_REGION",
+        False,
+        _parse_bool,
+        'Label each new comment with where its address was ("IP属地：江苏" / "from Germany"; province in '
+        "China, country elsewhere), looked up in COMMENTSVC_GEOIP_DB when posted; the address itself is never shown.",
+    ),
+    Setting(
+        "COMMENTSVC_IP_RETENTION_DAYS",
+        30,
+        _parse_positive_int,
+        "Days a comment keeps its raw client IP and user agent; then `commentsvc purge-ips` (or the worker, "
+        "daily) keeps only a keyed hash of each and the address's /24 or /48 prefix (README: Privacy).",
+    ),
+    Setting(
         "COMMENTSVC_RATELIMIT_FORM_TOKEN",
         "60/minute;2000/day",
         str,

@@ -145,6 +145,8 @@ class Comment(Model):
         Index("ix_comments_user_created", "user_id", "created_at"),
         # One address's recent posts (the proof-of-work trigger) and its history for moderators.
         Index("ix_comments_client_created", "client_ip", "created_at"),
+        # "Comments from this address", before and after the raw address is purged.
+        Index("ix_comments_client_ip_key", "client_ip_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,8 +167,17 @@ class Comment(Model):
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.APPROVED.value)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The raw address until COMMENTSVC_IP_RETENTION_DAYS have passed, then only its /24 or /48 prefix
+    # ("203.0.113.0/24"; domain/retention.py).
     client_ip: Mapped[str] = mapped_column(String(45))
+    # A keyed hash of the address (domain/addresses.py), kept after the purge: "comments from this address".
+    client_ip_key: Mapped[str | None] = mapped_column(String(40))
+    # The raw user agent until the purge, then its keyed hash ("key:…").
     user_agent: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    # Where the address was at posting time (IP属地), when the site shows it: the widget's label text per
+    # language (domain/regions.py); None when not resolved.
+    region_zh: Mapped[str | None] = mapped_column(String(64))
+    region_en: Mapped[str | None] = mapped_column(String(64))
     likes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     dislikes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Votes plus age in one time-independent number, so "hot" can be indexed and paged.

@@ -21,6 +21,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from commentsvc.domain.addresses import address_key, address_prefix, normalised
+
 # JSON keys that only private data would use; none may appear in a public response.
 PRIVATE_KEYS = frozenset(
     {
@@ -32,6 +34,12 @@ PRIVATE_KEYS = frozenset(
         "remote_addr",
         "user_agent",
         "useragent",
+        # What retention keeps of an address (domain/addresses.py): its keyed hash and its /24 or /48.
+        "client_ip_key",
+        "ip_key",
+        "address_key",
+        "ip_prefix",
+        "client_ip_prefix",
         "ua",
         "sub",
         "user_id",
@@ -154,6 +162,15 @@ class PrivacyGuardedClient(FlaskClient):
                 self.private_values |= sso_private_values(str(value))
         self.private_values |= {str(environ[key]) for key in ("REMOTE_ADDR", "HTTP_USER_AGENT") if key in environ}
 
+    def _derived(self) -> set[str]:
+        """What retention keeps of each address seen (its prefix and keyed hash) is private as well."""
+        secret = str(self.application.config.get("SECRET_KEY") or "")
+        addresses = {value for value in self.private_values if normalised(value) is not None}
+        derived = {address_prefix(value) for value in addresses}
+        if secret:
+            derived |= {address_key(secret, value) for value in addresses}
+        return derived
+
     def open(self, *args: Any, **kwargs: Any) -> Any:
         self._remember(kwargs)
         response = super().open(*args, **kwargs)
@@ -161,7 +178,7 @@ class PrivacyGuardedClient(FlaskClient):
         if request is not None:
             self.private_values |= {request.remote_addr or "", request.user_agent.string or ""}
             if is_public_path(request.path):
-                assert_no_private_data(response, self.private_values)
+                assert_no_private_data(response, self.private_values | self._derived())
         return response
 
 

@@ -28,6 +28,7 @@ from ..domain import webhooks
 from ..domain.notifications import alerts
 from ..domain.notifications.compose import Links, compose_emails, webhook_body
 from ..domain.notifications.dispatch import DispatchSettings, dispatch_events
+from ..domain.retention import purge_batch
 from ..models import Comment, Delivery, DeliveryKind, DeliveryStatus, WebhookEndpoint
 from ..storage.engine import begin_write
 from ..storage.outbox import claim_deliveries
@@ -55,6 +56,9 @@ class WorkerSettings:
     webhook_timeout: float = 10.0
     webhook_threads: int = 8
     alert_interval: float = 30.0
+    # COMMENTSVC_IP_RETENTION_DAYS, and how often (seconds) the purge runs: daily, first at start-up.
+    retention_days: int = 30
+    purge_interval: float = 86400.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **overrides: Any) -> WorkerSettings:
@@ -65,6 +69,7 @@ class WorkerSettings:
             mail_from=config["COMMENTSVC_MAIL_FROM"],
             digest_seconds=config["COMMENTSVC_REPLY_DIGEST_SECONDS"],
             allow_private=config["COMMENTSVC_WEBHOOK_ALLOW_PRIVATE"],
+            retention_days=config["COMMENTSVC_IP_RETENTION_DAYS"],
             **overrides,
         )
 
@@ -92,6 +97,7 @@ class Worker:
         self.links = Links(settings.public_url, settings.secret, settings.mail_from)
         self.transport = transport or (SmtpTransport(settings.smtp_url) if settings.smtp_url else None)
         self._last_alerts = 0.0
+        self._last_purge: float | None = None
         self._pool = ThreadPoolExecutor(max_workers=settings.webhook_threads, thread_name_prefix="commentsvc-webhook")
 
     def session(self) -> Session:
@@ -108,6 +114,9 @@ class Worker:
                 begin_write(session)
                 alerts.schedule_alerts(session, now=self.clock())
                 session.commit()
+        if self._last_purge is None or time.monotonic() - self._last_purge >= self.settings.purge_interval:
+            self._last_purge = time.monotonic()
+            self.purge_addresses()
         return work + self.send_emails() + self.send_webhooks()
 
     def drain(self, rounds: int = 1000) -> None:
@@ -141,6 +150,23 @@ class Worker:
             count = dispatch_events(session, now=self.clock(), settings=settings)
             session.commit()
         return count
+
+    def purge_addresses(self) -> int:
+        """The daily retention job (domain/retention.py); `commentsvc purge-ips` runs the same."""
+        purged, after, now = 0, (0, 0), self.clock()
+        while True:  # one short write transaction per batch, as `commentsvc purge-ips`
+            with self.session() as session:
+                begin_write(session)
+                batch = purge_batch(
+                    session, secret=self.settings.secret, now=now, days=self.settings.retention_days, after=after
+                )
+                session.commit()
+            purged, after = purged + batch.purged, batch.after
+            if batch.done:
+                break
+        if purged:
+            log.info("purge-ips: %d row(s) purged of raw IP addresses and user agents", purged)
+        return purged
 
     def _claim(self, kinds: tuple[str, ...], limit: int, lease: float) -> list[Delivery]:
         now = self.clock()

@@ -16,6 +16,7 @@ from ..storage import statements
 from ..storage.statements import NewComment, table
 from ..text.language import language_of_html
 from . import flood, surge
+from .addresses import address_key
 from .bans import refuse_banned
 from .closing import closes_at, ensure_not_closed_by_time, ensure_open_until
 from .comments import get_comment_for_change
@@ -23,6 +24,7 @@ from .flood import FloodSettings
 from .notifications import outbox
 from .policy import combined_policy, thread_policy
 from .ranking import hot_score
+from .regions import RegionLookup
 from .screening import Screening, ScreeningSettings, hold_for_thread, screen_body
 from .screening_lists import ScreeningLists, current_lists, current_token, lists_with_token
 from .status import set_comment_status, shift_counts
@@ -52,6 +54,8 @@ class PostingSettings:
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
     flood: FloodSettings = field(default_factory=FloodSettings)
     surge: SurgeSettings = field(default_factory=SurgeSettings)
+    # The open mmdb file when this site shows region labels (COMMENTSVC_SHOW_REGION), else None.
+    regions: RegionLookup | None = None
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,7 @@ def post_comment(
     if caught:
         screening = Screening(CommentStatus.SPAM, screening.html, (*caught, *screening.reasons), screening.lists_token)
         notify = None  # a bot's address must not get our confirmation emails
+    region = settings.regions.region_of(client.ip) if settings.regions is not None else None
     comment = statements.insert_comment(
         session.connection(),
         {
@@ -295,7 +300,10 @@ def post_comment(
             "created_at": now,
             "edited_at": None,
             "client_ip": client.ip,
+            "client_ip_key": address_key(settings.secret, client.ip),
             "user_agent": client.user_agent[:512],
+            "region_zh": region.zh if region else None,
+            "region_en": region.en if region else None,
             "likes": 0,
             "dislikes": 0,
             "reply_count": 0,
@@ -391,6 +399,8 @@ def edit_comment(
             client_ip=comment.client_ip,
             now=now,
             settings=settings.screening,
+            client_ip_key=comment.client_ip_key,
+            secret=settings.secret,
         ),
         policy,
     )

@@ -147,7 +147,8 @@ def _items(session: Session, comments: list[Comment]) -> list[QueueItem]:
         for report in session.scalars(select(Report).where(Report.comment_id.in_(ids)).order_by(Report.id)):
             reports.setdefault(report.comment_id, []).append(report)
     by_email = _histories(session, Comment.author_email, {c.author_email for c in comments if c.author_email})
-    by_ip = _histories(session, Comment.client_ip, {c.client_ip for c in comments})
+    # By the address key, which purged comments keep (retention.py): counts span the purge.
+    by_ip = _histories(session, Comment.client_ip_key, {c.client_ip_key for c in comments if c.client_ip_key})
     decisions = _decisions(session, ids)
     clusters = _clusters(session, ids)
     return [
@@ -156,7 +157,7 @@ def _items(session: Session, comments: list[Comment]) -> list[QueueItem]:
             parent=parents.get(comment.parent_id) if comment.parent_id is not None else None,
             reports=reports.get(comment.id, []),
             by_author=by_email.get(comment.author_email or "", History()),
-            by_ip=by_ip.get(comment.client_ip, History()),
+            by_ip=by_ip.get(comment.client_ip_key or "", History()),
             decision=decisions.get(comment.id),
             flood_cluster=clusters.get(comment.id),
         )

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
 from ..models import Comment, CommentStatus
 from . import audit
+from .addresses import address_key, normalised
 from .moderation import MAX_BULK, Actor, apply_action
 from .queues import QueueItem, with_context
 
@@ -21,27 +22,33 @@ HISTORY_LIMIT = 200
 _STILL_SHOWN = (CommentStatus.APPROVED.value, CommentStatus.PENDING.value)
 
 
-def _column(by: str, value: str) -> Any:
+def _condition(by: str, value: str, secret: str) -> Any:
+    """By ip, `value` is an address or the address key a purged comment keeps (addresses.py): both find
+    the address's comments before and after the purge."""
     if by not in BY or not value:
         raise ValidationError("A history is by author, identity or ip, with a value.", code="history_invalid")
-    return BY[by]
+    if by != "ip":
+        return BY[by] == value
+    if normalised(value) is None:
+        return Comment.client_ip_key == value
+    return or_(Comment.client_ip_key == address_key(secret, value), Comment.client_ip == value)
 
 
-def reader_history(session: Session, *, by: str, value: str) -> tuple[list[QueueItem], int]:
+def reader_history(session: Session, *, by: str, value: str, secret: str) -> tuple[list[QueueItem], int]:
     """The reader's newest comments in every status, with the queue's context, and how many there are."""
-    column = _column(by, value)
-    total = session.scalar(select(func.count()).where(column == value)) or 0
-    comments = list(
-        session.scalars(select(Comment).where(column == value).order_by(Comment.id.desc()).limit(HISTORY_LIMIT))
-    )
+    condition = _condition(by, value, secret)
+    total = session.scalar(select(func.count()).select_from(Comment).where(condition)) or 0
+    comments = list(session.scalars(select(Comment).where(condition).order_by(Comment.id.desc()).limit(HISTORY_LIMIT)))
     return with_context(session, comments), int(total)
 
 
-def reject_all_from(session: Session, *, by: str, value: str, actor: Actor, now: datetime, default_mode: str) -> int:
+def reject_all_from(
+    session: Session, *, by: str, value: str, actor: Actor, now: datetime, default_mode: str, secret: str
+) -> int:
     """Every approved or pending comment of the reader becomes rejected, each audited as a rejection,
     plus one entry for the whole action."""
-    column = _column(by, value)
-    ids = list(session.scalars(select(Comment.id).where(column == value, Comment.status.in_(_STILL_SHOWN))))
+    condition = _condition(by, value, secret)
+    ids = list(session.scalars(select(Comment.id).where(condition, Comment.status.in_(_STILL_SHOWN))))
     changed = 0
     for start in range(0, len(ids), MAX_BULK):
         chunk = ids[start : start + MAX_BULK]

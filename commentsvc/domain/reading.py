@@ -71,6 +71,8 @@ PUBLIC_COLUMNS = (
     _c.hot_score,
     _c.author_avatar_url,
     _c.lang,
+    _c.region_zh,
+    _c.region_en,
 )
 
 

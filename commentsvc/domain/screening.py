@@ -43,6 +43,8 @@ def screen_body(
     settings: ScreeningSettings | None = None,
     user_id: int | None = None,
     identity_key: str | None = None,
+    client_ip_key: str | None = None,
+    secret: str = "",
 ) -> Screening:
     """The rules that do not depend on the article: bans, then sensitive words, then links. Refusals
     raise; every other rule can only make the result stricter (approved -> pending) or mask the body.
@@ -50,7 +52,15 @@ def screen_body(
     before it takes the database's write lock."""
     settings = settings or ScreeningSettings()
     reasons: list[str] = []
-    ban = lists.find_ban(email=author_email, client_ip=client_ip, now=now, user_id=user_id, identity_key=identity_key)
+    ban = lists.find_ban(
+        email=author_email,
+        client_ip=client_ip,
+        now=now,
+        user_id=user_id,
+        identity_key=identity_key,
+        client_ip_key=client_ip_key,
+        secret=secret,
+    )
     if ban is not None:
         if settings.ban_action == "reject":
             until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""

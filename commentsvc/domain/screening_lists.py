@@ -23,6 +23,7 @@ from ..models import Ban, BanKind, RulesVersion, SensitiveWord
 from ..storage.memos import TokenMemo
 from ..storage.statements import RULES_TOKEN
 from ..text.wordfilter import WordMatcher
+from .addresses import address_key, is_purged, normalised
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -52,9 +53,12 @@ class ScreeningLists:
         now: datetime,
         user_id: int | None = None,
         identity_key: str | None = None,
+        client_ip_key: str | None = None,
+        secret: str = "",
     ) -> BanRule | None:
         """The first unexpired ban on this email, its domain or this address; IPv4-mapped IPv6 counts as IPv4.
-        An SSO user is banned by their users row id, an anonymous reader by their identity's key."""
+        An SSO user is banned by their users row id, an anonymous reader by their identity's key. A
+        purged comment's address is its prefix and key (retention.py): see _find_stored_ban."""
         for kind, wanted_value in ((BanKind.USER.value, user_id), (BanKind.IDENTITY.value, identity_key)):
             if wanted_value is None:
                 continue
@@ -68,12 +72,11 @@ class ScreeningLists:
             for ban in self.bans:
                 if ban.kind == BanKind.EMAIL.value and ban.value in (wanted, domain) and ban.active(now):
                     return ban
-        try:
-            address = ipaddress.ip_address(client_ip)
-        except ValueError:
+        if is_purged(client_ip):
+            return self._find_stored_ban(client_ip, client_ip_key, secret, now)
+        address = normalised(client_ip)
+        if address is None:
             return None
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
         for ban in self.bans:
             if (
                 ban.network is not None
@@ -81,6 +84,23 @@ class ScreeningLists:
                 and address in ban.network
                 and ban.active(now)
             ):
+                return ban
+        return None
+
+    def _find_stored_ban(self, prefix: str, key: str | None, secret: str, now: datetime) -> BanRule | None:
+        """A ban on one address matches by its key; a CIDR ban as wide as the stored prefix or wider
+        matches the prefix; a narrower one (a /28 inside a stored /24) cannot be decided, so it does not."""
+        try:
+            network = ipaddress.ip_network(prefix, strict=False) if prefix else None
+        except ValueError:
+            network = None
+        for ban in self.bans:
+            if ban.network is None or not ban.active(now):
+                continue
+            single = ban.network.prefixlen == ban.network.max_prefixlen
+            if single and key and secret and address_key(secret, str(ban.network.network_address)) == key:
+                return ban
+            if network is not None and network.version == ban.network.version and network.subnet_of(ban.network):  # type: ignore[arg-type]
                 return ban
         return None
 

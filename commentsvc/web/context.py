@@ -41,6 +41,7 @@ def posting_settings(site: str | None = None) -> PostingSettings:
             min_chars=config["COMMENTSVC_FLOOD_MIN_CHARS"],
         ),
         surge=surge_settings(config),
+        regions=current_app.extensions.get("commentsvc_regions") if config["COMMENTSVC_SHOW_REGION"] else None,
     )
 
 

@@ -181,6 +181,12 @@ _SCHEMAS: dict[str, Any] = {
             "staff": {"type": "boolean"},
             "likes": {"type": "integer"},
             "dislikes": {"type": "integer"},
+            "region": {
+                "type": ["object", "null"],
+                "description": "Where the address was when posted (IP属地), on sites with COMMENTSVC_SHOW_REGION: "
+                'label text per language, shown as "IP属地：{zh}" / "from {en}"; never the address.',
+                "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+            },
             "reply_count": {"type": "integer", "description": "Top-level only: visible replies below it."},
             "replies_cursor": {
                 "type": ["string", "null"],

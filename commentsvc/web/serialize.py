@@ -48,6 +48,8 @@ def rows_json(
         _hot_score,
         avatar_url,
         lang,
+        region_zh,
+        region_en,
     ) in rows:
         if public and status != APPROVED:
             result.append(
@@ -67,6 +69,7 @@ def rows_json(
                     "dislikes": 0,
                     "lang": None,
                     "floors": None,
+                    "region": None,
                     "replies": [],
                 }
             )
@@ -90,6 +93,8 @@ def rows_json(
                 "dislikes": dislikes,
                 "lang": lang,
                 "floors": None,
+                # Label text per language (IP属地), shown by the widget; never the address.
+                "region": None if region_zh is None else {"zh": region_zh, "en": region_en},
                 "replies": [],
             }
         )

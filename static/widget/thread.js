@@ -335,6 +335,7 @@ export class Widget {
       : h("span", { class: "commentsvc-name" }, c.name);
     const meta = h("div", { class: "commentsvc-meta" }, name,
       c.staff && h("span", { class: "commentsvc-badge commentsvc-staff" }, t("staff")),
+      c.region && h("span", { class: "commentsvc-region" }, t("region", { name: c.region[t.lang == "en" ? "en" : "zh"] })),
       c.reply_to && c.reply_to.name && h("span", { class: "commentsvc-replyto" }, t("reply_to", { name: c.reply_to.name })),
       h("a", { class: "commentsvc-time", href: "#comment-" + c.id },
         h("time", { datetime: c.created_at, title: exactTime(t, c.created_at) }, relativeTime(t, c.created_at))),

@@ -79,6 +79,10 @@ class SourceComment:
     author_hash: str | None = None
     # The body rendered ahead (rendering.py), valid while the site has no sensitive words.
     html: str | None = None
+    # What retention keeps of a purged address (its key), and the region label (IP属地) it was shown with.
+    client_ip_key: str | None = None
+    region_zh: str | None = None
+    region_en: str | None = None
 
 
 @dataclass(frozen=True)

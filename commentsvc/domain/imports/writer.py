@@ -19,6 +19,7 @@ from ...storage.statements import table
 from ...text.language import language_of_html
 from ...text.sanitize import VisibleText
 from ...text.wordfilter import WordMatcher
+from ..addresses import address_key, is_purged
 from ..policy import set_site_policy
 from ..posting import Client, author_hash, place_reply
 from ..ranking import hot_score
@@ -413,6 +414,10 @@ class ImportWriter:
         email = comment.author_email if comment.author_email and len(comment.author_email) <= 254 else None
         website = comment.author_website if comment.author_website and len(comment.author_website) <= 512 else None
         client_ip = comment.client_ip[:45]
+        # A purged address (a prefix) keeps the key it came with; a raw one gets this server's.
+        ip_key = comment.client_ip_key[:40] if comment.client_ip_key else None
+        if ip_key is None and not is_purged(client_ip):
+            ip_key = address_key(settings.secret, client_ip)
         created_at = comment.created_at
         if created_at is None:
             self._counts["no_time"].append(comment.source_id)
@@ -442,7 +447,10 @@ class ImportWriter:
             "created_at": created_at,
             "edited_at": comment.edited_at,
             "client_ip": client_ip,
+            "client_ip_key": ip_key,
             "user_agent": comment.user_agent[:512],
+            "region_zh": comment.region_zh[:64] if comment.region_zh else None,
+            "region_en": comment.region_en[:64] if comment.region_en else None,
             "likes": likes,
             "dislikes": dislikes,
             "reply_count": 0,

@@ -23,7 +23,7 @@ def _reader() -> tuple[str, str]:
 @dashboard.get("/history")
 def history() -> str:
     by, value = _reader()
-    items, total = reader_history(db.session(), by=by, value=value)
+    items, total = reader_history(db.session(), by=by, value=value, secret=current_app.config["SECRET_KEY"])
     shown = identity_tag(current_app.config["SECRET_KEY"], value) if by == "identity" else value
     return render_template("dashboard/history.html", by=by, value=value, shown=shown, items=items, total=total)
 
@@ -40,6 +40,7 @@ def reject_all() -> BaseResponse:
             actor=actor(),
             now=utcnow(),
             default_mode=current_app.config["COMMENTSVC_MODERATION"],
+            secret=current_app.config["SECRET_KEY"],
         )
         return label("rejected_all", g.language).format(n=rejected)
 

@@ -51,6 +51,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "user_agent": ("User agent", "浏览器"),
     "author_history": ("Comments by this author", "该作者评论"),
     "ip_history": ("Comments from this IP", "该 IP 评论"),
+    "region": ("Region (IP属地)", "IP属地"),
+    "ua_purged": ("Not kept past the retention period", "已过保留期，不再保存"),
     "site_settings": ("Site settings", "站点设置"),
     "site_settings_intro": (
         "Each setting's configured value (COMMENTSVC_*) applies unless the site has its own; leave a value empty to "
