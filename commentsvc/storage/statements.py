@@ -52,6 +52,7 @@ class ThreadState(NamedTuple):
     close_at: datetime | None = None
     auto_close_days: int | None = None
     first_comment_at: datetime | None = None
+    participant_count: int = 0
 
 
 _requested_site = select(bindparam("site", type_=String).label("site")).subquery("requested")
@@ -78,6 +79,7 @@ _THREAD_STATE = PreparedStatement(
         _threads.close_at,
         _sites.auto_close_days,
         case((_sites.auto_close_days.is_(None), None), else_=_FIRST_COMMENT_AT),
+        _threads.participant_count,
     )
     .select_from(_requested_site)
     .outerjoin(table(Thread), and_(_threads.site == _requested_site.c.site, _threads.article == bindparam("article")))
@@ -112,6 +114,7 @@ def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
         close_at,
         auto_close_days,
         first_comment_at,
+        participant_count,
     ) in _THREAD_STATE.rows(engine, {"site": site, "article": article}):
         return ThreadState(
             thread_id,
@@ -124,6 +127,7 @@ def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
             _as_datetime(close_at),
             auto_close_days,
             _as_datetime(first_comment_at),
+            participant_count or 0,
         )
     return ThreadState(None, 0, False)
 

@@ -165,6 +165,7 @@ _SCHEMAS: dict[str, Any] = {
             "status",
             "likes",
             "dislikes",
+            "picked_at",
             "replies",
         ],
         "properties": {
@@ -181,6 +182,11 @@ _SCHEMAS: dict[str, Any] = {
             "staff": {"type": "boolean"},
             "likes": {"type": "integer"},
             "dislikes": {"type": "integer"},
+            "picked_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When a moderator made it an editors' pick; null when it is not one.",
+            },
             "reply_count": {"type": "integer", "description": "Top-level only: visible replies below it."},
             "replies_cursor": {
                 "type": ["string", "null"],
@@ -218,8 +224,18 @@ _SCHEMAS: dict[str, Any] = {
             "article": {"type": "string"},
             "title": {"type": ["string", "null"]},
             "count": {"type": "integer"},
+            "participants": {"type": "integer", "description": "Distinct commenters among the approved comments."},
             "closed": {"type": "boolean"},
             "comments": {"type": "array", "items": _ref("Comment")},
+            "picks": {
+                "type": "array",
+                "items": _ref("Comment"),
+                "description": "The editors' picks in the order picked, on the first page (no cursor); empty later.",
+            },
+            "pinned": {
+                "oneOf": [_ref("Comment"), {"type": "null"}],
+                "description": "The staff comment pinned to the top, on the first page; null otherwise.",
+            },
             "cursor": {"type": ["string", "null"], "description": "Opaque; pass back for the next page."},
             "sso": {
                 "type": "object",
@@ -312,10 +328,15 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Counts": {
         "type": "object",
-        "required": ["site", "counts"],
+        "required": ["site", "counts", "participants"],
         "properties": {
             "site": {"type": "string"},
             "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "participants": {
+                "type": "object",
+                "description": "Distinct commenters among each article's approved comments.",
+                "additionalProperties": {"type": "integer"},
+            },
         },
     },
 }
@@ -380,7 +401,8 @@ def _document() -> dict[str, Any]:
                         {
                             "name": "sort",
                             "in": "query",
-                            "schema": {"type": "string", "enum": ["oldest", "newest", "hot"]},
+                            "schema": {"type": "string", "enum": ["oldest", "newest", "hot", "picks"]},
+                            "description": "picks: only the editors' picks, in the order picked.",
                         },
                         {
                             "name": "limit",

@@ -46,6 +46,7 @@ def rows_json(
         is_staff,
         _hot_score,
         avatar_url,
+        picked_at,
     ) in rows:
         if public and status != APPROVED:
             result.append(
@@ -63,6 +64,7 @@ def rows_json(
                     "staff": False,
                     "likes": 0,
                     "dislikes": 0,
+                    "picked_at": None,
                     "replies": [],
                 }
             )
@@ -84,6 +86,7 @@ def rows_json(
                 "staff": bool(is_staff),
                 "likes": likes,
                 "dislikes": dislikes,
+                "picked_at": None if picked_at is None else picked_at.isoformat(timespec="seconds") + "Z",
                 "replies": [],
             }
         )
@@ -116,15 +119,22 @@ def thread_json(page: ThreadPage, *, site: str, article: str, closed: bool, avat
         more = row.reply_count > sent[row.id] and row.id in last_sent
         node["replies_cursor"] = encode_cursor({"k": "replies", "id": last_sent[row.id]}) if more else None
     thread = page.thread
-    return {
+    answer: dict[str, Any] = {
         "site": site,
         "article": article,
         "title": thread.title,
         "count": thread.comment_count,
+        "participants": thread.participant_count,
         "closed": closed,
         "comments": top,
         "cursor": page.cursor,
     }
+    # The picks block and the pin travel with the first page (empty on later ones): one request for the widget.
+    width = len(PUBLIC_COLUMNS)
+    answer["picks"] = rows_json([row[:width] for row in page.picks], avatar_base=avatar_base, reply_to_names=names)
+    pinned = rows_json([page.pinned[:width]], avatar_base=avatar_base, reply_to_names=names) if page.pinned else []
+    answer["pinned"] = pinned[0] if pinned else None
+    return answer
 
 
 def replies_json(page: RepliesPage, *, avatar_base: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ...storage.events import counts_changed
 from ...storage.statements import table
 from ...text.sanitize import VisibleText
 from ...text.wordfilter import WordMatcher
+from ..participants import move_participants, participant_key
 from ..policy import set_site_policy
 from ..posting import Client, author_hash, place_reply
 from ..ranking import hot_score
@@ -121,6 +122,8 @@ class _Article:
     titles: dict[str, str | None] = field(default_factory=dict)
     stored: int = 0
     approved: int = 0
+    # Approved comments per participant key (participants.py), moved once at the end as the count is.
+    participants: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     settings: SourceThread | None = None
 
 
@@ -452,6 +455,7 @@ class ImportWriter:
             "identity_key": None,
             "user_id": None,
             "author_avatar_url": None,
+            "picked_at": None,
         }
         new = statements.insert_comment(self.session.connection(), values)
         approved = status == CommentStatus.APPROVED.value
@@ -479,6 +483,7 @@ class ImportWriter:
             self.report.pending += 1
         if approved:
             article.approved += 1
+            article.participants[participant_key(new)] += 1
             if root_id is not None:
                 self._reply_deltas[root_id] += 1
 
@@ -507,6 +512,7 @@ class ImportWriter:
                 continue
             self.report.threads += 1
             adjust_thread_count(self.session, article.thread_id, article.approved)  # bumps the version too
+            move_participants(self.session, article.thread_id, article.participants)
             counts_changed(self.session, article.site)
             links = sorted(article.sources, key=lambda link: -article.sources[link])
             if len(links) > 1:

@@ -1,0 +1,121 @@
+"""Participants: distinct commenters among a thread's approved comments, beside the count in /counts,
+exact after every change and whoever the commenter is (SSO user, reader identity, email, name and address)."""
+
+import pytest
+from conftest import ARTICLE, TEST_SECRET
+from dashboard_support import log_in, make_moderator, post
+from sqlalchemy import update
+from sso_support import SECRET, sso_headers
+
+from commentsvc.domain.identity import issue_identity
+from commentsvc.extensions import db
+from commentsvc.models import Thread
+
+COUNTS = "/api/v1/counts"
+
+
+def counted(client, article=ARTICLE):
+    data = client.get(COUNTS, query_string={"article": article}).get_json()
+    return data["counts"][article], data["participants"][article]
+
+
+def act(client, ids, action):
+    return post(client, "/dashboard/comments/action", {"ids": [str(i) for i in ids], "action": action})
+
+
+@pytest.fixture
+def moderator_client(app, client):
+    make_moderator(app)
+    log_in(client)
+    return client
+
+
+def test_one_reader_commenting_twice_is_one_participant_and_another_reader_makes_two(client, make_comment):
+    top = make_comment(name="老王")
+    make_comment(name="老王", parent_id=top["id"])
+    assert counted(client) == (2, 1)
+    make_comment(name="小李")
+    assert counted(client) == (3, 2)
+
+
+def test_one_email_under_two_names_is_one_participant(client, make_comment):
+    make_comment(name="老王", email="wang@example.com")
+    make_comment(name="王先生", email="WANG@example.com")
+    assert counted(client) == (2, 1)
+
+
+def test_one_name_from_two_addresses_is_two_participants(client, make_comment):
+    make_comment(name="读者")
+    make_comment(name="读者")
+    response = client.post(
+        "/api/v1/comments",
+        json={"article": ARTICLE, "name": "读者", "body": "来自另一个地址的评论"},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert response.status_code == 201
+    assert counted(client) == (3, 2)
+
+
+def test_one_reader_identity_under_two_names_and_emails_is_one_participant(client, make_comment):
+    identity, _key = issue_identity(TEST_SECRET)
+    headers = {"X-Commentsvc-Identity": identity}
+    make_comment(name="甲", email="a@example.com", headers=headers)
+    make_comment(name="乙", email="b@example.com", headers=headers)
+    assert counted(client) == (2, 1)
+
+
+def test_one_sso_user_under_two_display_names_is_one_participant(client, runner, make_comment):
+    result = runner.invoke(args=["sites", "set", "default", "--sso-secret", SECRET])
+    assert result.exit_code == 0, result.output
+    make_comment(body="第一条", headers=sso_headers(name="王小明"))
+    make_comment(body="第二条", headers=sso_headers(name="小明"))
+    make_comment(body="第三条", headers=sso_headers(sub="reader-43", name="小明"))
+    assert counted(client) == (3, 2)
+
+
+def test_participants_follow_reject_restore_and_the_authors_delete(moderator_client, make_comment):
+    client = moderator_client
+    first = make_comment(name="老王")
+    second = make_comment(name="老王")
+    other = make_comment(name="小李")
+    assert counted(client) == (3, 2)
+    act(client, [first["id"]], "reject")
+    assert counted(client) == (2, 2)  # 老王 still has a visible comment
+    act(client, [second["id"]], "reject")
+    assert counted(client) == (1, 1)
+    act(client, [first["id"], second["id"]], "restore")
+    assert counted(client) == (3, 2)
+    deleted = client.delete(
+        f"/api/v1/comments/{other['id']}", headers={"Authorization": f"Bearer {other['edit_token']}"}
+    )
+    assert deleted.status_code == 200
+    assert counted(client) == (2, 1)
+
+
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}])
+def test_a_pending_comment_makes_no_participant_until_approved(moderator_client, make_comment):
+    client = moderator_client
+    held = make_comment(name="新读者")
+    assert counted(client) == (0, 0)
+    act(client, [held["id"]], "approve")
+    assert counted(client) == (1, 1)
+
+
+def test_the_thread_answer_carries_its_participants(client, make_comment):
+    make_comment(name="甲")
+    make_comment(name="乙")
+    make_comment(name="甲")
+    thread = client.get("/api/v1/comments", query_string={"article": ARTICLE}).get_json()
+    assert (thread["count"], thread["participants"]) == (3, 2)
+
+
+def test_recount_repairs_a_drifted_participant_count(app, runner, client, make_comment):
+    make_comment(name="甲")
+    make_comment(name="乙")
+    with app.app_context():
+        db.session.execute(update(Thread).values(participant_count=9))
+        db.session.commit()
+    result = runner.invoke(args=["recount"])
+    assert "thread.participant_count" in result.output and "stored 9, actual 2" in result.output
+    assert counted(client) == (2, 2)
+    assert "recount: 0 drift(s) fixed." in runner.invoke(args=["recount"]).output
