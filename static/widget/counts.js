@@ -31,8 +31,7 @@ export function countRequests(site, articles) {
 
 // data-commentsvc-format may show both numbers: "{participants}人参与 · {count}条评论".
 export function showCount(el, n, people = 0) {
-  el.textContent = (el.getAttribute("data-commentsvc-format") || "{count}").split("{count}").join(String(n))
-    .split("{participants}").join(String(people));
+  el.textContent = (el.getAttribute("data-commentsvc-format") || "{count}").replace(/{count}/g, n).replace(/{participants}/g, people);
 }
 
 export class Counter {
