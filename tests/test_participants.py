@@ -4,6 +4,7 @@ exact after every change and whoever the commenter is (SSO user, reader identity
 import pytest
 from conftest import ARTICLE, TEST_SECRET
 from dashboard_support import log_in, make_moderator, post
+from import_support import comments_by_article, run_import
 from sqlalchemy import update
 from sso_support import SECRET, sso_headers
 
@@ -118,4 +119,25 @@ def test_recount_repairs_a_drifted_participant_count(app, runner, client, make_c
     result = runner.invoke(args=["recount"])
     assert "thread.participant_count" in result.output and "stored 9, actual 2" in result.output
     assert counted(client) == (2, 2)
+    assert "recount: 0 drift(s) fixed." in runner.invoke(args=["recount"]).output
+
+
+def test_an_import_counts_its_commenters_once_each(app, runner, client, tmp_path):
+    head = '<?xml version="1.0"?>\n<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
+    thread = '<thread dsq:id="t1"><link>https://example.com/a/</link><title>A</title></thread>'
+
+    def post(number, email):
+        return (
+            f'<post dsq:id="p{number}"><message><![CDATA[<p>第{number}条</p>]]></message>'
+            f"<createdAt>2024-01-0{number}T10:00:00Z</createdAt><isDeleted>false</isDeleted><isSpam>false</isSpam>"
+            f'<author><name>R{number}</name><email>{email}</email></author><thread dsq:id="t1"/></post>'
+        )
+
+    export = tmp_path / "disqus.xml"
+    posts = post(1, "r@example.com") + post(2, "r@example.com") + post(3, "s@example.com")
+    export.write_text(head + thread + posts + "</disqus>")
+    code, _report, stderr = run_import(runner, "disqus", export)
+    assert code == 0, stderr
+    (article,) = comments_by_article(app)
+    assert counted(client, article) == (3, 2)
     assert "recount: 0 drift(s) fixed." in runner.invoke(args=["recount"]).output
