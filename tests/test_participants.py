@@ -1,16 +1,20 @@
 """Participants: distinct commenters among a thread's approved comments, beside the count in /counts,
 exact after every change and whoever the commenter is (SSO user, reader identity, email, name and address)."""
 
+from datetime import datetime
+
 import pytest
 from conftest import ARTICLE, TEST_SECRET
 from dashboard_support import log_in, make_moderator, post
 from import_support import comments_by_article, run_import
-from sqlalchemy import update
+from sqlalchemy import create_engine, text, update
 from sso_support import SECRET, sso_headers
 
 from commentsvc.domain.identity import issue_identity
 from commentsvc.extensions import db
 from commentsvc.models import Thread
+from commentsvc.storage.engine import configure_engine
+from commentsvc.storage.migrations import upgrade_database
 
 COUNTS = "/api/v1/counts"
 
@@ -141,3 +145,51 @@ def test_an_import_counts_its_commenters_once_each(app, runner, client, tmp_path
     (article,) = comments_by_article(app)
     assert counted(client, article) == (3, 2)
     assert "recount: 0 drift(s) fixed." in runner.invoke(args=["recount"]).output
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def old_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    return request.getfixturevalue("empty_postgres_database")
+
+
+def test_the_migration_counts_the_participants_of_existing_comments(old_database_url):
+    engine = create_engine(old_database_url)
+    configure_engine(engine)
+    upgrade_database(engine, "0009")
+    now = datetime(2026, 11, 30)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO threads (id, site, article, created_at) VALUES (1, 'default', 'a', :now)"), {"now": now}
+        )
+        connection.execute(
+            text(
+                "INSERT INTO users (id, site, sub, name, is_staff, created_at, updated_at)"
+                " VALUES (7, 'default', 'u7', '王', false, :now, :now)"
+            ),
+            {"now": now},
+        )
+        # user 7 twice, one identity twice, one email hash twice, a pending newcomer: three participants.
+        for user_id, identity, author_hash, status in [
+            (7, None, "h1", "approved"),
+            (7, "k1", "h2", "approved"),
+            (None, "k1", "h3", "approved"),
+            (None, "k1", "h4", "approved"),
+            (None, None, "email-hash", "approved"),
+            (None, None, "email-hash", "approved"),
+            (None, None, "newcomer", "pending"),
+        ]:
+            connection.execute(
+                text(
+                    "INSERT INTO comments (thread_id, author_name, author_hash, body_source, body_html, status,"
+                    " created_at, client_ip, user_id, identity_key)"
+                    " VALUES (1, 'x', :hash, 'b', '<p>b</p>', :status, :now, '192.0.2.1', :user_id, :identity)"
+                ),
+                {"hash": author_hash, "status": status, "now": now, "user_id": user_id, "identity": identity},
+            )
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        participants = connection.execute(text("SELECT participant_count FROM threads WHERE id = 1")).scalar_one()
+    engine.dispose()
+    assert participants == 3
