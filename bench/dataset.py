@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, insert, text
 
 from commentsvc.domain.ranking import hot_score
-from commentsvc.models import Comment, CommentStatus, Thread
+from commentsvc.models import Comment, CommentStatus, Participant, Thread
 from commentsvc.storage.engine import configure_engine
 from commentsvc.storage.migrations import upgrade_database
 from commentsvc.text.sanitize import render_comment
@@ -307,8 +307,18 @@ def build(database_url: str, *, seed: int = 20261127, log: Any = print) -> dict[
     for row in rows:
         if row["root_id"] is None:
             row["reply_count"] = reply_counts.get(row["id"], 0)
+    # Participants as domain/participants.py keys them: these readers have no identity or account.
+    participants: dict[tuple[int, str], int] = {}
+    for row in rows:
+        if row["status"] == CommentStatus.APPROVED.value:
+            key = (row["thread_id"], "a:" + row["author_hash"])
+            participants[key] = participants.get(key, 0) + 1
+    people: dict[int, int] = {}
+    for thread_id, _key in participants:
+        people[thread_id] = people.get(thread_id, 0) + 1
     for thread in threads:
         thread["comment_count"] = thread_counts.get(thread["id"], 0)
+        thread["participant_count"] = people.get(thread["id"], 0)
         thread["version"] = thread["comment_count"] + 1
 
     log("dataset: inserting ...")
@@ -316,6 +326,12 @@ def build(database_url: str, *, seed: int = 20261127, log: Any = print) -> dict[
         connection.execute(insert(Thread.__table__), threads)
         for start in range(0, len(rows), 2000):
             connection.execute(insert(Comment.__table__), rows[start : start + 2000])
+        participant_rows = [
+            {"thread_id": thread_id, "participant_key": key, "approved_count": count}
+            for (thread_id, key), count in participants.items()
+        ]
+        for start in range(0, len(participant_rows), 2000):
+            connection.execute(insert(Participant.__table__), participant_rows[start : start + 2000])
         if engine.dialect.name == "postgresql":
             for table in ("threads", "comments"):
                 connection.execute(

@@ -69,6 +69,8 @@ class Thread(Model):
     url: Mapped[str | None] = mapped_column(String(2048))
     # Approved comments, replies included; kept in step with every status change.
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Distinct commenters among the approved comments (participants.py), moved with comment_count.
+    participant_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped on every change a reader could see; the thread's ETag derives from it.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
@@ -147,6 +149,8 @@ class Comment(Model):
         Index("ix_comments_client_created", "client_ip", "created_at"),
         # "Comments from this address", before and after the raw address is purged.
         Index("ix_comments_client_ip_key", "client_ip_key"),
+        # A thread's editors' picks in the order picked.
+        Index("ix_comments_thread_picked", "thread_id", "picked_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,8 +202,32 @@ class Comment(Model):
     author_avatar_url: Mapped[str | None] = mapped_column(String(2048))
     # The body's language by script (text/language.py): zh-Hans, zh-Hant, en or other, set on every write.
     lang: Mapped[str] = mapped_column(String(8), default="other", server_default="other")
+    # When a moderator made it an editors' pick; None when it is not one (picks.py).
+    picked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
+
+
+class Participant(Model):
+    """One commenter's approved comments in one thread (participants.py): a thread's participant_count
+    is the number of its rows above zero. The key is never raw: an SSO user id, a keyed identity hash
+    or the keyed author hash."""
+
+    __tablename__ = "participants"
+
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True)
+    participant_key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    approved_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ThreadPin(Model):
+    """The one staff comment pinned to the top of a thread: the primary key makes it one per thread."""
+
+    __tablename__ = "thread_pins"
+
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), unique=True)
+    pinned_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Vote(Model):

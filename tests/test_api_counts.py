@@ -22,14 +22,22 @@ def test_counts_for_several_articles_in_one_get_include_replies(client, make_com
 
     response = client.get(COUNTS, query_string={"article": ["a", "b", "unknown"]})
     assert response.status_code == 200
-    assert response.get_json() == {"site": "default", "counts": {"a": 2, "b": 1, "unknown": 0}}
+    assert response.get_json() == {
+        "site": "default",
+        "counts": {"a": 2, "b": 1, "unknown": 0},
+        "participants": {"a": 1, "b": 1, "unknown": 0},
+    }
 
 
 def test_counts_by_post_take_a_json_list(client, make_comment):
     """Counts by POST take a JSON list of articles and a site."""
     make_comment(article="新闻/一", site="zh.example")
     response = client.post(COUNTS, json={"site": "zh.example", "articles": ["新闻/一", "新闻/二"]})
-    assert response.get_json() == {"site": "zh.example", "counts": {"新闻/一": 1, "新闻/二": 0}}
+    assert response.get_json() == {
+        "site": "zh.example",
+        "counts": {"新闻/一": 1, "新闻/二": 0},
+        "participants": {"新闻/一": 1, "新闻/二": 0},
+    }
 
 
 def test_two_hundred_articles_pass_and_201_are_400(client):

@@ -351,7 +351,14 @@ def assert_nothing_lost(ledger: Ledger, database_url: str, ports: list[int], ins
             rows = {
                 row.id: row
                 for row in connection.execute(
-                    select(Comment.id, Comment.parent_id, Comment.status, Comment.body_source, Thread.article)
+                    select(
+                        Comment.id,
+                        Comment.parent_id,
+                        Comment.status,
+                        Comment.body_source,
+                        Comment.author_name,
+                        Thread.article,
+                    )
                     .join(Thread, Thread.id == Comment.thread_id)
                     .where(Thread.site == SITE)
                 )
@@ -359,7 +366,9 @@ def assert_nothing_lost(ledger: Ledger, database_url: str, ports: list[int], ins
             threads = {
                 row.article: row
                 for row in connection.execute(
-                    select(Thread.id, Thread.article, Thread.comment_count).where(Thread.site == SITE)
+                    select(Thread.id, Thread.article, Thread.comment_count, Thread.participant_count).where(
+                        Thread.site == SITE
+                    )
                 )
             }
             reply_counts = dict(
@@ -387,9 +396,15 @@ def assert_nothing_lost(ledger: Ledger, database_url: str, ports: list[int], ins
         if comment_id in ledger.edited:
             assert row.body_source in ledger.edit_attempts[comment_id], comment_id
 
+    # Every client posts under its own name from one address: its participant key is its name.
+    people = {
+        article: len({row.author_name for row in rows.values() if row.article == article and row.status == "approved"})
+        for article in ARTICLES
+    }
     for article, thread in threads.items():
         visible = sum(1 for row in rows.values() if row.article == article and row.status == "approved")
         assert thread.comment_count == visible, f"{article}: count {thread.comment_count}, visible {visible}"
+        assert thread.participant_count == people[article], f"{article}: {thread.participant_count} participants"
     for root_id, stored in reply_counts.items():
         visible = approved_replies[root_id]
         assert stored == visible, f"#{root_id}: reply_count {stored}, visible {visible}"
@@ -404,6 +419,7 @@ def assert_nothing_lost(ledger: Ledger, database_url: str, ports: list[int], ins
             article: sum(1 for row in rows.values() if row.article == article and row.status == "approved")
             for article in ARTICLES
         }
+        assert data["participants"] == people
 
     recount = run_cli(["recount"], cli_env(database_url, instance))
     assert recount.returncode == 0, recount.stderr
@@ -580,3 +596,84 @@ def test_concurrent_reports_on_two_servers_hide_a_comment_once(
     assert "recount: 0 drift(s) fixed." in recount.stdout, recount.stdout
     # Every stored comment's HTML is what its source renders to (issue 17 R1: concurrent renders broke it).
     assert "whose stored HTML differs" not in recount.stdout, recount.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_readers_posting_and_deleting_at_once_on_two_servers_keep_participants_exact(
+    start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path
+) -> None:
+    """One reader posting many comments at once on two servers is one participant; when their last
+    visible comment goes, while others post and delete at the same moment, they are none."""
+    env = server_env(scaleout_database, redis_prefix)
+    servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
+    article, names, burst = "participants", ("读者甲", "读者乙", "读者丙"), 6
+    posted: dict[str, list[tuple[int, str, str]]] = {name: [] for name in names}
+    problems: list[str] = []
+    lock = threading.Lock()
+
+    def at_once(jobs: list[Callable[[FailoverClient], None]]) -> None:
+        barrier = threading.Barrier(len(jobs))
+
+        def run(number: int, job: Callable[[FailoverClient], None]) -> None:
+            client = FailoverClient([servers[number % 2].port], random.Random(number))
+            try:
+                barrier.wait()
+                job(client)
+            finally:
+                client.close()
+
+        workers = [threading.Thread(target=run, args=(n, job)) for n, job in enumerate(jobs)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+
+    def post_as(name: str) -> Callable[[FailoverClient], None]:
+        def job(client: FailoverClient) -> None:
+            _, form, _ = client.send("POST", "/api/v1/form-tokens", {"site": SITE, "article": article})
+            payload = {"site": SITE, "article": article, "name": name, "body": own_words(name), **form_fields(form)}
+            status, data, _ = client.send("POST", "/api/v1/comments", payload)
+            with lock:
+                if status == 201:
+                    posted[name].append((data["id"], data["edit_token"], data["status"]))
+                else:
+                    problems.append(f"post {status}: {data!r}"[:200])
+
+        return job
+
+    def delete(comment_id: int, token: str) -> Callable[[FailoverClient], None]:
+        def job(client: FailoverClient) -> None:
+            status, data, _ = client.send(
+                "DELETE", f"/api/v1/comments/{comment_id}", None, {"Authorization": f"Bearer {token}"}
+            )
+            if status != 200:
+                with lock:
+                    problems.append(f"delete {status}: {data!r}"[:200])
+
+        return job
+
+    at_once([post_as(name) for name in names for _ in range(burst)])
+    first, second, third = (list(posted[name]) for name in names)
+    # 读者甲 deletes every comment, 读者乙 all but one, while 读者丙 posts more: all at once.
+    at_once(
+        [delete(comment_id, token) for comment_id, token, _ in first + second[1:]]
+        + [post_as(names[2]) for _ in range(burst)]
+    )
+    assert not problems, problems[:5]
+    visible = {
+        names[1]: [second[0]],
+        names[2]: posted[names[2]],
+    }
+    expected_count = sum(1 for comments in visible.values() for *_, status in comments if status == "approved")
+    expected_people = sum(1 for comments in visible.values() if any(s == "approved" for *_, s in comments))
+    assert expected_count > burst  # nothing held for review: the numbers below are the readers'
+    for server in servers:
+        client = FailoverClient([server.port], random.Random(0))
+        status, data, _ = client.send("GET", f"/api/v1/counts?site={SITE}&article={article}")
+        client.close()
+        assert status == 200
+        assert (data["counts"][article], data["participants"][article]) == (expected_count, expected_people)
+    recount = run_cli(["recount"], cli_env(scaleout_database, tmp_path))
+    assert "recount: 0 drift(s) fixed." in recount.stdout, recount.stdout
+    assert not server_log_problems(*servers)

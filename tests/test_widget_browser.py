@@ -1044,3 +1044,40 @@ def test_the_reply_email_checkbox_appears_with_an_email(page: Any, server: LiveS
     assert sent.value.post_data_json["notify"] is True
     assert sent.value.response().status == 201
     assert_no_console_errors(page)
+
+
+@pytest.mark.parametrize(
+    ("lang", "picks_heading", "pinned", "people"),
+    [("", "编辑精选", "置顶", "3 人参与"), ("en", "Editors' picks", "Pinned", "3 participants")],
+)
+def test_pinned_comment_and_editors_picks_show_above_the_thread_in_order(
+    page: Any, server: LiveServer, host_site: HostSite, lang: str, picks_heading: str, pinned: str, people: str
+) -> None:
+    article = new_article()
+    note, first, second = seed(server, article, 3)
+    arrange_in_database(server, "UPDATE comments SET is_staff = 1 WHERE id = ?", note["id"])
+    # Picked and pinned as the dashboard does (its clicks are tested in test_picks.py): second, then first.
+    arrange_in_database(server, "UPDATE comments SET picked_at = '2026-01-01 08:00:00' WHERE id = ?", second["id"])
+    arrange_in_database(server, "UPDATE comments SET picked_at = '2026-01-01 09:00:00' WHERE id = ?", first["id"])
+    arrange_in_database(
+        server,
+        "INSERT INTO thread_pins (thread_id, comment_id, pinned_at) SELECT thread_id, id, '2026-01-01' FROM comments"
+        " WHERE id = ?",
+        note["id"],
+    )
+    widget = open_widget(page, host_site.page_url(article, **({"lang": lang} if lang else {})))
+    block = widget.locator("section.commentsvc-picks")
+    assert block.get_by_role("heading", name=picks_heading, exact=True).is_visible()
+    texts = [re.sub(r"<[^>]+>", "", c["html"]).strip() for c in (second, first)]
+    assert [text.strip() for text in block.locator(".commentsvc-body").all_inner_texts()] == texts
+    top = widget.locator(".commentsvc-pinned")
+    assert top.locator(".commentsvc-pin").inner_text() == pinned
+    assert note["name"] in top.inner_text()
+    # Pin and picks come before the thread, which still lists every comment once in its own order.
+    order = page.evaluate("""() => [...document.querySelector('#comments').shadowRoot
+        .querySelectorAll('.commentsvc-pinned, .commentsvc-picks, ol.commentsvc-list:not(.commentsvc-pinned)')]
+        .map((el) => el.className)""")
+    assert order[0] == "commentsvc-list commentsvc-pinned" and order[1] == "commentsvc-picks"
+    assert widget.locator("article.commentsvc-comment[id]").count() == 3
+    assert people in widget.locator(".commentsvc-total").inner_text()
+    assert_no_console_errors(page)

@@ -315,11 +315,10 @@ def post_comment(
             "identity_key": client.identity_key,
             "user_id": client.user_id,
             "author_avatar_url": author.avatar_url,
+            "picked_at": None,
         },
     )
-    count = shift_counts(
-        session, thread_id=thread.id, root_id=comment.root_id, delta=int(screening.status == CommentStatus.APPROVED)
-    )
+    count = shift_counts(session, comment, delta=int(screening.status == CommentStatus.APPROVED))
     flood.record_flood(session, copies, site=site, comment_id=comment.id, now=now)
     outbox.record_post(session, comment, site=site, article=article, email=author.email, notify=notify, now=now)
     if idempotency_key:

@@ -11,7 +11,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from ..models import AuditEntry, Comment, CommentStatus, FloodMember, Moderator, Report, Thread
+from ..models import AuditEntry, Comment, CommentStatus, FloodMember, Moderator, Report, Thread, ThreadPin
 
 QUEUES = ("pending", "reported", "spam", "approved", "rejected", "deleted")
 _REJECTED = (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
@@ -53,6 +53,8 @@ class QueueItem:
     decision: Decision | None = None
     # The flood cluster (flood.py) the comment is in, if any.
     flood_cluster: int | None = None
+    # Pinned to the top of its thread (picks.py).
+    pinned: bool = False
 
     @property
     def hold_reasons(self) -> list[str]:
@@ -151,6 +153,10 @@ def _items(session: Session, comments: list[Comment]) -> list[QueueItem]:
     by_ip = _histories(session, Comment.client_ip_key, {c.client_ip_key for c in comments if c.client_ip_key})
     decisions = _decisions(session, ids)
     clusters = _clusters(session, ids)
+    staff = [comment.id for comment in comments if comment.is_staff]
+    pinned = (
+        set(session.scalars(select(ThreadPin.comment_id).where(ThreadPin.comment_id.in_(staff)))) if staff else set()
+    )
     return [
         QueueItem(
             comment=comment,
@@ -160,6 +166,7 @@ def _items(session: Session, comments: list[Comment]) -> list[QueueItem]:
             by_ip=by_ip.get(comment.client_ip_key or "", History()),
             decision=decisions.get(comment.id),
             flood_cluster=clusters.get(comment.id),
+            pinned=comment.id in pinned,
         )
         for comment in comments
     ]

@@ -7,13 +7,14 @@ import base64
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
-from ..models import Comment, CommentStatus
+from ..models import Comment, CommentStatus, ThreadPin
 from ..storage.statements import ThreadState
 from .comments import get_comment
 from .floors import Chain, FloorSettings, ancestors, fold
@@ -28,6 +29,9 @@ class ThreadPage:
     reply_to_names: dict[int, str | None]
     cursor: str | None
     floors: dict[int, Chain] = field(default_factory=dict)
+    # First page only: the editors' picks in the order picked, and the staff comment pinned on top.
+    picks: list[Any] = field(default_factory=list)
+    pinned: Any = None
 
 
 @dataclass
@@ -73,6 +77,7 @@ PUBLIC_COLUMNS = (
     _c.lang,
     _c.region_zh,
     _c.region_en,
+    _c.picked_at,
 )
 
 
@@ -86,6 +91,8 @@ def _top_level_statement(sort: str, after: bool) -> Select[Any]:
     # parent_id leads the ORDER BY although it is always NULL here: PostgreSQL does not treat
     # "IS NULL" as pinning a column, so without it the index order does not cover the ORDER BY and
     # the planner walks the primary key instead, filtering out every older comment of the table.
+    if sort == "picks":
+        return _picks_statement(after)
     if sort == "oldest":
         if after:
             query = query.where(_c.id > bindparam("after_id"))
@@ -105,6 +112,29 @@ def _top_level_statement(sort: str, after: bool) -> Select[Any]:
         query = query.order_by(_c.parent_id.desc(), _c.hot_score.desc(), _c.id.desc())
     return query.limit(bindparam("limit"))
 
+
+def _picks_statement(after: bool) -> Select[Any]:
+    """The editors' picks, replies included, in the order picked, on ix_comments_thread_picked."""
+    query = select(*PUBLIC_COLUMNS).where(
+        _c.thread_id == bindparam("thread_id"), _c.picked_at.is_not(None), _c.status == APPROVED
+    )
+    if after:
+        query = query.where(
+            or_(
+                _c.picked_at > bindparam("after_time"),
+                and_(_c.picked_at == bindparam("after_time"), _c.id > bindparam("after_id")),
+            )
+        )
+    return query.order_by(_c.picked_at, _c.id).limit(bindparam("limit"))
+
+
+_PINNED_ID = select(ThreadPin.__table__.c.comment_id).where(ThreadPin.__table__.c.thread_id == bindparam("thread_id"))
+# The first page's picks block and pinned comment in one query; the pin is told apart by its id.
+_PICKS_AND_PIN = select(*PUBLIC_COLUMNS, (_c.id == _PINNED_ID.scalar_subquery()).label("pinned")).where(
+    _c.thread_id == bindparam("thread_id"),
+    _c.status == APPROVED,
+    or_(_c.picked_at.is_not(None), _c.id == _PINNED_ID.scalar_subquery()),
+)
 
 _TOP_LEVEL = {(sort, after): _top_level_statement(sort, after) for sort in SORTS for after in (False, True)}
 
@@ -153,6 +183,11 @@ def decode_cursor(cursor: str, *, kind: str) -> dict[str, Any]:
     last_id = payload.get("id")
     if not is_valid_id(last_id):
         raise invalid
+    if kind == "picks":
+        try:
+            payload["t"] = datetime.fromisoformat(str(payload["t"]))
+        except (KeyError, ValueError):
+            raise invalid from None
     score = payload.get("s")
     if kind == "hot" and (isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score)):
         raise invalid
@@ -167,6 +202,8 @@ def _top_level_page(
         params["after_id"] = cursor["id"]
         if sort == "hot":
             params["after_score"] = cursor["s"]
+        if sort == "picks":
+            params["after_time"] = cursor["t"]
     rows = list(session.execute(_TOP_LEVEL[sort, bool(cursor)], params))
     next_cursor = None
     if len(rows) > limit:
@@ -175,6 +212,8 @@ def _top_level_page(
         payload: dict[str, Any] = {"k": sort, "id": last.id}
         if sort == "hot":
             payload["s"] = last.hot_score
+        if sort == "picks":
+            payload["t"] = last.picked_at.isoformat()
         next_cursor = encode_cursor(payload)
     return rows, next_cursor
 
@@ -264,12 +303,29 @@ def list_thread(
     top, next_cursor = _top_level_page(session, thread.thread_id, sort, limit, position)
     replies: list[Any] = []
     roots = [row.id for row in top if row.reply_count > 0]
-    if roots:
+    if roots and sort != "picks":  # picks are a flat list: their replies are in the thread below
         replies = list(session.execute(_FIRST_REPLIES, {"roots": roots, "reply_limit": reply_limit}))
         replies = _with_hidden_ancestors(session, replies, {row.id for row in top})
-    rows = top + replies
+    picks: list[Any] = []
+    pinned = None
+    if position is None and sort != "picks":
+        for row in session.execute(_PICKS_AND_PIN, {"thread_id": thread.thread_id}):
+            if row.pinned:
+                pinned = row
+            if row.picked_at is not None:
+                picks.append(row)
+        picks.sort(key=lambda row: (row.picked_at, row.id))
+        del picks[limit:]
+    shown = top + replies + picks + ([pinned] if pinned is not None else [])
     return ThreadPage(
-        thread, top, replies, _reply_to_names(session, rows), next_cursor, _floor_chains(session, rows, floors)
+        thread,
+        top,
+        replies,
+        _reply_to_names(session, shown),
+        next_cursor,
+        _floor_chains(session, top + replies, floors),
+        picks,
+        pinned,
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from ..models import Comment, CommentStatus, Thread, Vote
+from ..models import Comment, CommentStatus, Participant, Thread, Vote
 from ..storage.events import counts_changed
+from ..storage.statements import table as statements_table
+from .participants import participant_key
 from .ranking import hot_score
 from .screening import render_screened
 from .screening_lists import current_lists
@@ -41,6 +44,8 @@ def recount(session: Session) -> list[Drift]:
             thread.comment_count = actual
             thread.version += 1
             counts_changed(session, thread.site)
+
+    drifts.extend(_recount_participants(session))
 
     reply = aliased(Comment)
     reply_counts = dict(
@@ -81,6 +86,46 @@ def recount(session: Session) -> list[Drift]:
     for thread_id in stale_threads:  # readers' cached pages (ETags) must not outlive a fixed counter
         touch_thread(session, thread_id)
     session.flush()
+    return drifts
+
+
+def _recount_participants(session: Session) -> list[Drift]:
+    """Each commenter's approved comments per thread, and each thread's count of commenters above zero."""
+    actual: Counter[tuple[int, str]] = Counter()
+    rows = session.execute(
+        select(Comment.thread_id, Comment.user_id, Comment.identity_key, Comment.author_hash)
+        .where(Comment.status == CommentStatus.APPROVED.value)
+        .execution_options(yield_per=1000)
+    )
+    for row in rows:
+        actual[row.thread_id, participant_key(row)] += 1
+    stored = {
+        (thread_id, key): count
+        for thread_id, key, count in session.execute(
+            select(Participant.thread_id, Participant.participant_key, Participant.approved_count)
+        )
+    }
+    table = statements_table(Participant)
+    for pair in stored.keys() - actual.keys():
+        if stored[pair] != 0:
+            session.execute(delete(table).where(table.c.thread_id == pair[0], table.c.participant_key == pair[1]))
+    for pair, count in actual.items():
+        if pair not in stored:
+            session.execute(insert(table).values(thread_id=pair[0], participant_key=pair[1], approved_count=count))
+        elif stored[pair] != count:
+            session.execute(
+                update(table)
+                .where(table.c.thread_id == pair[0], table.c.participant_key == pair[1])
+                .values(approved_count=count)
+            )
+    people: Counter[int] = Counter(thread_id for thread_id, _key in actual)
+    drifts = []
+    for thread in session.scalars(select(Thread)):
+        if thread.participant_count != people[thread.id]:
+            drifts.append(Drift("thread.participant_count", thread.id, thread.participant_count, people[thread.id]))
+            thread.participant_count = people[thread.id]
+            thread.version += 1
+            counts_changed(session, thread.site)
     return drifts
 
 

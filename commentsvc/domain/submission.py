@@ -271,14 +271,15 @@ def parse_ids(field: str, raws: Iterable[str]) -> list[int]:
 
 
 MAX_PAGE_SIZE = 100
-SORTS = ("oldest", "newest", "hot")
+# "picks": the editors' picks only, in the order picked (picks.py).
+SORTS = ("oldest", "newest", "hot", "picks")
 
 
 def normalise_sort(raw: str | None) -> str:
     if raw is None:
         return "oldest"
     if raw not in SORTS:
-        raise ValidationError("sort must be oldest, newest or hot.", code="sort_invalid", field="sort")
+        raise ValidationError("sort must be oldest, newest, hot or picks.", code="sort_invalid", field="sort")
     return raw
 
 

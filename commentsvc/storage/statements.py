@@ -58,6 +58,7 @@ class ThreadState(NamedTuple):
     # The per-site settings' version, and the thread's site (the replies listing needs it for its settings).
     overrides_token: str | None = None
     site: str | None = None
+    participant_count: int = 0
 
 
 _requested_site = select(bindparam("site", type_=String).label("site")).subquery("requested")
@@ -85,6 +86,7 @@ _THREAD_STATE = PreparedStatement(
         _sites.auto_close_days,
         case((_sites.auto_close_days.is_(None), None), else_=_FIRST_COMMENT_AT),
         _OVERRIDES_TOKEN,
+        _threads.participant_count,
     )
     .select_from(_requested_site)
     .outerjoin(table(Thread), and_(_threads.site == _requested_site.c.site, _threads.article == bindparam("article")))
@@ -120,6 +122,7 @@ def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
         auto_close_days,
         first_comment_at,
         overrides_token,
+        participant_count,
     ) in _THREAD_STATE.rows(engine, {"site": site, "article": article}):
         return ThreadState(
             thread_id,
@@ -133,6 +136,7 @@ def thread_state(engine: Engine, site: str, article: str) -> ThreadState:
             auto_close_days,
             as_datetime(first_comment_at),
             overrides_token,
+            participant_count=participant_count or 0,
         )
     return ThreadState(None, 0, False)
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..clock import isoformat, utcnow
 from ..config import anonymous_names
-from ..domain import article_tokens, flood, form_checks, posting, reading, reports, threads, votes
+from ..domain import article_tokens, flood, form_checks, participants, posting, reading, reports, threads, votes
 from ..domain.closing import closed_by_time, closes_at
 from ..domain.form_tokens import issue_form_token
 from ..domain.posting import Client
@@ -609,13 +609,19 @@ def _normalise_count_request(site: Any, articles: list[Any], field: str) -> tupl
     return normalise_site(site), tuple(normalise_article(article, field) for article in articles)
 
 
+def _counts_json(engine: Any, site: str, articles: Sequence[str]) -> dict[str, Any]:
+    """`counts` keeps its shape; `participants` sits beside it, keyed the same way."""
+    counts, people = participants.count_participation(engine, site, articles)
+    return {"site": site, "counts": counts, "participants": people}
+
+
 @api.route("/counts", methods=["GET", "POST"])
 @read_limit
 def count_comments() -> BaseResponse:
     """Keys are the article ids after normalisation (NFC, trimmed), as they are stored."""
     site, articles = _count_request()
     if request.method != "GET":
-        return jsonify({"site": site, "counts": threads.count_comments(db.engine, site, articles)})
+        return jsonify(_counts_json(db.engine, site, articles))
     max_age = current_app.config["COMMENTSVC_CACHE_MAX_AGE"]
     # A listing page asks for the same articles on every view: the answer is kept per site counts token.
     engine = db.engine
@@ -624,7 +630,7 @@ def count_comments() -> BaseResponse:
     cache = response_cache()
 
     def build() -> bytes:
-        return orjson.dumps({"site": site, "counts": threads.count_comments(engine, site, articles)})
+        return orjson.dumps(_counts_json(engine, site, articles))
 
     body = cache.body(key, build)
     gzipped = caching.accepts_gzip(request.headers.get("Accept-Encoding", ""))

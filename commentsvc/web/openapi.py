@@ -165,6 +165,7 @@ _SCHEMAS: dict[str, Any] = {
             "status",
             "likes",
             "dislikes",
+            "picked_at",
             "replies",
         ],
         "properties": {
@@ -186,6 +187,11 @@ _SCHEMAS: dict[str, Any] = {
                 "description": "Where the address was when posted (IP属地), on sites with COMMENTSVC_SHOW_REGION: "
                 'label text per language, shown as "IP属地：{zh}" / "from {en}"; never the address.',
                 "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+            },
+            "picked_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When a moderator made it an editors' pick; null when it is not one.",
             },
             "reply_count": {"type": "integer", "description": "Top-level only: visible replies below it."},
             "replies_cursor": {
@@ -264,8 +270,18 @@ _SCHEMAS: dict[str, Any] = {
             "article": {"type": "string"},
             "title": {"type": ["string", "null"]},
             "count": {"type": "integer"},
+            "participants": {"type": "integer", "description": "Distinct commenters among the approved comments."},
             "closed": {"type": "boolean"},
             "comments": {"type": "array", "items": _ref("Comment")},
+            "picks": {
+                "type": "array",
+                "items": _ref("Comment"),
+                "description": "The editors' picks in the order picked, on the first page (no cursor); empty later.",
+            },
+            "pinned": {
+                "oneOf": [_ref("Comment"), {"type": "null"}],
+                "description": "The staff comment pinned to the top, on the first page; null otherwise.",
+            },
             "cursor": {"type": ["string", "null"], "description": "Opaque; pass back for the next page."},
             "sso": {
                 "type": "object",
@@ -358,10 +374,15 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Counts": {
         "type": "object",
-        "required": ["site", "counts"],
+        "required": ["site", "counts", "participants"],
         "properties": {
             "site": {"type": "string"},
             "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "participants": {
+                "type": "object",
+                "description": "Distinct commenters among each article's approved comments.",
+                "additionalProperties": {"type": "integer"},
+            },
         },
     },
 }
@@ -426,7 +447,8 @@ def _document() -> dict[str, Any]:
                         {
                             "name": "sort",
                             "in": "query",
-                            "schema": {"type": "string", "enum": ["oldest", "newest", "hot"]},
+                            "schema": {"type": "string", "enum": ["oldest", "newest", "hot", "picks"]},
+                            "description": "picks: only the editors' picks, in the order picked.",
                         },
                         {
                             "name": "limit",

@@ -50,6 +50,7 @@ def rows_json(
         lang,
         region_zh,
         region_en,
+        picked_at,
     ) in rows:
         if public and status != APPROVED:
             result.append(
@@ -70,6 +71,7 @@ def rows_json(
                     "lang": None,
                     "floors": None,
                     "region": None,
+                    "picked_at": None,
                     "replies": [],
                 }
             )
@@ -95,6 +97,7 @@ def rows_json(
                 "floors": None,
                 # Label text per language (IP属地), shown by the widget; never the address.
                 "region": None if region_zh is None else {"zh": region_zh, "en": region_en},
+                "picked_at": None if picked_at is None else picked_at.isoformat(timespec="seconds") + "Z",
                 "replies": [],
             }
         )
@@ -158,15 +161,22 @@ def thread_json(page: ThreadPage, *, site: str, article: str, closed: bool, avat
         more = row.reply_count > sent[row.id] and row.id in last_sent
         node["replies_cursor"] = encode_cursor({"k": "replies", "id": last_sent[row.id]}) if more else None
     thread = page.thread
-    return {
+    answer: dict[str, Any] = {
         "site": site,
         "article": article,
         "title": thread.title,
         "count": thread.comment_count,
+        "participants": thread.participant_count,
         "closed": closed,
         "comments": top,
         "cursor": page.cursor,
     }
+    # The picks block and the pin travel with the first page (empty on later ones): one request for the widget.
+    width = len(PUBLIC_COLUMNS)
+    answer["picks"] = rows_json([row[:width] for row in page.picks], avatar_base=avatar_base, reply_to_names=names)
+    pinned = rows_json([page.pinned[:width]], avatar_base=avatar_base, reply_to_names=names) if page.pinned else []
+    answer["pinned"] = pinned[0] if pinned else None
+    return answer
 
 
 def replies_json(page: RepliesPage, *, avatar_base: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_geo_retention'
-down_revision = '0010_floors_lang'
+down_revision = '0011_picks_participants'
 branch_labels = None
 depends_on = None
 

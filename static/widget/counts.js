@@ -29,8 +29,9 @@ export function countRequests(site, articles) {
   return requests;
 }
 
-export function showCount(el, n) {
-  el.textContent = (el.getAttribute("data-commentsvc-format") || "{count}").split("{count}").join(String(n));
+// data-commentsvc-format may show both numbers: "{participants}人参与 · {count}条评论".
+export function showCount(el, n, people) {
+  el.textContent = (el.getAttribute("data-commentsvc-format") || "{count}").replace(/{count}/g, n).replace(/{participants}/g, people || 0);
 }
 
 export class Counter {
@@ -57,7 +58,7 @@ export class Counter {
       async ({ method, path, body, articles: part }) => {
         try {
           const data = await this.request(method, path, { body });
-          for (const article of part) for (const el of articles.get(article)) showCount(el, data.counts[article] || 0);
+          for (const article of part) for (const el of articles.get(article)) showCount(el, data.counts[article] || 0, data.participants?.[article]);
         } catch {
           // Counts are decoration: the page keeps its fallback text.
         }

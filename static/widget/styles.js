@@ -75,6 +75,7 @@ button:hover{background:var(--cs-soft)}
 .commentsvc-deleted{font-style:italic;opacity:.7}
 .commentsvc-highlight{background:var(--cs-mark);box-shadow:0 0 0 2px var(--cs-accent)}
 .commentsvc-more{display:block;width:100%;margin:1em 0;padding:.6em}
+.commentsvc-picks,.commentsvc-pinned{border-left:3px solid var(--cs-accent);padding-left:.6em;margin:0 0 1em}
 .commentsvc-more-replies{margin:.3em 0 .3em 4em;font-size:.85em}
 .commentsvc-live{position:fixed;bottom:1em;left:50%;transform:translate(-50%);z-index:9;padding:.5em 1em;border:0;border-radius:2em;background:#c4161c;color:#fff}
 .commentsvc-notice{padding:.6em .8em;background:var(--cs-soft);border-radius:4px;margin:0 0 1em}

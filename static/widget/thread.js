@@ -7,6 +7,7 @@ import { floorsBelow, renderFloors } from "./floors.js";
 import { CommentForm } from "./form.js";
 import { errorText, exactTime, pickLanguage, relativeTime, translator } from "./i18n.js";
 import { liveNotice, poll, unseen } from "./live.js";
+import { renderPicks } from "./picks.js";
 import { draftTarget } from "./storage.js";
 import { adoptStyles } from "./styles.js";
 
@@ -75,6 +76,7 @@ export class Widget {
     this.renderWriteArea();
     this.sortSelect = h("select", { id: sortId, onchange: () => { this.sort = this.sortSelect.value; this.reload(false); } },
       ...SORTS.map((value) => h("option", { value }, t("sort_" + value))));
+    this.picks = h("div");
     this.list = h("ol", { class: "commentsvc-list" });
     this.empty = h("p", { class: "commentsvc-dim", hidden: true }, t("empty"));
     this.loadError = h("p", { class: "commentsvc-msg commentsvc-error", hidden: true });
@@ -82,7 +84,7 @@ export class Widget {
     this.root = h("section", { class: `commentsvc-root commentsvc-${this.theme}`, lang: this.lang, "aria-labelledby": headingId },
       h("div", { class: "commentsvc-head" }, this.heading, this.total), this.status, this.notice, this.writeArea,
       h("div", { class: "commentsvc-toolbar" }, h("label", { for: sortId }, t("sort")), this.sortSelect),
-      this.loadError, this.empty, this.list, this.more);
+      this.loadError, this.picks, this.empty, this.list, this.more);
     this.live = liveNotice(t, () => this.showNew());
     this.root.hidden = !!this.fragment;
     this.shadow.append(this.root, this.live);
@@ -134,10 +136,11 @@ export class Widget {
     setTimeout(() => { this.status.textContent = text; }, 50);
   }
 
-  setCount(n) {
+  setCount(n, people = this.people) {
     if (typeof n !== "number") return;
-    this.total.textContent = this.t.plural("total", n);
-    for (const el of this.env.counter.elements().get(this.site)?.get(this.article) || []) showCount(el, n);
+    this.people = people;
+    this.total.textContent = this.t.plural("total", n) + (people ? " · " + this.t.plural("participants", people) : "");
+    for (const el of this.env.counter.elements().get(this.site)?.get(this.article) || []) showCount(el, n, people);
   }
 
   // Logged in: "Commenting as NAME" and no name/email fields; SSO on and logged out: a Log in link, which
@@ -205,6 +208,12 @@ export class Widget {
       this.list.replaceChildren();
       this.nodes.clear();
       this.applyPage(data);
+      // The first page carries the pin and the picks; their cards are the thread's own, without its ids.
+      this.picks.replaceChildren(...renderPicks(this.t, data, (c) => {
+        const card = this.renderCard({ c: { ...c, status: "" }, depth: 0 });
+        card.removeAttribute("id");
+        return card;
+      }));
       this.showOwnPending();
       if (first) this.onHash();
     } catch (err) {
@@ -242,7 +251,7 @@ export class Widget {
       this.renderWriteArea();
     }
     this.setClosed(!!data.closed);
-    this.setCount(data.count);
+    this.setCount(data.count, data.participants);
     for (const comment of data.comments) if (!this.nodes.has(comment.id)) this.list.append(this.renderItem(comment, 0));
     this.cursor = data.cursor;
     this.more.hidden = !data.cursor;

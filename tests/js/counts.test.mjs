@@ -72,3 +72,16 @@ describe("filling counts", () => {
     assert.equal(el.textContent, "我要评论(12)");
   });
 });
+
+describe("the count format", () => {
+  it("shows participants beside the count with {participants}", async () => {
+    const both = fakeElement({ "data-commentsvc-count": "a", "data-commentsvc-format": "{participants}人参与 · {count}条评论" });
+    const plain = fakeElement({ "data-commentsvc-count": "a" });
+    const request = async () => ({ counts: { a: 5 }, participants: { a: 3 } });
+    await new Counter(fakeDocument([both, plain]), request, "").fill();
+    assert.equal(both.textContent, "3人参与 · 5条评论");
+    assert.equal(plain.textContent, "5");
+    showCount(both, 2);
+    assert.equal(both.textContent, "0人参与 · 2条评论");
+  });
+});

@@ -20,6 +20,7 @@ from ...text.language import language_of_html
 from ...text.sanitize import VisibleText
 from ...text.wordfilter import WordMatcher
 from ..addresses import address_key, is_purged
+from ..participants import move_participants, participant_key
 from ..policy import set_site_policy
 from ..posting import Client, author_hash, place_reply
 from ..ranking import hot_score
@@ -123,6 +124,8 @@ class _Article:
     titles: dict[str, str | None] = field(default_factory=dict)
     stored: int = 0
     approved: int = 0
+    # Approved comments per participant key (participants.py), moved once at the end as the count is.
+    participants: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     settings: SourceThread | None = None
 
 
@@ -462,6 +465,7 @@ class ImportWriter:
             "identity_key": None,
             "user_id": None,
             "author_avatar_url": None,
+            "picked_at": None,
         }
         new = statements.insert_comment(self.session.connection(), values)
         approved = status == CommentStatus.APPROVED.value
@@ -489,6 +493,7 @@ class ImportWriter:
             self.report.pending += 1
         if approved:
             article.approved += 1
+            article.participants[participant_key(new)] += 1
             if root_id is not None:
                 self._reply_deltas[root_id] += 1
 
@@ -517,6 +522,7 @@ class ImportWriter:
                 continue
             self.report.threads += 1
             adjust_thread_count(self.session, article.thread_id, article.approved)  # bumps the version too
+            move_participants(self.session, article.thread_id, article.participants)
             counts_changed(self.session, article.site)
             links = sorted(article.sources, key=lambda link: -article.sources[link])
             if len(links) > 1:

@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
 from ...clock import utcnow
-from ...domain import bans, statistics, words
+from ...domain import bans, picks, statistics, words
 from ...domain.policy import set_site_policy, set_thread_policy
 from ...domain.policy import thread_policy as policy_of
 from ...domain.submission import parse_expiry
@@ -34,7 +34,13 @@ def thread(thread_id: int) -> str:
     if found is None:
         abort(404)
     policy = policy_of(db.session(), found, current_app.config["COMMENTSVC_MODERATION"])
-    return render_template("dashboard/thread.html", thread=found, closed=policy.closed, mode=policy.mode)
+    return render_template(
+        "dashboard/thread.html",
+        thread=found,
+        closed=policy.closed,
+        mode=policy.mode,
+        picks=picks.thread_picks(db.session(), found.id),
+    )
 
 
 @dashboard.post("/threads/<int:thread_id>")

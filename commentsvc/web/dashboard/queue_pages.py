@@ -14,7 +14,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from ...clock import utcnow
-from ...domain import moderation, queues, statistics
+from ...domain import moderation, picks, queues, statistics
 from ...domain.screening import highlighted_words
 from ...domain.screening_lists import current_lists
 from ...domain.submission import parse_ids
@@ -93,14 +93,17 @@ def comment_action() -> BaseResponse:
     action = request.form.get("action", "")
 
     def work() -> str:
-        changed = moderation.apply_action(
-            db.session(),
-            ids,
-            action,
-            actor=actor(),
-            now=utcnow(),
-            default_mode=current_app.config["COMMENTSVC_MODERATION"],
-        )
+        if action in picks.PICK_ACTIONS:
+            changed = picks.apply_pick_action(db.session(), ids, action, actor=actor(), now=utcnow())
+        else:
+            changed = moderation.apply_action(
+                db.session(),
+                ids,
+                action,
+                actor=actor(),
+                now=utcnow(),
+                default_mode=current_app.config["COMMENTSVC_MODERATION"],
+            )
         return label("done", g.language).format(n=len(changed))
 
     commit_or_flash(work)
