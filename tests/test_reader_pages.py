@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import ARTICLE, own_words
+from dashboard_support import log_in, make_moderator, post
 
 FRAGMENT = "/embed/thread.html"
 PAGE = "/thread"
@@ -55,6 +56,23 @@ def test_fragment_is_the_first_page_as_cacheable_html(client: Any, make_comment:
     assert "/thread?site=default&amp;article=" in html
     again = client.get(FRAGMENT, query_string={"article": ARTICLE}, headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_fragment_and_plain_page_show_the_editors_picks_above_the_thread(
+    app: Any, client: Any, make_comment: Any
+) -> None:
+    picked = make_comment(body=own_words("picked words"), name="王五")
+    make_comment(body=own_words("newer words"), name="赵六")
+    make_moderator(app)
+    log_in(client)
+    assert post(client, "/dashboard/comments/action", {"ids": [str(picked["id"])], "action": "pick"}).status_code < 400
+    for html in (
+        client.get(FRAGMENT, query_string={"article": ARTICLE}).get_data(as_text=True),
+        open_page(client),
+    ):
+        picks = html[html.index('class="commentsvc-plain-picks"') : html.index("</section>", html.index("plain-picks"))]
+        assert "编辑精选" in picks and "王五" in picks and "赵六" not in picks
+        assert html.count(f'id="comment-{picked["id"]}"') == 1  # the pick keeps its one anchor, in the thread
 
 
 def test_fragment_changes_its_etag_when_a_comment_is_posted(client: Any, make_comment: Any) -> None:
