@@ -67,6 +67,14 @@ def test_a_pending_comment_shows_its_article_author_and_context(moderator_client
 
 
 @pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}])
+def test_each_comment_body_carries_its_own_language(moderator_client, make_comment):
+    make_comment(body="這篇報導寫得很清楚，謝謝記者。")
+    make_comment(body="The minister's answer left out the numbers that matter.")
+    html = moderator_client.get("/dashboard/queue/pending").get_data(as_text=True)
+    bodies = re.findall(r'<div class="commentsvc-body" lang="([^"]*)" data-commentsvc-body>', html)
+    assert sorted(bodies) == ["en", "zh-Hant"]
+
+
 def test_approving_a_pending_comment_publishes_it_and_updates_counts(moderator_client, make_comment):
     """Approving a pending comment shows it to readers and updates every count."""
     comment = make_comment()

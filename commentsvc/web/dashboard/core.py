@@ -143,6 +143,8 @@ def _template_helpers() -> dict[str, Any]:
         "t": lambda key, **values: label(key, language).format(**values) if values else label(key, language),
         "tn": lambda key, count: counted(key, count, language),
         "utc_time": utc_time,
+        # A comment's stored language as its lang attribute; "other" is unknown (lang=""), as in the widget.
+        "reader_lang": lambda stored: "" if stored in (None, "other") else stored,
         "reason_label": lambda code: reason_label(code, language),
         "language": language,
         "other_language": "en" if language == "zh-CN" else "zh-CN",
