@@ -235,6 +235,7 @@ def test_public_comments_carry_exactly_the_documented_fields(client, make_commen
         "lang",
         "floors",
         "picked_at",
+        "region",
         "replies",
         "reply_count",
         "replies_cursor",

@@ -113,6 +113,10 @@ def public_requests(comments: dict[str, Any]) -> dict[str, list[tuple[str, str, 
             ("GET", f"{URL}/{deleted}/replies", {}),
             ("GET", f"{URL}/{reply}/replies", {}),
         ],
+        "api.list_floors": [
+            ("GET", f"{URL}/{reply}/floors", {}),
+            ("GET", f"{URL}/{deleted}/floors", {}),
+        ],
         "api.vote_comment": [("POST", f"{URL}/{top}/vote", {"json": {"value": -1}})],
         "api.report_comment": [("POST", f"{URL}/{top}/report", {"json": {"reason": "abuse", "note": EMAIL}})],
         "api.count_comments": [
