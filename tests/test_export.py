@@ -28,6 +28,8 @@ def _shape(document: dict[str, Any]) -> tuple[Any, ...]:
             c["likes"],
             c["dislikes"],
             c["reply_count"],
+            c["picked_at"],
+            c["pinned_at"],
             sorted((v["voter_key"], v["value"]) for v in c["votes"]),
         )
         for c in document["comments"]
@@ -53,6 +55,15 @@ def test_export_then_import_gives_back_the_same_data(make_app: Any, tmp_path: Pa
         db.session.execute(text("UPDATE comments SET status = 'spam' WHERE id = 2"))
         db.session.execute(text("UPDATE comments SET status = 'rejected' WHERE id = 3"))
         db.session.execute(text("UPDATE comments SET status = 'deleted' WHERE id = 4"))
+        # An editors' pick and a pinned staff comment (the dashboard's pick and pin store these).
+        db.session.execute(text("UPDATE comments SET picked_at = '2024-02-01 08:00:00' WHERE id = 5"))
+        db.session.execute(text("UPDATE comments SET is_staff = true WHERE id = 6"))
+        db.session.execute(
+            text(
+                "INSERT INTO thread_pins (thread_id, comment_id, pinned_at)"
+                " SELECT thread_id, id, '2024-02-01 09:00:00' FROM comments WHERE id = 6"
+            )
+        )
         db.session.execute(
             text("INSERT INTO sensitive_words (word, action, created_at) VALUES ('kw', 'mask', '2024-01-01 00:00:00')")
         )
@@ -62,6 +73,8 @@ def test_export_then_import_gives_back_the_same_data(make_app: Any, tmp_path: Pa
     assert runner.invoke(args=["export", str(exported)]).exit_code == 0
     document = json.loads(exported.read_text())
     assert document["format"] == "commentsvc-export" and document["version"] == 1
+    assert [c["id"] for c in document["comments"] if c["picked_at"]] == [5]
+    assert [c["id"] for c in document["comments"] if c["pinned_at"]] == [6]
 
     # An empty database of the same engine.
     with source.app_context():

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import isoformat
-from ..models import Ban, Comment, SensitiveWord, SiteSetting, Thread, Vote
+from ..models import Ban, Comment, SensitiveWord, SiteSetting, Thread, ThreadPin, Vote
 
 EXPORT_FORMAT = "commentsvc-export"
 EXPORT_VERSION = 1
@@ -89,11 +89,13 @@ _COMMENT_COLUMNS = (
     Comment.likes,
     Comment.dislikes,
     Comment.reply_count,
+    Comment.picked_at,
+    ThreadPin.pinned_at,
 )
 
 
 def _comments(session: Session, site: str | None) -> Iterator[dict[str, Any]]:
-    query = select(*_COMMENT_COLUMNS).order_by(Comment.id)
+    query = select(*_COMMENT_COLUMNS).outerjoin(ThreadPin, ThreadPin.comment_id == Comment.id).order_by(Comment.id)
     votes = select(Vote.comment_id, Vote.voter_key, Vote.value, Vote.created_at).order_by(Vote.comment_id, Vote.id)
     if site is not None:
         in_site = select(Thread.id).where(Thread.site == site)
@@ -106,6 +108,8 @@ def _comments(session: Session, site: str | None) -> Iterator[dict[str, Any]]:
         record: dict[str, Any] = dict(row)
         record["created_at"] = isoformat(record["created_at"])
         record["edited_at"] = isoformat(record["edited_at"])
+        record["picked_at"] = isoformat(record["picked_at"])
+        record["pinned_at"] = isoformat(record["pinned_at"])
         record["votes"] = []
         while pending_vote is not None and pending_vote[0] <= record["id"]:
             if pending_vote[0] == record["id"]:

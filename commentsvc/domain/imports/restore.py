@@ -72,6 +72,8 @@ def _items(document: dict[str, Any]) -> Iterator[SourceItem]:
             user_agent=text(record, "user_agent"),
             region_zh=_optional(record, "region_zh"),
             region_en=_optional(record, "region_en"),
+            picked_at=parse_time(_optional(record, "picked_at")),
+            pinned_at=parse_time(_optional(record, "pinned_at")),
             body=text(record, "body_source"),
             body_format=text(record, "body_format") or "markdown",
             status=text(record, "status"),

@@ -83,6 +83,9 @@ class SourceComment:
     client_ip_key: str | None = None
     region_zh: str | None = None
     region_en: str | None = None
+    # An editors' pick, and the thread's pinned comment (one per thread), as a backup holds them.
+    picked_at: datetime | None = None
+    pinned_at: datetime | None = None
 
 
 @dataclass(frozen=True)

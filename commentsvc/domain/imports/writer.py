@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...models import Ban, Comment, CommentStatus, ImportedComment, SensitiveWord, Thread
+from ...models import Ban, Comment, CommentStatus, ImportedComment, SensitiveWord, Thread, ThreadPin
 from ...storage import bulk, statements
 from ...storage.events import counts_changed
 from ...storage.statements import table
@@ -465,9 +466,11 @@ class ImportWriter:
             "identity_key": None,
             "user_id": None,
             "author_avatar_url": None,
-            "picked_at": None,
+            "picked_at": comment.picked_at,
         }
         new = statements.insert_comment(self.session.connection(), values)
+        if comment.pinned_at is not None:
+            self._pin(article.thread_id, new.id, comment.pinned_at)
         approved = status == CommentStatus.APPROVED.value
         self._nodes[comment.source_id] = _Node(new.id, depth, parent_id, root_id, approved, article.thread_id)
         self._imported_rows.append(
@@ -496,6 +499,16 @@ class ImportWriter:
             article.participants[participant_key(new)] += 1
             if root_id is not None:
                 self._reply_deltas[root_id] += 1
+
+    def _pin(self, thread_id: int, comment_id: int, pinned_at: datetime) -> None:
+        """A backup's pinned comment; a thread that has its own pin already keeps it."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    insert(table(ThreadPin)).values(thread_id=thread_id, comment_id=comment_id, pinned_at=pinned_at)
+                )
+        except IntegrityError:
+            pass
 
     def _flush_rows(self) -> None:
         bulk.insert_imported(self.session.connection(), self._imported_rows)
