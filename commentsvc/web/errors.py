@@ -56,7 +56,7 @@ _ERROR_PAGE = """<!doctype html>
 <body><h1>{{ title }}</h1><p>{{ message }}</p></body></html>"""
 
 
-def _retry_after_seconds() -> int:
+def retry_after_seconds() -> int:
     """Only a 429 says when to retry: rate-limit headers on every response would be cached by CDNs."""
     current = limiter.current_limit
     return max(1, math.ceil(current.window[0] - time.time())) if current is not None else 60
@@ -107,7 +107,7 @@ def register_error_handlers(app: Flask) -> None:
         if allow:
             response.headers["Allow"] = allow
         if status == 429:
-            response.headers["Retry-After"] = str(_retry_after_seconds())
+            response.headers["Retry-After"] = str(retry_after_seconds())
         return response
 
     @app.errorhandler(Exception)

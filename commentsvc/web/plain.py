@@ -30,7 +30,7 @@ from .api import (
     thread_state_now,
     validated_thread_state,
 )
-from .errors import _retry_after_seconds
+from .errors import retry_after_seconds
 from .reader_labels import counted, error_text, label, pick_language
 from .serialize import thread_json
 
@@ -210,7 +210,7 @@ def _csrf_refused(_error: CSRFError) -> BaseResponse:
 @plain.errorhandler(TooManyRequests)
 def _too_many(_error: TooManyRequests) -> BaseResponse:
     site, article, language, _cursor = _reader_query()
-    wait = _retry_after_seconds()
+    wait = retry_after_seconds()
     response = _thread_page(
         site, article, language, None, error=counted("too_fast", wait, language), values=_form_values(), status=429
     )
