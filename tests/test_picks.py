@@ -153,4 +153,6 @@ def test_pick_is_one_click_in_the_queue_and_on_the_thread_page(moderator_client,
     page = client.get(f"/dashboard/threads/{thread_id}").get_data(as_text=True)
     picks = page.split("data-thread-picks", 1)[1].split("</section>", 1)[0]
     assert f'data-comment-id="{comment["id"]}"' in picks and 'data-action="unpick"' in picks
+    assert page.count("data-thread-picks") == 1  # once, in the page's body (not also in its <title>)
+    assert "<" not in re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert "data-commentsvc-picked" in client.get("/dashboard/queue/approved").get_data(as_text=True)
