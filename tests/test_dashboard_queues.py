@@ -75,6 +75,7 @@ def test_each_comment_body_carries_its_own_language(moderator_client, make_comme
     assert sorted(bodies) == ["en", "zh-Hant"]
 
 
+@pytest.mark.parametrize("app_config", [{"COMMENTSVC_MODERATION": "pre"}])
 def test_approving_a_pending_comment_publishes_it_and_updates_counts(moderator_client, make_comment):
     """Approving a pending comment shows it to readers and updates every count."""
     comment = make_comment()

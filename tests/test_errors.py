@@ -18,12 +18,12 @@ def test_a_wrong_method_is_json_405_with_allow(client):
 
 
 def test_an_unexpected_failure_is_a_json_500_without_internals(app, client, monkeypatch):
-    from commentsvc.domain import threads
+    from commentsvc.domain import participants
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internals /etc/passwd")
 
-    monkeypatch.setattr(threads, "count_comments", explode)
+    monkeypatch.setattr(participants, "count_participation", explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = client.get("/api/v1/counts", query_string={"article": "a"})
     assert response.status_code == 500
@@ -34,12 +34,12 @@ def test_an_unexpected_failure_is_a_json_500_without_internals(app, client, monk
 
 
 def test_a_database_outage_is_a_json_503(app, client, monkeypatch):
-    from commentsvc.domain import threads
+    from commentsvc.domain import participants
 
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(threads, "count_comments", unreachable)
+    monkeypatch.setattr(participants, "count_participation", unreachable)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = client.get("/api/v1/counts", query_string={"article": "a"})
     assert response.status_code == 503

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine, bindparam, insert, select, update
@@ -18,7 +17,6 @@ __all__ = [
     "MAX_ARTICLES_PER_COUNT",
     "PostTarget",
     "adjust_thread_count",
-    "count_comments",
     "counts_token",
     "find_thread",
     "thread_for_post",
@@ -95,11 +93,3 @@ def counts_token(engine: Engine, site: str) -> str | None:
     """The site's counts token, None before its first counted comment. Read it before the counts
     it validates, so counts kept under a token are never older than the token."""
     return statements.counts_token(engine, site)
-
-
-def count_comments(engine: Engine, site: str, articles: Sequence[str]) -> dict[str, int]:
-    """Visible (approved) comments per article, replies included; unknown articles count 0.
-    Takes the engine, not a session: a listing page's counts are one read on their own."""
-    counts = dict.fromkeys(articles, 0)
-    counts.update(statements.stored_counts(engine, site, list(counts)))
-    return counts
