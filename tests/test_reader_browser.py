@@ -95,7 +95,7 @@ def test_widget_hydrates_over_the_fragment_and_new_comments_wait_behind_a_notice
     notice.click()
     page.get_by_text("刚刚发表").wait_for(state="visible")
     assert notice.is_hidden()
-    assert page.locator(".commentsvc-total").text_content() == "共 5 条评论"
+    assert page.locator(".commentsvc-total").text_content() == "共 5 条评论 · 1 人参与"  # one reader wrote them all
     assert not page.console_errors
 
 
