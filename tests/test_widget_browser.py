@@ -338,7 +338,8 @@ def test_count_link_and_related_article_counts_come_from_one_request_and_follow_
     page.wait_for_function(
         f"() => document.querySelector('a[data-commentsvc-count]').textContent === '我要评论({before + 1})'"
     )
-    assert widget.locator(".commentsvc-total").inner_text() == f"共 {before + 1} 条评论"
+    # The header's count (the participants follow it: "共 N 条评论 · M 人参与").
+    assert widget.locator(".commentsvc-total").inner_text().split(" · ")[0] == f"共 {before + 1} 条评论"
     assert count_requests == ["GET"]
     seed(server, related[0], 1)
     page.reload()
@@ -402,7 +403,7 @@ def test_author_edits_and_deletes_own_comment_within_the_window(
     page.reload()
     widget = open_widget(page, host_site.page_url(article))
     assert comment(widget, "修改后的内容").count() == 0
-    assert widget.locator(".commentsvc-total").inner_text() == "共 1 条评论"
+    assert widget.locator(".commentsvc-total").inner_text() == "共 1 条评论 · 1 人参与"
     assert_no_console_errors(page)
 
 
