@@ -75,12 +75,9 @@ def _resolve_reports(session: Session, comment_id: int, target: CommentStatus) -
     return len(reporter_keys)
 
 
-def apply_action(
-    session: Session, comment_ids: Sequence[int], action: str, *, actor: Actor, now: datetime, default_mode: str
-) -> list[Comment]:
-    """One action on one or many comments; a comment already in the target status is left alone."""
-    if action not in ACTIONS:
-        raise ValidationError("Unknown action.", code="action_invalid", field="action")
+def selected_comments(session: Session, comment_ids: Sequence[int]) -> tuple[list[int], dict[int, Comment]]:
+    """A moderator's selection, each id once in the order given, with its comments; an empty, too
+    large or stale selection is refused whole."""
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
         raise ValidationError("Select at least one comment.", code="nothing_selected", field="ids")
@@ -90,6 +87,16 @@ def apply_action(
     missing = [comment_id for comment_id in ids if comment_id not in found]
     if missing:
         raise NotFound(f"Comment {missing[0]} does not exist.", code="comment_not_found")
+    return ids, found
+
+
+def apply_action(
+    session: Session, comment_ids: Sequence[int], action: str, *, actor: Actor, now: datetime, default_mode: str
+) -> list[Comment]:
+    """One action on one or many comments; a comment already in the target status is left alone."""
+    if action not in ACTIONS:
+        raise ValidationError("Unknown action.", code="action_invalid", field="action")
+    ids, found = selected_comments(session, comment_ids)
     # Thread locks first, then decide on fresh state: the same order every writer uses (see get_comment_for_change).
     lock_threads(session, [comment.thread_id for comment in found.values()])
     for comment in found.values():

@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound, Unprocessable, ValidationError
+from ..errors import Unprocessable, ValidationError
 from ..models import Comment, CommentStatus, ThreadPin
 from . import audit
 from .comments import lock_threads
-from .moderation import MAX_BULK, Actor
+from .moderation import Actor, selected_comments
 from .queues import QueueItem, queue_items
 from .threads import touch_thread
 
@@ -33,15 +33,7 @@ def apply_pick_action(
     bumps the thread's version, so cached pages and their ETags change with it."""
     if action not in PICK_ACTIONS:
         raise ValidationError("Unknown action.", code="action_invalid", field="action")
-    ids = list(dict.fromkeys(comment_ids))
-    if not ids:
-        raise ValidationError("Select at least one comment.", code="nothing_selected", field="ids")
-    if len(ids) > MAX_BULK:
-        raise ValidationError(f"At most {MAX_BULK} comments at once.", code="too_many_selected", field="ids")
-    found = {comment.id: comment for comment in session.scalars(select(Comment).where(Comment.id.in_(ids)))}
-    missing = [comment_id for comment_id in ids if comment_id not in found]
-    if missing:
-        raise NotFound(f"Comment {missing[0]} does not exist.", code="comment_not_found")
+    ids, found = selected_comments(session, comment_ids)
     lock_threads(session, [comment.thread_id for comment in found.values()])
     changed: list[Comment] = []
     for comment_id in ids:
