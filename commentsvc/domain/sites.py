@@ -42,10 +42,9 @@ class SiteIdentity:
 _identities: TokenMemo[Mapping[str, SiteIdentity]] = TokenMemo()
 
 
-def site_identity(session: Session, site: str, token: str | None = None) -> SiteIdentity:
+def site_identity(session: Session, site: str, token: str | None) -> SiteIdentity:
     """From this worker's copy of every site's row, reloaded when the settings token moved (`token`:
-    statements.settings_token(), when the caller read it already)."""
-    token = statements.settings_token(session.connection()) if token is None else token
+    statements.settings_token(), read once per request by the caller)."""
     identities = _identities.with_token(session.get_bind().engine, token, lambda: _load_identities(session))
     return identities.get(site) or SiteIdentity(site)
 
