@@ -86,6 +86,8 @@ def fold_text(text: str) -> FoldedText:
 
 def fold_plain(text: str) -> str:
     """The folded text alone, without the map back to the original (for fingerprints, not for masking)."""
+    if not any(map(unicodedata.combining, text)):  # every character is its own cluster
+        return "".join(map(fold_cluster, text))
     return "".join([fold_cluster(text[start:end]) for start, end in _clusters(text)])
 
 

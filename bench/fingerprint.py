@@ -1,0 +1,94 @@
+"""How well the flood fingerprint tells near copies from different comments, and what it costs
+(`python bench/fingerprint.py`, see bench/README.md "Flood and surge checks").
+
+For comments made of random two-character Chinese words it prints, by length, how often one changed
+word still leaves SHARED_BANDS bands equal (a copy found), how often two different comments that share
+two words do (a false copy), and, for pairs of one edited advertising text, the share found against
+what the banding promises for their real Jaccard similarity (J**ROWS per band, independent bands).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import random
+import sys
+import timeit
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from commentsvc.text.fingerprint import BANDS, ROWS, SHARED_BANDS, SHINGLE, band_keys
+from commentsvc.text.wordfilter import fold_plain
+
+VOCABULARY = tuple(
+    "政府市民记者调查报道问题经济发展教育医疗交通环境房价工资城市农村社会文化历史政策"
+    "法律安全健康科技网络企业市场价格消费就业学校学生老师家长医院医生病人天气空气水质"[start : start + 2]
+    for start in range(0, 80, 2)
+)
+AD = "加微信领取优惠券 每天在家轻松赚钱 名额有限先到先得 点击链接马上报名"
+MIN_CHARS = 12
+
+
+def shared_bands(first: str, second: str) -> int:
+    return sum(a == b for a, b in zip(band_keys(first, MIN_CHARS), band_keys(second, MIN_CHARS), strict=False))
+
+
+def found(first: str, second: str) -> bool:
+    return shared_bands(first, second) >= SHARED_BANDS
+
+
+def shingles(text: str) -> set[str]:
+    folded = fold_plain(text)
+    return {folded[index : index + SHINGLE] for index in range(len(folded) - SHINGLE + 1)}
+
+
+def promised(jaccard: float) -> float:
+    """P(at least SHARED_BANDS of BANDS bands equal) for independent bands of ROWS minima each."""
+    band = jaccard**ROWS
+    return sum(math.comb(BANDS, k) * band**k * (1 - band) ** (BANDS - k) for k in range(SHARED_BANDS, BANDS + 1))
+
+
+def edited_ad(rng: random.Random) -> str:
+    words = AD.split()
+    words[rng.randrange(len(words))] = rng.choice(("今天报名", "限时免费", "真的有效"))
+    return f"{rng.choice(('朋友们', '大家好', '注意'))}{''.join(words)} 电话1380013{rng.randrange(100):02d}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=500, help="pairs per length (default 500)")
+    parser.add_argument("--seed", type=int, default=18)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+
+    print("| words (chars) | one changed word found | two shared words found (false copy) |")
+    print("|---|---:|---:|")
+    for count in (6, 10, 16, 30):
+        copies = strangers = 0
+        for _ in range(args.pairs):
+            words = rng.sample(VOCABULARY, count)
+            edited = list(words)
+            edited[rng.randrange(count)] = rng.choice(VOCABULARY)
+            copies += found("".join(words), "".join(edited))
+            other = rng.sample(VOCABULARY, count)
+            other[:2] = words[:2]
+            strangers += found("".join(words), "".join(other))
+        print(f"| {count} ({2 * count}) | {copies / args.pairs:.1%} | {strangers / args.pairs:.2%} |")
+
+    ads = [edited_ad(rng) for _ in range(60)]
+    pairs = list(itertools.combinations(ads, 2))
+    observed = sum(found(a, b) for a, b in pairs) / len(pairs)
+    expected = sum(promised(len(shingles(a) & shingles(b)) / len(shingles(a) | shingles(b))) for a, b in pairs)
+    print(
+        f"\nedited advertising text, {len(pairs)} pairs: found {observed:.1%}, banding promises {expected / len(pairs):.1%}"
+    )
+
+    bodies = ["".join(rng.sample(VOCABULARY, 20)) + " council budget vote next week" for _ in range(200)]
+    seconds = min(timeit.repeat(lambda: [band_keys(body, MIN_CHARS) for body in bodies], number=5, repeat=5))
+    print(f"cost: {seconds / 5 / len(bodies) * 1e6:.1f} µs per {len(bodies[0])}-character body (timeit, best of 5)")
+
+
+if __name__ == "__main__":
+    main()
