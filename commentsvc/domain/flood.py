@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from ..models import ClusterStatus, Comment, CommentStatus, FloodCluster, FloodMember
 from ..storage import crowd_statements
 from ..text.fingerprint import SHARED_BANDS, band_keys
-from ..text.sanitize import VisibleText
 from . import audit
 from .notifications import outbox
+from .screening import Screening
 from .status import set_comment_status
 
 FLOOD_REASON = "flood"
@@ -67,32 +67,32 @@ NOT_CHECKED = FloodCheck()
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """The band keys of one sanitized body: the CPU part of the check, so callers compute it before
-    they take the write lock, as they screen the body."""
+    """The band keys of one screened body's visible text: the CPU part of the check, so callers compute
+    it before they take the write lock, as they screen the body."""
 
-    html: str
+    text: str
     keys: tuple[int, ...]
 
 
-def fingerprint(html: str, settings: FloodSettings) -> Fingerprint:
-    keys = band_keys(VisibleText.of(html).text, settings.min_chars) if settings.copies >= 1 else ()
-    return Fingerprint(html, keys)
+def fingerprint(text: str, settings: FloodSettings) -> Fingerprint:
+    return Fingerprint(text, band_keys(text, settings.min_chars) if settings.copies >= 1 else ())
 
 
 def check_flood(
     session: Session,
     *,
     site: str,
-    html: str,
+    screening: Screening,
     now: datetime,
     settings: FloodSettings,
     known: Fingerprint | None = None,
 ) -> FloodCheck:
-    """Looks for earlier copies of a sanitized body's visible text on the site; copies == 0 turns it off.
-    `known` is fingerprint()'s result when the caller computed it already (used if it is of this html)."""
+    """Looks for earlier copies of a screened body's visible text on the site; copies == 0 turns it off.
+    `known` is fingerprint()'s result when the caller computed it already (used if it is of this text)."""
     if settings.copies < 1:
         return NOT_CHECKED
-    keys = (known if known is not None and known.html == html else fingerprint(html, settings)).keys
+    text = screening.text
+    keys = (known if known is not None and known.text == text else fingerprint(text, settings)).keys
     if not keys:
         return NOT_CHECKED
     since = now - timedelta(minutes=settings.minutes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -14,7 +14,7 @@ from ..errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationErr
 from ..models import Comment, CommentStatus, EventType, IdempotencyKey
 from ..storage import statements
 from ..storage.statements import NewComment, table
-from ..text.language import language_of_html
+from ..text.language import detect_language
 from . import flood, surge
 from .addresses import address_key
 from .bans import refuse_banned
@@ -220,7 +220,7 @@ def post_comment(
     redone only when the lists changed since. `notify` (the reader's language) asks for reply emails.
     `caught` names the spam traps the post fell into (hold_reasons codes): it is stored as spam, and
     the result's shown_status is what an accepted post would have had, so the answer tells nothing.
-    `similarity` is flood.fingerprint() of the screened HTML, computed before the write lock.
+    `similarity` is flood.fingerprint() of the screened text, computed before the write lock.
     `trust_first` holds a reader's first comments (trust.py); a trusted reader skips the link hold."""
     fingerprint = request_hash(article=article, parent_id=parent_id, author=author, body=body)
     if idempotency_key:
@@ -268,17 +268,15 @@ def post_comment(
     screening = hold_for_thread(screening, policy)
     crowd_reason = surge.note_post(session, thread_id=thread.id, now=now, settings=settings.surge)
     if crowd_reason and "pre_moderation" not in screening.reasons:
-        screening = Screening(
-            CommentStatus.PENDING, screening.html, (*screening.reasons, crowd_reason), screening.lists_token
-        )
+        screening = screening.held(crowd_reason)
     copies = flood.check_flood(
-        session, site=site, html=screening.html, now=now, settings=settings.flood, known=similarity
+        session, site=site, screening=screening, now=now, settings=settings.flood, known=similarity
     )
     if copies.is_flood:
         caught = (*caught, flood.FLOOD_REASON)
     shown_status = screening.status
     if caught:
-        screening = Screening(CommentStatus.SPAM, screening.html, (*caught, *screening.reasons), screening.lists_token)
+        screening = replace(screening, status=CommentStatus.SPAM, reasons=(*caught, *screening.reasons))
         notify = None  # a bot's address must not get our confirmation emails
     region = settings.regions.region_of(client.ip) if settings.regions is not None else None
     comment = statements.insert_comment(
@@ -295,7 +293,7 @@ def post_comment(
             "author_hash": author_hash(settings.secret, author, client),
             "body_source": body,
             "body_html": screening.html,
-            "lang": language_of_html(screening.html),
+            "lang": detect_language(screening.text),
             "status": screening.status.value,
             "created_at": now,
             "edited_at": None,
@@ -406,7 +404,7 @@ def edit_comment(
     comment.body_source = body
     comment.body_format = "markdown"
     comment.body_html = screening.html
-    comment.lang = language_of_html(screening.html)
+    comment.lang = detect_language(screening.text)
     comment.edited_at = now
     keep_hidden = comment.status in (CommentStatus.REJECTED.value, CommentStatus.SPAM.value)
     target = CommentStatus(comment.status) if keep_hidden else screening.status

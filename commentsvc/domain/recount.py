@@ -140,6 +140,6 @@ def stale_html(session: Session) -> list[int]:
         .execution_options(yield_per=500)
     )
     for comment_id, source, body_format, html in rows:
-        if render_screened(matcher, source, body_format)[0] != html:
+        if render_screened(matcher, source, body_format).html != html:
             stale.append(comment_id)
     return stale

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -31,6 +31,21 @@ class Screening:
     html: str
     reasons: tuple[str, ...] = field(default=())
     lists_token: str | None = None  # which lists judged it: see screening_lists.py
+    # What a reader sees of `html`: the flood fingerprint and the language are taken from it.
+    text: str = ""
+
+    def held(self, *reasons: str) -> Screening:
+        """The same body, pending, with these reasons added."""
+        return replace(self, status=CommentStatus.PENDING, reasons=(*self.reasons, *reasons))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A body as readers get it (sanitized HTML, mask words masked), its visible text, and the matcher's verdict."""
+
+    html: str
+    text: str
+    verdict: Verdict
 
 
 def screen_body(
@@ -66,7 +81,8 @@ def screen_body(
             until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
             raise Forbidden(f"You cannot comment on this site{until}.", code="banned")
         reasons.append("banned")
-    html, verdict = render_screened(lists.matcher, body)
+    rendered = render_screened(lists.matcher, body)
+    verdict, html = rendered.verdict, rendered.html
     if verdict.action == "reject":
         raise ValidationError(
             "The comment contains words this site does not allow.", code="sensitive_word", field="body"
@@ -76,7 +92,8 @@ def screen_body(
     # Links as the reader will see them: Markdown links and bare URLs alike are <a> once rendered.
     if html.count("<a ") > settings.max_links:
         reasons.append("too_many_links")
-    return Screening(CommentStatus.PENDING if reasons else CommentStatus.APPROVED, html, tuple(reasons), lists.token)
+    status = CommentStatus.PENDING if reasons else CommentStatus.APPROVED
+    return Screening(status, html, tuple(reasons), lists.token, rendered.text)
 
 
 def hold_for_thread(screening: Screening, policy: ThreadPolicy) -> Screening:
@@ -84,12 +101,10 @@ def hold_for_thread(screening: Screening, policy: ThreadPolicy) -> Screening:
     Whether the article is open at all is the caller's check (policy.ensure_open), made once."""
     if policy.mode != ModerationMode.PRE.value:
         return screening
-    return Screening(
-        CommentStatus.PENDING, screening.html, (*screening.reasons, "pre_moderation"), screening.lists_token
-    )
+    return screening.held("pre_moderation")
 
 
-def render_screened(matcher: WordMatcher, body: str, body_format: str = "markdown") -> tuple[str, Verdict]:
+def render_screened(matcher: WordMatcher, body: str, body_format: str = "markdown") -> Rendered:
     """The sanitized HTML of a body with mask-words masked, and the matcher's verdict on it. Words are
     found in what a reader will see, the visible text of the sanitized HTML, so character references
     (法轮&#21151;), Markdown links, emphasis and code spans split nothing; masking reaches exactly
@@ -98,15 +113,16 @@ def render_screened(matcher: WordMatcher, body: str, body_format: str = "markdow
     visible = VisibleText.of(html)
     verdict = matcher.screen(visible.text)
     masks = [match for match in verdict.matches if match.action == "mask"]
-    if masks:
-        html = visible.rewrite([(match.start, match.end) for match in masks], mask_ranges)
-    return html, verdict
+    if not masks:
+        return Rendered(html, visible.text, verdict)
+    masked = visible.rewrite([(match.start, match.end) for match in masks], mask_ranges)
+    return Rendered(masked, VisibleText.of(masked).text, verdict)
 
 
 def publishable_html(session: Session, body: str, body_format: str = "markdown") -> str:
     """The HTML readers get for a stored source: mask-words masked, then sanitized. Use it wherever HTML is
     rebuilt from body_source (moderator edits, `commentsvc rerender`), or masking would be undone."""
-    return render_screened(current_lists(session).matcher, body, body_format)[0]
+    return render_screened(current_lists(session).matcher, body, body_format).html
 
 
 def highlighted_words(matcher: WordMatcher, body: str, body_format: str = "markdown") -> list[tuple[str, bool]]:

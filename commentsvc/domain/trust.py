@@ -8,7 +8,7 @@ one short indexed query per post.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
@@ -70,4 +70,4 @@ def apply_trust(screening: Screening, standing: Standing, *, trust_first: int) -
     if tuple(reasons) == screening.reasons:
         return screening
     status = CommentStatus.PENDING if reasons else CommentStatus.APPROVED
-    return Screening(status, screening.html, tuple(reasons), screening.lists_token)
+    return replace(screening, status=status, reasons=tuple(reasons))

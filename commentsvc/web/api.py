@@ -423,7 +423,7 @@ def store_post(payload: dict[str, Any], key: str | None) -> tuple[posting.PostRe
         now=now,
         settings=settings,
     )
-    similarity = flood.fingerprint(screening.html, settings.flood)
+    similarity = flood.fingerprint(screening.text, settings.flood)
     if db.session().in_transaction():
         db.session.rollback()  # the rules were read afresh; the write starts its own transaction, locked
     begin_write()

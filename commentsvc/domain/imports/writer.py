@@ -406,7 +406,7 @@ class ImportWriter:
         if comment.html is not None and matcher.size == 0:
             html = comment.html
         else:
-            html = render_screened(matcher, comment.body, comment.body_format)[0]
+            html = render_screened(matcher, comment.body, comment.body_format).html
         if len(comment.body) > settings.body_max_length and (
             len(VisibleText.of(html).text.strip()) > settings.body_max_length
         ):
