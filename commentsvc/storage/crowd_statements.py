@@ -40,14 +40,16 @@ def _similar_statement(size: int) -> PreparedStatement:
 
 @functools.lru_cache(maxsize=SKETCH)
 def _insert_statement(size: int) -> PreparedStatement:
+    """The rows' shared values are typed here: a multi-row VALUES does not take the columns' types, and
+    an untyped time would reach SQLite's driver as a datetime for it to format once per row."""
     return PreparedStatement(
         insert(table(FloodKey)).values(
             [
                 {
-                    "site": bindparam("site"),
-                    "sketch_key": bindparam(name),
-                    "comment_id": bindparam("comment_id"),
-                    "created_at": bindparam("created_at"),
+                    "site": bindparam("site", type_=_keys.site.type),
+                    "sketch_key": bindparam(name, type_=_keys.sketch_key.type),
+                    "comment_id": bindparam("comment_id", type_=_keys.comment_id.type),
+                    "created_at": bindparam("created_at", type_=_keys.created_at.type),
                 }
                 for name in _KEY_NAMES[:size]
             ]
