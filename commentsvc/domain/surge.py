@@ -66,7 +66,9 @@ def in_schedule(now: datetime, settings: SurgeSettings) -> bool:
 
 def note_post(session: Session, *, thread_id: int, now: datetime, settings: SurgeSettings) -> str | None:
     """Counts a new comment in its article's rate and switches a surge on or off; returns the hold
-    reason the comment gets (surge, schedule) or None."""
+    reason the comment gets (surge, schedule) or None. With surge mode off nothing is counted."""
+    if settings.minutes == 0:
+        return SCHEDULE_REASON if in_schedule(now, settings) else None
     connection = session.connection()
     minute = _minute(now)
     row = crowd_statements.locked_rate(connection, thread_id)
