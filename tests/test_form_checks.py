@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from conftest import ARTICLE
 from dashboard_support import log_in, make_moderator, thread_json
+from itsdangerous import URLSafeSerializer
 
 from commentsvc.clock import utcnow
+from commentsvc.domain.form_tokens import read_form_token
 
 POST = "/api/v1/comments"
 FORM_TOKENS = "/api/v1/form-tokens"
@@ -110,6 +112,29 @@ def test_a_token_issued_for_another_article_counts_as_forged(app: Any, client: A
     assert (response.status_code, response.get_json()["status"]) == (201, "approved")
     assert thread_json(client, ARTICLE)["comments"] == []
     assert "forged form token" in spam_queue(app, client)
+
+
+def test_the_longest_article_id_a_publisher_may_use_still_posts_with_its_token(client: Any) -> None:
+    # 512 characters outside the BMP: each is 12 bytes of JSON escapes inside the token.
+    article = "/" + "".join(chr(0x20000 + index * 37) for index in range(511))
+    token = form_token(client, article=article)["form_token"]
+
+    response = client.post(POST, json={**comment("长链接的文章", token), "article": article})
+
+    assert (response.status_code, response.get_json()["status"]) == (201, "approved")
+    assert [c["html"] for c in thread_json(client, article)["comments"]] == ["<p>长链接的文章</p>"]
+
+
+def test_a_token_signed_before_tokens_stopped_being_compressed_still_reads() -> None:
+    secret = "a-secret-of-this-server"
+    compressed = URLSafeSerializer(secret, salt="commentsvc.form-token").dumps(
+        {"s": "default", "a": "news/" + "story-" * 40, "n": "nonce", "t": 1_764_662_400_000}
+    )
+
+    token = read_form_token(secret, compressed)
+
+    assert compressed.startswith(".")  # itsdangerous compressed it
+    assert token is not None and (token.article, token.nonce) == ("news/" + "story-" * 40, "nonce")
 
 
 def test_a_token_issued_for_another_site_counts_as_forged(app: Any, client: Any) -> None:

@@ -13,7 +13,9 @@ import hashlib
 import hmac
 import secrets
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
+
+from .signing import UncompressedURLSafeSerializer
 
 # The voter ids handed out before identities existed are identities: same salt, same key.
 _IDENTITY_SALT = "commentsvc.voter-id"
@@ -22,8 +24,8 @@ TAG_LENGTH = 4
 
 
 @functools.lru_cache(maxsize=8)
-def _identity_serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=_IDENTITY_SALT)
+def _identity_serializer(secret: str) -> UncompressedURLSafeSerializer:
+    return UncompressedURLSafeSerializer(secret, salt=_IDENTITY_SALT)
 
 
 def _identity_key(secret: str, identity: str) -> str:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import functools
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 
 from ..errors import Forbidden
+from .signing import UncompressedURLSafeSerializer
 
 _EDIT_SALT = "commentsvc.edit-token"
 
 
 @functools.lru_cache(maxsize=8)
-def _edit_token_serializer(secret: str) -> URLSafeSerializer:
+def _edit_token_serializer(secret: str) -> UncompressedURLSafeSerializer:
     """One per secret: building it is most of what issuing a token costs."""
-    return URLSafeSerializer(secret, salt=_EDIT_SALT)
+    return UncompressedURLSafeSerializer(secret, salt=_EDIT_SALT)
 
 
 def issue_edit_token(secret: str, comment_id: int) -> str:
