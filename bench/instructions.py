@@ -52,8 +52,17 @@ class Workload:
 
 WORKLOADS = (
     Workload("CEIL", "ceiling: GET /fixed on bench/ceiling.py (fixed ~2 KB JSON from a minimal Flask app)", "200"),
+    Workload("W3-OPEN", "W3 with the spam defences off (DEFENCES_OFF): what they add is W3 over W3-OPEN", "201"),
     Workload("W3", "POST /api/v1/comments: a new comment with a unique body, as bench/run.py's W3", "201"),
 )
+# Issue 18's form token, speed and proof-of-work checks, flood detection and surge mode, all off (the
+# honeypot stays: it costs one comparison). A tree before them ignores the names.
+DEFENCES_OFF = {
+    "COMMENTSVC_FORM_TOKENS": False,
+    "COMMENTSVC_CHALLENGE": "off",
+    "COMMENTSVC_FLOOD_COPIES": 0,
+    "COMMENTSVC_SURGE_MINUTES": 0,
+}
 
 
 # --- pure logic: callgrind's files and the table ------------------------------------------------
@@ -114,6 +123,9 @@ def table(instructions: dict[str, float], requests: int) -> str:
             f"| {workload.name} | {workload.what} | {requests:,} | {value:,.0f} | {value / ceiling:.2f} | "
             f"{ceiling / value:.3f} |"
         )
+    if "W3" in instructions and "W3-OPEN" in instructions:
+        added = growth(instructions["W3"], instructions["W3-OPEN"])
+        lines += ["", f"The spam defences add {added:+.1%} to a post (W3 against W3-OPEN; issue 18's budget: +10%)."]
     return "\n".join(lines)
 
 
@@ -243,14 +255,14 @@ WORDS = [
 ]
 
 
-def post_bodies(site: str, articles: list[str], first: int, count: int) -> list[bytes]:
-    """W3's requests as bench/wrk.lua writes them, numbered from `first`."""
+def post_bodies(site: str, articles: list[str], first: int, count: int, run: str = "1") -> list[bytes]:
+    """W3's requests as bench/wrk.lua writes them, numbered from `first`; `run` keeps two runs' bodies apart."""
     bodies = []
     for counter in range(first, first + count):
         article = articles[counter % len(articles)]
         # Each reader's own words, as bench/wrk.lua draws them: template bodies would be a flood.
         own = " ".join(random.Random(counter).choices(WORDS, k=9))
-        text = f"{CHINESE[counter % len(CHINESE)]}. {own} ({NONCE}-1-{counter})"
+        text = f"{CHINESE[counter % len(CHINESE)]}. {own} ({NONCE}-{run}-{counter})"
         bodies.append(
             json.dumps(
                 {"site": site, "article": article, "title": "Bench story", "name": "压测读者", "body": text},
@@ -261,11 +273,11 @@ def post_bodies(site: str, articles: list[str], first: int, count: int) -> list[
     return bodies
 
 
-def from_readers(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def from_readers(batch: list[dict[str, Any]], network: int = 1) -> list[dict[str, Any]]:
     """Each post from another reader's address, as bench/wrk.lua sends them through a proxy hop: one
     address posting at machine speed is what the flood and proof-of-work checks are there to stop."""
     for number, environ in enumerate(batch):
-        environ["REMOTE_ADDR"] = f"10.1.{number // 256 % 256}.{number % 256}"
+        environ["REMOTE_ADDR"] = f"10.{network}.{number // 256 % 256}.{number % 256}"
     return batch
 
 
@@ -347,10 +359,20 @@ def measure(tree: Path, workdir: Path, requests: int, warmup: int) -> None:
 
     count("CEIL", ceiling.app, environs("GET", "/fixed", [None] * warmup), environs("GET", "/fixed", [None] * requests))
 
+    from commentsvc import create_app
     from commentsvc.wsgi import app
 
     info = json.loads((workdir / "dataset.json").read_text())
     site, articles = info["site"], info["post_articles"]
+    # First, so W3 (the target) posts into the slightly larger database.
+    count(
+        "W3-OPEN",
+        create_app(DEFENCES_OFF),
+        from_readers(environs("POST", "/api/v1/comments", post_bodies(site, articles, 1, warmup, run="open")), 2),
+        from_readers(
+            environs("POST", "/api/v1/comments", post_bodies(site, articles, 1 + warmup, requests, run="open")), 2
+        ),
+    )
     warm_bodies = with_form_tokens(app, environs, post_bodies(site, articles, 1, warmup))
     counted_bodies = with_form_tokens(app, environs, post_bodies(site, articles, 1 + warmup, requests))
     count(

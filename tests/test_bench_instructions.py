@@ -109,3 +109,11 @@ def test_two_runs_on_the_same_tree_count_the_same_instructions_within_a_percent(
     for name in ("CEIL", "W3"):
         first, second = (run[name] for run in runs)
         assert abs(first - second) / first < 0.01, (name, first, second)
+
+
+def test_the_table_says_what_the_spam_defences_add_to_a_post() -> None:
+    text = load_tool().table({"CEIL": 600_000.0, "W3-OPEN": 6_000_000.0, "W3": 6_600_000.0}, 200)
+
+    assert text.splitlines()[-1] == (
+        "The spam defences add +10.0% to a post (W3 against W3-OPEN; issue 18's budget: +10%)."
+    )
