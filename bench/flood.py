@@ -1,7 +1,9 @@
 """The bot-flood simulation at full size: 400 comments in 5 minutes from 200 rotating addresses behind a
 trusted proxy, one advertising text with small random edits and a link, over 50 articles, while 100
 honest readers post (20 of them 顶/沙发/支持/+1, some with a news link). Time is injected, nothing
-sleeps; the production defaults apply (rate limits included) apart from COMMENTSVC_TRUSTED_PROXIES=1.
+sleeps; the production defaults apply (rate limits included) apart from COMMENTSVC_TRUSTED_PROXIES=1 and
+COMMENTSVC_FORM_MIN_SECONDS=0: every writer asks for its form token as the widget does (tests/form_filling.py),
+at the simulated instant it posts, where a reader would have asked when they started writing.
 
 Run from the repository root: `python bench/flood.py [--strategy widget] [--database-url URL]`.
 The bot's strategies are in STRATEGIES; `widget` does what the widget does, so only flood detection
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from flood_simulation import Scenario, format_summary, run, widget_like  # noqa: E402
+from form_filling import FormFilling  # noqa: E402
 
 from commentsvc import create_app  # noqa: E402
 from commentsvc.extensions import db  # noqa: E402
@@ -52,9 +55,11 @@ def main() -> None:
                 "COMMENTSVC_INSTANCE_PATH": f"{folder}/instance",
                 "COMMENTSVC_SECRET_KEY": "bench-flood",
                 "COMMENTSVC_TRUSTED_PROXIES": 1,
+                "COMMENTSVC_FORM_MIN_SECONDS": 0,
                 "COMMENTSVC_AUTO_MIGRATE": False,
             }
         )
+        app.test_client_class = FormFilling
         scenario = Scenario(seed=options.seed)
 
         def read_statuses(ids: list[int]) -> dict[int, str]:
