@@ -180,10 +180,10 @@ _RENEW_SETTINGS_TOKEN = PreparedStatement(
 )
 
 
-def settings_token(connection: Connection) -> str | None:
+def settings_token(bind: Engine | Connection) -> str | None:
     """The token of every site's stored settings (overrides and identity rows): servers keep both in
-    memory and reload them when it moves."""
-    for (token,) in _SETTINGS_TOKEN.rows(connection, {}):
+    memory and reload them when it moves. On the Engine it is one statement outside any transaction."""
+    for (token,) in _SETTINGS_TOKEN.rows(bind, {}):
         return str(token)
     return None
 

@@ -67,9 +67,10 @@ def site_settings(site: str) -> dict[str, Any]:
 
 def settings_token() -> str | None:
     """The stored settings' token (site_overrides.py, sites.py), read once per request: the per-site
-    settings and the site's identity both come from this worker's copy made under it."""
+    settings and the site's identity both come from this worker's copy made under it. Read outside the
+    session, so a post whose settings are all known opens no transaction before its write lock."""
     if "commentsvc_settings_token" not in g:
-        g.commentsvc_settings_token = stored_settings_token(db.session().connection())
+        g.commentsvc_settings_token = stored_settings_token(db.engine)
     token: str | None = g.commentsvc_settings_token
     return token
 
