@@ -100,7 +100,7 @@ def test_two_runs_on_the_same_tree_count_the_same_instructions_within_a_percent(
         skip_or_fail("valgrind's callgrind.h is not installed")
 
     subprocess.run(
-        [sys.executable, str(SCRIPT), "--requests", "10", "--warmup", "100", "--repeat", "2", "--out", str(tmp_path)],
+        [sys.executable, str(SCRIPT), "--requests", "100", "--warmup", "100", "--repeat", "2", "--out", str(tmp_path)],
         check=True,
         capture_output=True,
     )
