@@ -10,6 +10,7 @@ Only 127.0.0.1 is ever contacted.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -35,6 +36,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 import dataset  # noqa: E402
+from instructions import DEFENCES_OFF  # noqa: E402
 
 ORIGIN = "https://news.example"
 WORKERS = 2
@@ -43,6 +45,7 @@ NGINX_OVER_WSGI = 1.5
 NGINX_OVER_BARE = 5.0
 NGINX_WORKLOADS = ("W1", "W2", "W2b", "R304")
 FRESHNESS_POSTS = 6
+WRK_RUNS = itertools.count()
 
 
 @dataclass
@@ -58,6 +61,8 @@ class Workload:
     ceiling: bool = False
     # False: served by a second commentsvc with COMMENTSVC_RESPONSE_CACHE_MB=0, so every page is built afresh.
     page_cache: bool = True
+    # False: served by a commentsvc with issue 18's checks off (instructions.DEFENCES_OFF), for W3-OPEN.
+    defences: bool = True
 
 
 @dataclass
@@ -76,6 +81,8 @@ class Result:
     wsgi_ratio: float | None = None
     # --nginx: throughput through nginx against the bare app's in the same round.
     bare_ratio: float | None = None
+    # A posting workload: how the comments it posted were kept, by status.
+    kept: dict[str, int] = field(default_factory=dict)
 
 
 def free_port() -> int:
@@ -364,7 +371,13 @@ def measure_freshness(
 
 
 def run_wrk(wrk: str, url: str, workload: Workload, seconds: float, connections: int) -> dict[str, Any]:
-    env = {**os.environ, "BENCH_MODE": workload.mode, "BENCH_NONCE": secrets.token_hex(4), **workload.env}
+    env = {
+        **os.environ,
+        "BENCH_MODE": workload.mode,
+        "BENCH_NONCE": secrets.token_hex(4),
+        "BENCH_RUN": str(next(WRK_RUNS)),
+        **workload.env,
+    }
     command = [
         wrk,
         "-t1",
@@ -410,6 +423,30 @@ def measure(
         body_bytes=body_bytes,
         cpu_ms=cpu_used * 1000 / good if good else None,
     )
+
+
+def newest_comment(database_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        newest = connection.execute(text("SELECT coalesce(max(id), 0) FROM comments")).scalar_one()
+    engine.dispose()
+    return int(newest)
+
+
+def statuses_since(database_url: str, newest_before: int) -> dict[str, int]:
+    """How the comments after `newest_before` were kept: a posting workload measures an ordinary post
+    only while they are all approved (one held as spam measured the flood detection's catch)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT status, count(*) FROM comments WHERE id > :newest GROUP BY status"), {"newest": newest_before}
+        ).all()
+    engine.dispose()
+    return {status: int(count) for status, count in rows}
 
 
 def combine(per_round: list[Result]) -> Result:
@@ -485,6 +522,14 @@ def workloads(info: dict[str, Any]) -> list[Workload]:
         ),
         Workload(
             "R304", "W2 again with If-None-Match: 304", thread_path(site, info["hot"]), target=0.7, wsgi_target=0.5
+        ),
+        Workload(
+            "W3-OPEN",
+            "W3 with the spam defences off: what they add is W3's CPU per post over this one's",
+            "/api/v1/comments",
+            mode="post",
+            env={"BENCH_SITE": site, "BENCH_ARTICLES": ",".join(info["post_articles"]), "BENCH_NETWORK": "11"},
+            defences=False,
         ),
         Workload(
             "W3",
@@ -596,12 +641,27 @@ def summary_lines(results: list[Result]) -> list[str]:
                 f"- S5000 against S10, worker CPU per request: {cost:.2f}× (target: within 20%, i.e. ≤ 1.20): "
                 f"{'yes' if cost <= 1.2 else 'no'}"
             )
+    if "W3" in by_name and "W3-OPEN" in by_name and by_name["W3"].cpu_ms and by_name["W3-OPEN"].cpu_ms:
+        added = by_name["W3"].cpu_ms / by_name["W3-OPEN"].cpu_ms - 1
+        lines.append(
+            f"- the spam defences add {added:+.1%} to a post's worker CPU (W3 against W3-OPEN; "
+            f"issue 18's target: at most +10%): {'yes' if added <= 0.1 else 'no'}"
+        )
     peaks = [r.rss_mb for r in results if r.rss_mb is not None and not r.workload.ceiling]
     if peaks:
         lines.append(
             f"- peak RSS per commentsvc worker: {max(peaks):.0f} MB (target ≤ 120 MB): "
             f"{'yes' if max(peaks) <= 120 else 'no'}"
         )
+    for r in results:
+        if r.kept:
+            posted = sum(r.kept.values())
+            approved = r.kept.get("approved", 0)
+            lines.append(
+                f"- {r.workload.name}'s {posted:,} posts kept: "
+                + ", ".join(f"{status} {count:,}" for status, count in sorted(r.kept.items()))
+                + ("" if approved == posted else " — **not all approved: this is not an ordinary post's cost**")
+            )
     errors = sum(r.errors for r in results)
     lines.append(f"- errors (non-2xx/304 or socket errors) over all workloads: {errors}")
     return lines
@@ -677,6 +737,10 @@ def main() -> None:
             # at machine speed (no too-fast catch), each post from another reader's address (X-Forwarded-For).
             "COMMENTSVC_FORM_MIN_SECONDS": "0",
             "COMMENTSVC_TRUSTED_PROXIES": "1",
+            # Each wrk thread posts hundreds a second to its one article, which is a surge: every post
+            # would then be asked for proof of work (403 challenge_required). W3 is an ordinary post,
+            # so the surge check runs on every post (its rate row read and written) and never fires.
+            "COMMENTSVC_SURGE_MIN_PER_MINUTE": "1000000",
         }
         chosen = workloads(info)
         if args.nginx:
@@ -694,16 +758,21 @@ def main() -> None:
         if args.nginx:
             front = Nginx(service, out)
             servers.append(front)
-        cold = None
-        if any(not w.page_cache for w in chosen):
-            cold = Server(
-                "commentsvc-cold",
-                "commentsvc.wsgi:app",
-                {**service_env, "COMMENTSVC_RESPONSE_CACHE_MB": "0"},
-                out,
-                app_server=args.app_server,
+        # A workload with the page cache off, or the spam defences off, has a commentsvc of its own.
+        variants = {
+            "commentsvc-cold": {"COMMENTSVC_RESPONSE_CACHE_MB": "0"},
+            "commentsvc-open": {name: "off" if value is False else str(value) for name, value in DEFENCES_OFF.items()},
+        }
+
+        def variant(workload: Workload) -> str | None:
+            return "commentsvc-cold" if not workload.page_cache else None if workload.defences else "commentsvc-open"
+
+        served_by: dict[str | None, Server] = {None: front}
+        for name in sorted({variant(w) for w in chosen} - {None}):
+            served_by[name] = Server(
+                name, "commentsvc.wsgi:app", {**service_env, **variants[name]}, out, app_server=args.app_server
             )
-            servers.append(cold)
+            servers.append(served_by[name])
         for server in servers:
             server.wait_ready("/fixed" if server in (ceiling, bare) else "/healthz")
         # Check every workload answers as intended before timing it, and note the body sizes.
@@ -713,8 +782,7 @@ def main() -> None:
             if workload.mode == "post":
                 sizes[workload.name] = None
                 continue
-            server = front if workload.page_cache else cold
-            assert server is not None
+            server = served_by[variant(workload)]
             status, headers, body = fetch(server.base + workload.path)
             if status != 200:
                 raise RuntimeError(f"{workload.name}: {workload.path} answered {status}: {body[:300]!r}")
@@ -743,6 +811,7 @@ def main() -> None:
         results = []
         for workload in chosen:
             pairs: list[Result] = []
+            newest_before = newest_comment(database_url)
             for number in range(args.rounds):
                 warmup = args.warmup if number == 0 else 0
                 fixed_result = measure(wrk, ceiling, fixed, args, sizes["CEIL"], warmup if not ceilings else 0)
@@ -751,7 +820,7 @@ def main() -> None:
                 )
                 result = measure(
                     wrk,
-                    front if workload.page_cache else cold,
+                    served_by[variant(workload)],
                     workload,
                     args,
                     sizes[workload.name],
@@ -769,6 +838,8 @@ def main() -> None:
                 bare_ceilings.append(wsgi_result)
                 pairs.append(result)
             combined = combine(pairs)
+            if workload.mode == "post":
+                combined.kept = statuses_since(database_url, newest_before)
             results.append(combined)
             print(
                 f"bench: {workload.name}: {combined.rps:,.0f} req/s, {combined.ratio or 0:.2f} × ceiling, "
@@ -864,6 +935,7 @@ def main() -> None:
                         "peak_rss_mb": r.rss_mb,
                         "body_bytes": r.body_bytes,
                         "worker_cpu_ms_per_request": r.cpu_ms,
+                        "kept": r.kept or None,
                     }
                     for r in results
                 ],

@@ -7,6 +7,12 @@ local mode = os.getenv("BENCH_MODE") or "get"
 local etag = os.getenv("BENCH_ETAG")
 local site = os.getenv("BENCH_SITE") or "news.example"
 local nonce = os.getenv("BENCH_NONCE") or tostring(os.time())
+-- The first byte of the posting readers' addresses: W3-OPEN's readers are not W3's (a client's recent
+-- posts decide whether it is asked for proof of work).
+local network = tonumber(os.getenv("BENCH_NETWORK") or "10")
+-- Each wrk run of the bench (BENCH_RUN) posts from addresses of its own, so no reader posts again in a
+-- later round (an address with recent posts is asked for proof of work).
+local run = tonumber(os.getenv("BENCH_RUN") or "0")
 local articles = {}
 for article in string.gmatch(os.getenv("BENCH_ARTICLES") or "", "[^,]+") do
   table.insert(articles, article)
@@ -53,14 +59,14 @@ if mode == "post" then
         string.format('{"site":"%s","article":"%s"}', site, thread_article()))
     end
     counter = counter + 1
-    seed = (counter * 7919 + thread_id * 104729) % 2147483647 + 1
+    seed = (counter * 7919 + thread_id * 104729 + run * 15485863) % 2147483647 + 1
     local own = {}
     for n = 1, 9 do own[n] = word() end
     local body = string.format(
       '{"site":"%s","article":"%s","title":"Bench story","name":"压测读者","body":"%s. %s (%s-%d-%d)","form_token":"%s"}',
       site, thread_article(), chinese[(counter % #chinese) + 1], table.concat(own, " "), nonce, thread_id, counter, token)
     -- Another reader's address each time (the server trusts one proxy hop), as on a real site.
-    local address = string.format("10.%d.%d.%d", thread_id % 256, math.floor(counter / 256) % 256, counter % 256)
+    local address = string.format("%d.%d.%d.%d", network, (run * 16 + thread_id) % 256, math.floor(counter / 256) % 256, counter % 256)
     return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json", ["X-Forwarded-For"] = address}, body)
   end
 end

@@ -1,0 +1,39 @@
+"""bench/run.py's report: what it concludes from the figures it measured."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+from conftest import ROOT
+
+
+def load_bench() -> ModuleType:
+    """bench/ is not a package: the script is loaded from its file (once; its dataclasses look it up by name)."""
+    if "bench_run" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_run"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["bench_run"]
+
+
+def posting(name: str, cpu_ms: float) -> object:
+    bench = load_bench()
+    workload = bench.Workload(name, "post", mode="post", defences=name != "W3-OPEN")
+    return bench.Result(workload, 500.0, 4.0, 9.0, 0, 1000, {"201": 1000}, 60.0, None, cpu_ms=cpu_ms)
+
+
+def test_the_summary_says_what_the_spam_defences_add_to_a_posts_worker_cpu() -> None:
+    lines = load_bench().summary_lines([posting("W3-OPEN", 2.0), posting("W3", 2.5)])
+
+    assert "- the spam defences add +25.0% to a post's worker CPU (W3 against W3-OPEN; " in lines[0]
+    assert lines[0].endswith("issue 18's target: at most +10%): no")
+
+
+def test_defences_within_a_tenth_of_a_post_meet_the_target() -> None:
+    lines = load_bench().summary_lines([posting("W3-OPEN", 2.0), posting("W3", 2.1)])
+
+    assert lines[0].endswith(": yes") and "+5.0%" in lines[0]
