@@ -148,3 +148,53 @@ def test_the_spam_queue_shows_a_flood_copy_with_why_and_its_cluster(make_app, fr
         assert 'data-reason="flood"' in item
         assert "刷屏" in item or "flood" in item
         assert 'href="/dashboard/clusters/' in item
+
+
+def lookup_cost(app: Any, text: str) -> int:
+    """What the near-copies lookup of `text` reads, counted so that no other load moves it: SQLite's
+    virtual-machine steps, or the rows PostgreSQL's plan takes from the key table."""
+    from commentsvc.extensions import db
+    from commentsvc.storage.crowd_statements import _similar_statement
+    from commentsvc.text.fingerprint import SHARED_BANDS, band_keys
+
+    keys = band_keys(text, 12)
+    params = {f"k{number}": key for number, key in enumerate(keys)}
+    params.update(site="default", since=START - timedelta(hours=1), shared=SHARED_BANDS, most=50)
+    statement = _similar_statement(len(keys))
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    with app.app_context(), db.engine.connect() as connection:
+        compiled = statement._compile(db.engine)
+        if db.engine.dialect.name == "sqlite":
+            connection.connection.dbapi_connection.set_progress_handler(count, 1)
+            connection.exec_driver_sql(compiled.sql, compiled.arguments(params)).all()
+            return steps
+        (plan,) = connection.exec_driver_sql(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + compiled.sql, compiled.arguments(params)
+        ).scalar_one()
+    return rows_from(plan["Plan"], "flood_keys")
+
+
+def rows_from(node: dict[str, Any], table: str) -> int:
+    own = node["Actual Rows"] * node["Actual Loops"] if node.get("Relation Name") == table else 0
+    return own + sum(rows_from(child, table) for child in node.get("Plans", ()))
+
+
+def test_a_long_floods_copies_cost_no_more_to_look_up_than_its_early_ones(make_app, frozen):
+    """Each key gives only its latest rows: otherwise every copy reads every earlier copy's keys under the
+    write lock, and a flood of thousands slows every honest post on the site."""
+    app = make_app(COMMENTSVC_TRUSTED_PROXIES=1)
+    client = app.test_client()
+    answers = [post(client, AD, article=f"news/{n}", address=f"198.51.{n // 250}.{n % 250 + 1}") for n in range(60)]
+    after_60 = lookup_cost(app, AD)
+    answers += [
+        post(client, AD, article=f"news/{n}", address=f"198.51.{n // 250}.{n % 250 + 1}") for n in range(60, 240)
+    ]
+
+    assert {answer.status_code for answer in answers} == {201}
+    assert lookup_cost(app, AD) <= after_60 * 1.1

@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,18 +22,28 @@ _KEY_NAMES = tuple(f"k{number}" for number in range(SKETCH))
 
 @functools.lru_cache(maxsize=SKETCH)
 def _similar_statement(size: int) -> PreparedStatement:
-    """One statement per number of keys (short texts have fewer), built once. The latest `most` copies
-    are enough: older ones were found (and held) by the copies that came since."""
-    return PreparedStatement(
+    """One statement per number of keys (short texts have fewer), built once. Each key gives its latest
+    `most` rows, and the latest `most` copies are enough: older ones were found (and held) by the
+    copies that came since. Without the bound per key a flood's every copy read every earlier one's
+    rows under the write lock (bench/README.md)."""
+    latest_per_key = [
         select(_keys.comment_id)
         .where(
             _keys.site == bindparam("site"),
-            _keys.sketch_key.in_([bindparam(name) for name in _KEY_NAMES[:size]]),
+            _keys.sketch_key == bindparam(name),
             _keys.created_at >= bindparam("since"),
         )
-        .group_by(_keys.comment_id)
+        .order_by(_keys.created_at.desc())
+        .limit(bindparam("most"))
+        .subquery()
+        for name in _KEY_NAMES[:size]
+    ]
+    matches = union_all(*(select(latest.c.comment_id) for latest in latest_per_key)).subquery()
+    return PreparedStatement(
+        select(matches.c.comment_id)
+        .group_by(matches.c.comment_id)
         .having(func.count() >= bindparam("shared"))
-        .order_by(_keys.comment_id.desc())
+        .order_by(matches.c.comment_id.desc())
         .limit(bindparam("most"))
     )
 
