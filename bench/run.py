@@ -437,7 +437,7 @@ def newest_comment(database_url: str) -> int:
 
 def statuses_since(database_url: str, newest_before: int) -> dict[str, int]:
     """How the comments after `newest_before` were kept: a posting workload measures an ordinary post
-    only while they are all approved (one held as spam measured the flood detection's catch)."""
+    only while nearly all are approved (posts held as spam measured the flood detection's catch)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
@@ -660,7 +660,7 @@ def summary_lines(results: list[Result]) -> list[str]:
             lines.append(
                 f"- {r.workload.name}'s {posted:,} posts kept: "
                 + ", ".join(f"{status} {count:,}" for status, count in sorted(r.kept.items()))
-                + ("" if approved == posted else " — **not all approved: this is not an ordinary post's cost**")
+                + ("" if approved >= 0.99 * posted else " — **not an ordinary post's cost: over 1% not approved**")
             )
     errors = sum(r.errors for r in results)
     lines.append(f"- errors (non-2xx/304 or socket errors) over all workloads: {errors}")

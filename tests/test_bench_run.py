@@ -37,3 +37,18 @@ def test_defences_within_a_tenth_of_a_post_meet_the_target() -> None:
     lines = load_bench().summary_lines([posting("W3-OPEN", 2.0), posting("W3", 2.1)])
 
     assert lines[0].endswith(": yes") and "+5.0%" in lines[0]
+
+
+def test_the_summary_flags_a_posting_run_whose_posts_were_mostly_not_approved() -> None:
+    flooded = posting("W3", 2.5)
+    flooded.kept = {"approved": 900, "spam": 100}
+    ordinary = posting("W3-OPEN", 2.0)
+    ordinary.kept = {"approved": 998, "spam": 2}
+
+    lines = load_bench().summary_lines([ordinary, flooded])
+
+    assert "- W3-OPEN's 1,000 posts kept: approved 998, spam 2" in lines
+    assert (
+        "- W3's 1,000 posts kept: approved 900, spam 100 — **not an ordinary post's cost: over 1% not approved**"
+        in lines
+    )
