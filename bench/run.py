@@ -425,28 +425,26 @@ def measure(
     )
 
 
-def newest_comment(database_url: str) -> int:
+def query(database_url: str, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
-    with engine.connect() as connection:
-        newest = connection.execute(text("SELECT coalesce(max(id), 0) FROM comments")).scalar_one()
-    engine.dispose()
-    return int(newest)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql), params or {}).all())
+    finally:
+        engine.dispose()
+
+
+def newest_comment(database_url: str) -> int:
+    return int(query(database_url, "SELECT coalesce(max(id), 0) FROM comments")[0][0])
 
 
 def statuses_since(database_url: str, newest_before: int) -> dict[str, int]:
     """How the comments after `newest_before` were kept: a posting workload measures an ordinary post
     only while nearly all are approved (posts held as spam measured the flood detection's catch)."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT status, count(*) FROM comments WHERE id > :newest GROUP BY status"), {"newest": newest_before}
-        ).all()
-    engine.dispose()
-    return {status: int(count) for status, count in rows}
+    sql = "SELECT status, count(*) FROM comments WHERE id > :newest GROUP BY status"
+    return {status: int(count) for status, count in query(database_url, sql, {"newest": newest_before})}
 
 
 def combine(per_round: list[Result]) -> Result:
@@ -765,7 +763,9 @@ def main() -> None:
         }
 
         def variant(workload: Workload) -> str | None:
-            return "commentsvc-cold" if not workload.page_cache else None if workload.defences else "commentsvc-open"
+            if not workload.page_cache:
+                return "commentsvc-cold"
+            return None if workload.defences else "commentsvc-open"
 
         served_by: dict[str | None, Server] = {None: front}
         for name in sorted({variant(w) for w in chosen} - {None}):
