@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import shutil
@@ -12,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -33,6 +35,19 @@ REDIS_URL = os.environ.get("COMMENTSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 TEST_SECRET = "test-secret-not-for-production"
 # CI sets this so that a missing service, browser or corpus fails the run instead of skipping.
 REQUIRE_ALL = os.environ.get("COMMENTSVC_TESTS_REQUIRE_SERVICES") == "1"
+
+
+def load_bench_script(name: str) -> ModuleType:
+    """bench/ is not a package: a script is loaded from its file, once (its dataclasses look their module
+    up by name), as `bench_<name>`."""
+    module_name = f"bench_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, ROOT / "bench" / f"{name}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
 
 
 def skip_or_fail(reason: str) -> None:

@@ -3,7 +3,6 @@ runs on one tree agreeing within a percent."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -12,20 +11,13 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import ROOT, skip_or_fail
+from conftest import ROOT, load_bench_script, skip_or_fail
 
 SCRIPT = ROOT / "bench" / "instructions.py"
 
 
 def load_tool() -> ModuleType:
-    """bench/ is not a package: the script is loaded from its file (once; its dataclasses look it up by name)."""
-    if "bench_instructions" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("bench_instructions", SCRIPT)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_instructions"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["bench_instructions"]
+    return load_bench_script("instructions")
 
 
 def dump(trigger: str, total: int) -> str:

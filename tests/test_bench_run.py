@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 
-from conftest import ROOT
+from conftest import load_bench_script
 
 
 def load_bench() -> ModuleType:
-    """bench/ is not a package: the script is loaded from its file (once; its dataclasses look it up by name)."""
-    if "bench_run" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_run"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["bench_run"]
+    return load_bench_script("run")
 
 
 def posting(name: str, cpu_ms: float) -> object:
