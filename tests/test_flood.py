@@ -153,13 +153,16 @@ def test_the_spam_queue_shows_a_flood_copy_with_why_and_its_cluster(make_app, fr
 def lookup_cost(app: Any, text: str) -> int:
     """What the near-copies lookup of `text` reads, counted so that no other load moves it: SQLite's
     virtual-machine steps, or the rows PostgreSQL's plan takes from the key table."""
+    from commentsvc.domain.flood import RECENT_COPIES, FloodSettings
     from commentsvc.extensions import db
     from commentsvc.storage.crowd_statements import _similar_statement
     from commentsvc.text.fingerprint import SHARED_BANDS, band_keys
 
-    keys = band_keys(text, 12)
+    settings = FloodSettings()
+    keys = band_keys(text, settings.min_chars)
     params = {f"k{number}": key for number, key in enumerate(keys)}
-    params.update(site="default", since=START - timedelta(hours=1), shared=SHARED_BANDS, most=50)
+    since = START - timedelta(minutes=settings.minutes)
+    params.update(site="default", since=since, shared=SHARED_BANDS, most=max(RECENT_COPIES, settings.copies))
     statement = _similar_statement(len(keys))
     steps = 0
 
