@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -542,10 +543,11 @@ class ReplyNotice(Model):
 
 
 class FloodKey(Model):
-    """One band key of a recent comment's similarity fingerprint (text/fingerprint.py; its `sketch_key`), looked up
+    """One band key of a recent comment's similarity sketch (text/fingerprint.py; its `sketch_key`), looked up
     by index to find near copies anywhere on a site, from any server. The primary key is the lookup
     (site, key, newest first) and holds the comment id, so SQLite keeps the table as that one B-tree
-    (WITHOUT ROWID)."""
+    (WITHOUT ROWID). Each row carries the comment's whole sketch, so a text the key found is compared
+    with no other read."""
 
     __tablename__ = "flood_keys"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -554,6 +556,7 @@ class FloodKey(Model):
     sketch_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    sketch: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ClusterStatus(str, enum.Enum):

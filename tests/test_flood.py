@@ -99,6 +99,27 @@ def test_different_comments_on_the_same_story_are_not_copies(make_app, frozen):
     assert len(visible_ids(client, "news/1")) == 4
 
 
+def test_a_short_comment_with_one_changed_word_is_still_a_copy(make_app, frozen):
+    """Twenty characters, one two-character word changed: only three of its four band keys' rows
+    differ, and the whole sketch still agrees in most bins."""
+    client = proxied(make_app, COMMENTSVC_FLOOD_COPIES=2)
+    post(client, "环境农村问题病人政策家长学生安全消费医疗", article="news/1", address="198.51.100.1")
+    post(client, "环境空气问题病人政策家长学生安全消费医疗", article="news/2", address="198.51.100.2")
+
+    assert visible_ids(client, "news/1") == visible_ids(client, "news/2") == []
+
+
+def test_comments_that_share_a_phrase_and_some_words_are_not_copies(make_app, frozen):
+    """They can share a band key; their sketches agree in fewer bins than near copies do."""
+    client = proxied(make_app, COMMENTSVC_FLOOD_COPIES=2)
+    first = "感谢记者的深入调查. energy exports exports alliance history pensions bridge alliance numbers"
+    second = "感谢记者的深入调查. schools treaty energy airport pensions bridge schools alliance bridge"
+    post(client, first, article="news/1", address="203.0.113.1")
+    post(client, second, article="news/2", address="203.0.113.2")
+
+    assert [len(visible_ids(client, f"news/{n}")) for n in (1, 2)] == [1, 1]
+
+
 def test_copies_further_apart_than_the_window_are_not_a_flood(make_app, frozen):
     client = proxied(make_app, COMMENTSVC_FLOOD_MINUTES=30)
     for n in range(1, 4):
@@ -156,13 +177,15 @@ def lookup_cost(app: Any, text: str) -> int:
     from commentsvc.domain.flood import RECENT_COPIES, FloodSettings
     from commentsvc.extensions import db
     from commentsvc.storage.crowd_statements import _similar_statement
-    from commentsvc.text.fingerprint import SHARED_BANDS, band_keys
+    from commentsvc.text.fingerprint import sketch_of
 
     settings = FloodSettings()
-    keys = band_keys(text, settings.min_chars)
+    sketch = sketch_of(text, settings.min_chars)
+    assert sketch is not None
+    keys = sketch.keys
     params = {f"k{number}": key for number, key in enumerate(keys)}
     since = START - timedelta(minutes=settings.minutes)
-    params.update(site="default", since=since, shared=SHARED_BANDS, most=max(RECENT_COPIES, settings.copies))
+    params.update(site="default", since=since, most=max(RECENT_COPIES, settings.copies))
     statement = _similar_statement(len(keys))
     steps = 0
 

@@ -1,8 +1,9 @@
 """Flood detection across a site: the same or nearly the same text posted K times within W minutes,
 from any number of addresses, is spam from the K-th copy on, and the earlier copies go with it.
 
-Each comment's similarity band keys (text/fingerprint.py) are stored, a row per key, with the site and time, so every app
-server finds the copies by index in the database, never in its own memory. Copies are grouped into a
+Each comment's similarity band keys (text/fingerprint.py) are stored, a row per key with the site, the
+time and the whole sketch, so every app server finds the candidates by index in the database, never in
+its own memory, and keeps those whose sketch says they are near copies. Copies are grouped into a
 cluster (FloodCluster) that moderators release or purge in one action (flood_clusters.py).
 """
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ClusterStatus, Comment, CommentStatus, FloodCluster, FloodMember
 from ..storage import crowd_statements
-from ..text.fingerprint import SHARED_BANDS, band_keys
+from ..text.fingerprint import Sketch, is_near_copy, sketch_of
 from . import audit
 from .notifications import outbox
 from .screening import Screening
@@ -53,9 +54,9 @@ class FloodSettings:
 
 @dataclass(frozen=True)
 class FloodCheck:
-    """A new text's band keys, the earlier copies found on its site, and whether this copy is a flood's."""
+    """A new text's sketch, the earlier copies found on its site, and whether this copy is a flood's."""
 
-    keys: tuple[int, ...] = ()
+    sketch: Sketch | None = None
     copies: tuple[int, ...] = ()
     is_flood: bool = False
     # The start of the window the copies were looked for in.
@@ -67,15 +68,15 @@ NOT_CHECKED = FloodCheck()
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """The band keys of one screened body's visible text: the CPU part of the check, so callers compute
-    it before they take the write lock, as they screen the body."""
+    """The sketch of one screened body's visible text (None: too short to be a flood): the CPU part of
+    the check, so callers compute it before they take the write lock, as they screen the body."""
 
     text: str
-    keys: tuple[int, ...]
+    sketch: Sketch | None
 
 
 def fingerprint(text: str, settings: FloodSettings) -> Fingerprint:
-    return Fingerprint(text, band_keys(text, settings.min_chars) if settings.copies >= 1 else ())
+    return Fingerprint(text, sketch_of(text, settings.min_chars) if settings.copies >= 1 else None)
 
 
 def check_flood(
@@ -92,28 +93,27 @@ def check_flood(
     if settings.copies < 1:
         return NOT_CHECKED
     text = screening.text
-    keys = (known if known is not None and known.text == text else fingerprint(text, settings)).keys
-    if not keys:
+    sketch = (known if known is not None and known.text == text else fingerprint(text, settings)).sketch
+    if sketch is None:
         return NOT_CHECKED
     since = now - timedelta(minutes=settings.minutes)
-    copies = crowd_statements.similar_comments(
-        session.connection(),
-        site=site,
-        keys=keys,
-        since=since,
-        shared=SHARED_BANDS,
-        most=max(RECENT_COPIES, settings.copies),
+    most = max(RECENT_COPIES, settings.copies)
+    candidates = crowd_statements.candidate_copies(
+        session.connection(), site=site, keys=sketch.keys, since=since, most=most
     )
-    return FloodCheck(keys, tuple(copies), len(copies) + 1 >= settings.copies, since)
+    copies = [comment_id for comment_id, bins in candidates if is_near_copy(sketch.bins, bins)][:most]
+    return FloodCheck(sketch, tuple(copies), len(copies) + 1 >= settings.copies, since)
 
 
 def record_flood(session: Session, check: FloodCheck, *, site: str, comment_id: int, now: datetime) -> None:
     """Stores the new comment's band keys; for a flood's copy, puts it and its earlier copies in one cluster
     and moves those still visible or pending to the Spam queue."""
-    if not check.keys:
+    if check.sketch is None:
         return
     connection = session.connection()
-    crowd_statements.insert_keys(connection, site=site, comment_id=comment_id, keys=check.keys, created_at=now)
+    crowd_statements.insert_keys(
+        connection, site=site, comment_id=comment_id, keys=check.sketch.keys, sketch=check.sketch.bins, created_at=now
+    )
     if comment_id % PRUNE_EVERY == 0 and check.since is not None:
         crowd_statements.prune_keys(connection, before=check.since)
     if not check.is_flood:

@@ -6,28 +6,28 @@ import functools
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, union_all, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..models import ArticleRate, Comment, FloodKey, FloodMember, SpentNonce, Thread
-from ..text.fingerprint import BANDS as SKETCH
+from ..text.fingerprint import BANDS
 from .prepared import PreparedStatement
 from .statements import as_datetime, table
 
 _keys = table(FloodKey).c
 _rates = table(ArticleRate).c
-_KEY_NAMES = tuple(f"k{number}" for number in range(SKETCH))
+_KEY_NAMES = tuple(f"k{number}" for number in range(BANDS))
 
 
-@functools.lru_cache(maxsize=SKETCH)
+@functools.lru_cache(maxsize=BANDS)
 def _similar_statement(size: int) -> PreparedStatement:
-    """One statement per number of keys (short texts have fewer), built once. Each key gives its latest
-    `most` rows, and the latest `most` copies are enough: older ones were found (and held) by the
-    copies that came since. Without the bound per key a flood's every copy read every earlier one's
-    rows under the write lock (bench/README.md)."""
+    """One statement per number of keys, built once. Each key gives its latest `most` rows, and the
+    latest `most` copies are enough: older ones were found (and held) by the copies that came since.
+    Without the bound per key a flood's every copy read every earlier one's rows under the write lock
+    (bench/README.md)."""
     latest_per_key = [
-        select(_keys.comment_id)
+        select(_keys.comment_id, _keys.sketch)
         .where(
             _keys.site == bindparam("site"),
             _keys.sketch_key == bindparam(name),
@@ -38,17 +38,16 @@ def _similar_statement(size: int) -> PreparedStatement:
         .subquery()
         for name in _KEY_NAMES[:size]
     ]
-    matches = union_all(*(select(latest.c.comment_id) for latest in latest_per_key)).subquery()
+    found = union_all(*(select(latest.c.comment_id, latest.c.sketch) for latest in latest_per_key)).subquery()
+    # A comment found by several keys is one candidate; its rows all carry the same sketch.
     return PreparedStatement(
-        select(matches.c.comment_id)
-        .group_by(matches.c.comment_id)
-        .having(func.count() >= bindparam("shared"))
-        .order_by(matches.c.comment_id.desc())
-        .limit(bindparam("most"))
+        select(found.c.comment_id, found.c.sketch)
+        .group_by(found.c.comment_id, found.c.sketch)
+        .order_by(found.c.comment_id.desc())
     )
 
 
-@functools.lru_cache(maxsize=SKETCH)
+@functools.lru_cache(maxsize=BANDS)
 def _insert_statement(size: int) -> PreparedStatement:
     """The rows' shared values are typed here: a multi-row VALUES does not take the columns' types, and
     an untyped time would reach SQLite's driver as a datetime for it to format once per row."""
@@ -60,6 +59,7 @@ def _insert_statement(size: int) -> PreparedStatement:
                     "sketch_key": bindparam(name, type_=_keys.sketch_key.type),
                     "comment_id": bindparam("comment_id", type_=_keys.comment_id.type),
                     "created_at": bindparam("created_at", type_=_keys.created_at.type),
+                    "sketch": bindparam("sketch", type_=_keys.sketch.type),
                 }
                 for name in _KEY_NAMES[:size]
             ]
@@ -67,20 +67,23 @@ def _insert_statement(size: int) -> PreparedStatement:
     )
 
 
-def similar_comments(
-    connection: Connection, *, site: str, keys: tuple[int, ...], since: datetime, shared: int, most: int
-) -> list[int]:
-    """Ids of the site's latest `most` comments since `since` that share at least `shared` of these keys."""
+def candidate_copies(
+    connection: Connection, *, site: str, keys: tuple[int, ...], since: datetime, most: int
+) -> list[tuple[int, bytes]]:
+    """(id, packed sketch) of the site's comments since `since` that share a key with these, newest
+    first: each key's latest `most`."""
     params: dict[str, Any] = dict(zip(_KEY_NAMES, keys, strict=False))
-    params.update(site=site, since=since, shared=shared, most=most)
-    return [int(comment_id) for (comment_id,) in _similar_statement(len(keys)).rows(connection, params)]
+    params.update(site=site, since=since, most=most)
+    return [
+        (int(comment_id), bytes(bins)) for comment_id, bins in _similar_statement(len(keys)).rows(connection, params)
+    ]
 
 
 def insert_keys(
-    connection: Connection, *, site: str, comment_id: int, keys: tuple[int, ...], created_at: datetime
+    connection: Connection, *, site: str, comment_id: int, keys: tuple[int, ...], sketch: bytes, created_at: datetime
 ) -> None:
     params: dict[str, Any] = dict(zip(_KEY_NAMES, keys, strict=False))
-    params.update(site=site, comment_id=comment_id, created_at=created_at)
+    params.update(site=site, comment_id=comment_id, created_at=created_at, sketch=sketch)
     _insert_statement(len(keys)).rows(connection, params)
 
 

@@ -23,7 +23,7 @@ class PreparedStatement:
     Session or a Connection around it (events, result objects, the compiled cache lookup, BEGIN and
     ROLLBACK) cost several times the statement itself (profile in bench/README.md). Parameters go
     through the column types' bind processors (SQLite keeps datetimes as text); rows come back as
-    plain tuples without type processing, so return only integers, text and booleans. Errors are
+    plain tuples without type processing, so return only integers, text, bytes and booleans. Errors are
     SQLAlchemy's, as from any query, so a database outage is still a 503."""
 
     def __init__(self, statement: ClauseElement) -> None:

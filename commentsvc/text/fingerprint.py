@@ -1,32 +1,38 @@
-"""Similarity fingerprints of comment text: nearly the same text gives nearly the same band keys.
+"""Similarity fingerprints of comment text: nearly the same text gives nearly the same sketch.
 
 The visible text is folded exactly as the sensitive-word matcher folds it (wordfilter.fold_plain:
 width, case, Traditional -> Simplified, punctuation, spaces and zero-width characters dropped) and
 cut into overlapping character shingles. The sketch is a one-permutation MinHash: each shingle is
-hashed once (crc32: as good as blake2b here and the cheapest, bench/README.md), the hash picks one of PERMUTATIONS bins and each bin keeps its smallest hash; a bin no
-shingle fell into takes the next filled bin's minimum (rotation densification), so short texts have
-a full sketch too. BANDS bands of ROWS bins each become one key. Two texts share a band when all its
-minima agree, which happens often for near copies and almost never for different texts (J**ROWS for
-texts of Jaccard similarity J), so keys are looked up by index in the database and the number of
-shared bands says how alike two texts are. Written out rather than taken from datasketch: that
-library pulls numpy and scipy into every worker (bench/README.md measures both).
+hashed once (crc32: as good as blake2b here and the cheapest, bench/README.md), the hash picks one
+of BINS bins and each bin keeps its smallest hash; a bin no shingle fell into takes the next filled
+bin's minimum (densification), so short texts have a full sketch too. The share of bins two
+sketches agree in estimates the two texts' Jaccard similarity.
+
+Finding copies is two steps. The first BANDS bands of ROWS bins each become one key, looked up by
+index in the database: a text shares a band with a near copy often (J**ROWS a band) and with a
+different text almost never. Every text found that way is then compared bin by bin, and it is a
+copy when at least SIMILAR_BINS of BINS bins agree. Four keys a comment and the comparison find
+more near copies than twelve keys and a count of shared bands did, and fewer false ones
+(bench/fingerprint.py). Written out rather than taken from datasketch: that library pulls numpy and
+scipy into every worker (bench/README.md measures both).
 """
 
 from __future__ import annotations
 
+import operator
 import struct
 import zlib
+from dataclasses import dataclass
 
 from .wordfilter import fold_plain
 
 SHINGLE = 3
+BINS = 36
 ROWS = 3
-BANDS = 12
-PERMUTATIONS = ROWS * BANDS
-# Bands shared with another text that make it a near copy: texts of similarity J share about
-# BANDS * J**ROWS (one changed word in an 80-character comment: 8 of 12; comments that share a phrase
-# and some words, J about 0.3: none or one). Three minima a band let such comments match (bench/README.md).
-SHARED_BANDS = 4
+BANDS = 4
+# Bins that agree in a near copy: an estimated Jaccard similarity of at least 0.61 (one changed word
+# in a 30-character comment is about 0.7; comments that share a phrase and some words about 0.3).
+SIMILAR_BINS = 22
 _GOLDEN = 0x9E3779B9
 
 
@@ -35,21 +41,38 @@ def folded_length(text: str) -> int:
     return len(fold_plain(text))
 
 
-def band_keys(text: str, min_chars: int) -> tuple[int, ...]:
-    """BANDS keys (band number in the high bits) for a text with at least min_chars folded characters;
-    none for a shorter one, which is never a flood."""
+@dataclass(frozen=True)
+class Sketch:
+    """A text's band keys (band number in the high bits), looked up by index, and its packed bins,
+    compared with each text the keys found."""
+
+    keys: tuple[int, ...]
+    bins: bytes
+
+
+def sketch_of(text: str, min_chars: int) -> Sketch | None:
+    """None for a text with fewer than min_chars folded characters, which is never a flood."""
     folded = fold_plain(text)
     if len(folded) < max(min_chars, SHINGLE):
-        return ()
+        return None
     encoded = folded.encode("utf-32-le")  # four bytes a character: a shingle is one slice
-    minima = [_EMPTY] * PERMUTATIONS
+    minima = [_EMPTY] * BINS
     for start in range(0, len(encoded) - _WIDTH + 4, 4):
         hashed = zlib.crc32(encoded[start : start + _WIDTH])
-        slot = hashed % PERMUTATIONS
+        slot = hashed % BINS
         if hashed < minima[slot]:
             minima[slot] = hashed
-    sketch = _SKETCH.pack(*_densified(minima))
-    return tuple(prefix | zlib.crc32(sketch[rows]) for prefix, rows in _BANDS)
+    bins = _SKETCH.pack(*_densified(minima))
+    return Sketch(tuple(prefix | zlib.crc32(bins[rows]) for prefix, rows in _BANDS), bins)
+
+
+def agreeing_bins(first: bytes, second: bytes) -> int:
+    """How many bins two packed sketches agree in (of BINS)."""
+    return sum(map(operator.eq, _SKETCH.unpack(first), _SKETCH.unpack(second)))
+
+
+def is_near_copy(first: bytes, second: bytes) -> bool:
+    return agreeing_bins(first, second) >= SIMILAR_BINS
 
 
 def _densified(minima: list[int]) -> list[int]:
@@ -69,9 +92,8 @@ _EMPTY = 1 << 32
 _WIDTH = 4 * SHINGLE
 # The order each bin looks at the others in when it is empty: fixed, so every server agrees.
 _PROBES = tuple(
-    tuple(sorted(set(range(PERMUTATIONS)) - {slot}, key=lambda other: zlib.crc32(bytes((slot, other)))))
-    for slot in range(PERMUTATIONS)
+    tuple(sorted(set(range(BINS)) - {slot}, key=lambda other: zlib.crc32(bytes((slot, other))))) for slot in range(BINS)
 )
-_SKETCH = struct.Struct(f"<{PERMUTATIONS}I")
+_SKETCH = struct.Struct(f"<{BINS}I")
 # Each band's number in the high bits of its key, and its bytes in the packed sketch.
 _BANDS = tuple((band << 32, slice(4 * ROWS * band, 4 * ROWS * (band + 1))) for band in range(BANDS))
