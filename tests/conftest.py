@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 from flask import Flask
 from form_filling import FormFillingClient
 from privacy_guard import guarded_test_clients
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from commentsvc import create_app
 from commentsvc.config import SETTING_NAMES
@@ -35,6 +36,26 @@ REDIS_URL = os.environ.get("COMMENTSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 TEST_SECRET = "test-secret-not-for-production"
 # CI sets this so that a missing service, browser or corpus fails the run instead of skipping.
 REQUIRE_ALL = os.environ.get("COMMENTSVC_TESTS_REQUIRE_SERVICES") == "1"
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[tuple[str, Any]]]:
+    """Every SQL statement the app sends while the block runs (transaction control left out)."""
+    from commentsvc.extensions import db
+
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def load_bench_script(name: str) -> ModuleType:

@@ -1,34 +1,12 @@
 """Reads whose cost does not grow with the thread: SQL statements per request, and the plans they use."""
 
 import random
-from contextlib import contextmanager
 
 import pytest
-from conftest import ARTICLE
-from sqlalchemy import event
+from conftest import ARTICLE, statements
 
 URL = "/api/v1/comments"
 SMALL, BIG = "thread-of-10", "thread-of-1000"
-
-
-@contextmanager
-def statements(app):
-    """Every SQL statement the app sends while the block runs (transaction control left out)."""
-    from commentsvc.extensions import db
-
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def grow(make_comment, article, size, *, reply_share=3, seed=7):

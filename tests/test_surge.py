@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import statements
 from dashboard_support import log_in, make_moderator, post
 
 from commentsvc.clock import utcnow
@@ -109,6 +110,18 @@ def quiet(make_app, time_machine) -> Reader:
     return Reader(
         make_app(COMMENTSVC_TRUSTED_PROXIES=1, COMMENTSVC_SURGE_MIN_PER_MINUTE=30).test_client(), time_machine
     )
+
+
+def test_a_post_within_its_articles_minute_counts_itself_in_one_statement(reader):
+    """The rate row is counted by one UPDATE, not a locked read and a write; the only statement that
+    reads it besides is the proof-of-work decision's, which reads the reader's recent posts with it."""
+    reader.post()
+    with statements(reader.app) as seen:
+        reader.post()
+
+    touching = [sql for sql, _ in seen if "article_rates" in sql]
+    assert [sql for sql in touching if sql.lstrip().upper().startswith("UPDATE")] == [touching[-1]]
+    assert all("FROM comments" in sql for sql in touching[:-1])
 
 
 def test_a_new_article_needs_the_minimum_per_minute_before_a_surge(quiet):

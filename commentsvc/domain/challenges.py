@@ -17,7 +17,7 @@ from altcha.v1 import create_challenge as create_altcha_challenge
 from sqlalchemy.orm import Session
 
 from ..models import CommentStatus
-from ..storage.crowd_statements import recent_statuses
+from ..storage.crowd_statements import client_activity
 from .nonces import spend_nonce
 from .posting import Client
 
@@ -42,29 +42,35 @@ def _hmac_key(secret: str) -> str:
 
 
 def challenge_needed(
-    session: Session, *, client: Client, now: datetime, settings: ChallengeSettings, surge: bool
+    session: Session, *, client: Client, site: str, article: str, now: datetime, settings: ChallengeSettings
 ) -> bool:
     """Everyone on an article in surge or when the site says always; otherwise a reader (its identity,
     or its address when it has none) with `after` posts in the window, an identity-bearing address
-    with ten times that, or either with a post kept as spam among those recent posts. Each look is
-    one index range with a LIMIT, so a busy address costs no more than a quiet one."""
+    with ten times that, or either with a post kept as spam among those recent posts. It is one
+    statement of index ranges with a LIMIT each, so a busy address costs no more than a quiet one."""
     if settings.mode == "off":
         return False
-    if surge or settings.mode == "always":
+    if settings.mode == "always":
         return True
-    since = now - timedelta(seconds=settings.window)
-    connection = session.connection()
-    if client.identity_key is None:
-        by_address = recent_statuses(connection, ip=client.ip, since=since, most=settings.after)
-        return len(by_address) >= settings.after or CommentStatus.SPAM.value in by_address
-    own = recent_statuses(connection, identity_key=client.identity_key, since=since, most=settings.after)
-    address_limit = settings.after * ADDRESS_FACTOR
-    by_address = recent_statuses(connection, ip=client.ip, since=since, most=address_limit)
+    address_limit = settings.after if client.identity_key is None else settings.after * ADDRESS_FACTOR
+    activity = client_activity(
+        session.connection(),
+        site=site,
+        article=article,
+        identity_key=client.identity_key,
+        ip=client.ip,
+        since=now - timedelta(seconds=settings.window),
+        own_most=settings.after,
+        address_most=address_limit,
+    )
+    if activity.surge_until is not None and activity.surge_until > now:
+        return True
+    spam = CommentStatus.SPAM.value
     return (
-        len(own) >= settings.after
-        or len(by_address) >= address_limit
-        or CommentStatus.SPAM.value in own
-        or CommentStatus.SPAM.value in by_address
+        (client.identity_key is not None and len(activity.own) >= settings.after)
+        or len(activity.by_address) >= address_limit
+        or spam in activity.own
+        or spam in activity.by_address
     )
 
 

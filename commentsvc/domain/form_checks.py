@@ -63,7 +63,6 @@ def open_form(
     secret: str,
     now: datetime,
     settings: FormSettings,
-    surge: bool = False,
 ) -> dict[str, Any]:
     """What a reader who starts writing gets: a form token, a new identity when the request carried
     none of ours, and a challenge when one will be asked for."""
@@ -71,7 +70,7 @@ def open_form(
     if client.identity_key is None:
         identity, key = issue_identity(secret)
         client = Client(client.ip, client.user_agent, key)
-    needed = challenge_needed(session, client=client, now=now, settings=settings.challenge, surge=surge)
+    needed = challenge_needed(session, client=client, site=site, article=article, now=now, settings=settings.challenge)
     return {
         "form_token": issue_form_token(secret, site=site, article=article, now=now),
         "identity": identity,
@@ -92,7 +91,6 @@ def check_form(
     now: datetime,
     settings: FormSettings,
     authenticated: bool,
-    surge: bool = False,
 ) -> tuple[str, ...]:
     """The traps this post fell into, as hold-reason codes (empty: none). Call it under the write lock,
     in the transaction that stores the post: it spends the token's nonce and the solution there.
@@ -111,7 +109,7 @@ def check_form(
     if altcha not in (None, ""):
         if not spend_solution(session, secret, altcha, now=now):
             caught.append("pow_failed")
-    elif challenge_needed(session, client=client, now=now, settings=settings.challenge, surge=surge):
+    elif challenge_needed(session, client=client, site=site, article=article, now=now, settings=settings.challenge):
         error = Forbidden(
             f"Solve the proof-of-work challenge in error.challenge and send its payload as altcha ({DOCS_POINTER}).",
             code="challenge_required",

@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, union_all, update
+from sqlalchemy import Connection, bindparam, delete, insert, literal, null, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -133,11 +133,12 @@ _UPDATE_RATE = PreparedStatement(
 )
 
 
-_SURGE_UNTIL = PreparedStatement(
+_ARTICLE_SURGE_UNTIL = (
     select(_rates.surge_until)
     .join(table(Thread), table(Thread).c.id == _rates.thread_id)
     .where(table(Thread).c.site == bindparam("site"), table(Thread).c.article == bindparam("article"))
 )
+_SURGE_UNTIL = PreparedStatement(_ARTICLE_SURGE_UNTIL)
 
 
 def surge_until(connection: Connection, site: str, article: str) -> datetime | None:
@@ -147,9 +148,8 @@ def surge_until(connection: Connection, site: str, article: str) -> datetime | N
     return None
 
 
-def locked_rate(connection: Connection, thread_id: int) -> RateRow | None:
-    """The article's rate row, locked until commit on PostgreSQL so concurrent posts count one by one."""
-    for start, count, usual, until, started, peak, calm in _RATE.rows(connection, {"thread_id": thread_id}):
+def _rate_row(rows: list[tuple[Any, ...]]) -> RateRow | None:
+    for start, count, usual, until, started, peak, calm in rows:
         minute_start = as_datetime(start)
         assert minute_start is not None
         return RateRow(
@@ -162,6 +162,26 @@ def locked_rate(connection: Connection, thread_id: int) -> RateRow | None:
             as_datetime(calm),
         )
     return None
+
+
+def locked_rate(connection: Connection, thread_id: int) -> RateRow | None:
+    """The article's rate row, locked until commit on PostgreSQL so concurrent posts count one by one."""
+    return _rate_row(_RATE.rows(connection, {"thread_id": thread_id}))
+
+
+_COUNT_IN_MINUTE = PreparedStatement(
+    update(table(ArticleRate))
+    .where(_rates.thread_id == bindparam("thread_id"), _rates.minute_start == bindparam("minute_start"))
+    .values(minute_count=_rates.minute_count + 1)
+    .returning(*(_rates[name] for name in RateRow._fields))
+)
+
+
+def count_in_minute(connection: Connection, thread_id: int, minute_start: datetime) -> RateRow | None:
+    """Counts a post in the article's row when the row's minute is this one, in one statement (the
+    row stays locked until commit); None, and nothing written, when there is no row or its minute is
+    over."""
+    return _rate_row(_COUNT_IN_MINUTE.rows(connection, {"thread_id": thread_id, "minute_start": minute_start}))
 
 
 _INSERT_RATE = PreparedStatement(
@@ -194,27 +214,67 @@ def add_members(connection: Connection, cluster_id: int, comment_ids: list[int])
 _comments = table(Comment).c
 
 
-def _recent_statuses(who: Any) -> PreparedStatement:
-    return PreparedStatement(
+class ClientActivity(NamedTuple):
+    """What the proof-of-work decision reads: the article's surge end and the newest statuses of the
+    reader's identity and of its address."""
+
+    surge_until: datetime | None
+    own: list[str]
+    by_address: list[str]
+
+
+def _recent_statuses(who: Any, kind: str, most: str) -> Any:
+    latest = (
         select(_comments.status)
-        .where(who == bindparam("who"), _comments.created_at >= bindparam("since"))
+        .where(who == bindparam(kind), _comments.created_at >= bindparam("since"))
         .order_by(_comments.created_at.desc())
-        .limit(bindparam("most"))
+        .limit(bindparam(most))
+        .subquery()
     )
+    return select(literal(kind).label("kind"), latest.c.status)
 
 
-_RECENT_BY_IDENTITY = _recent_statuses(_comments.identity_key)
-_RECENT_BY_ADDRESS = _recent_statuses(_comments.client_ip)
+def _activity_statement(with_identity: bool) -> PreparedStatement:
+    """One round trip for what were three reads: each status list is an index range with a LIMIT
+    (ix_comments_identity_created, ix_comments_client_created), and the row without a status carries
+    the surge end when the reader has no recent post."""
+    surge_until = _ARTICLE_SURGE_UNTIL.scalar_subquery()
+    parts = [
+        _recent_statuses(_comments.client_ip, "ip", "address_most"),
+        select(literal("none").label("kind"), null().label("status")),
+    ]
+    if with_identity:
+        parts.insert(0, _recent_statuses(_comments.identity_key, "identity", "own_most"))
+    found = union_all(*parts).subquery()
+    return PreparedStatement(select(found.c.kind, found.c.status, surge_until.label("surge_until")))
 
 
-def recent_statuses(
-    connection: Connection, *, identity_key: str | None = None, ip: str | None = None, since: datetime, most: int
-) -> list[str]:
-    """The statuses of the newest posts (at most `most`) since `since` from one identity, or else from
-    one address: an index range with a LIMIT (ix_comments_identity_created, ix_comments_client_created)."""
-    statement = _RECENT_BY_ADDRESS if identity_key is None else _RECENT_BY_IDENTITY
-    who = ip if identity_key is None else identity_key
-    return [status for (status,) in statement.rows(connection, {"who": who, "since": since, "most": most})]
+_ACTIVITY = {with_identity: _activity_statement(with_identity) for with_identity in (False, True)}
+
+
+def client_activity(
+    connection: Connection,
+    *,
+    site: str,
+    article: str,
+    identity_key: str | None,
+    ip: str,
+    since: datetime,
+    own_most: int,
+    address_most: int,
+) -> ClientActivity:
+    """The surge end of the article and the statuses of the newest posts since `since` (at most
+    `own_most` of the identity's, `address_most` of the address's), in one statement."""
+    params: dict[str, Any] = {"site": site, "article": article, "ip": ip, "since": since}
+    params.update(identity=identity_key, own_most=own_most, address_most=address_most)
+    activity = ClientActivity(None, [], [])
+    for kind, status, until in _ACTIVITY[identity_key is not None].rows(connection, params):
+        activity = activity._replace(surge_until=as_datetime(until))
+        if kind == "identity":
+            activity.own.append(status)
+        elif kind == "ip":
+            activity.by_address.append(status)
+    return activity
 
 
 _nonces = table(SpentNonce)

@@ -368,7 +368,6 @@ def create_form_token() -> BaseResponse:
         secret=current_app.config["SECRET_KEY"],
         now=utcnow(),
         settings=form_gate.form_settings(values["site"]),
-        surge=form_gate.in_surge(values["site"], values["article"], utcnow()),
     )
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"

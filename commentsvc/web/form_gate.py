@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, request
@@ -14,7 +13,6 @@ from flask_limiter.util import get_remote_address
 from ..domain import posting
 from ..domain.api_keys import check_api_key
 from ..domain.form_checks import FormSettings, check_form, idempotency_key_stored
-from ..domain.surge import surge_active
 from ..extensions import db, limiter
 from .context import site_settings, verified_identity_key
 from .sso import write_limit_key
@@ -34,11 +32,6 @@ def authenticated(site: str, client: posting.Client) -> bool:
         check_api_key(db.session(), key.strip(), site=site)
         return True
     return client.user_id is not None
-
-
-def in_surge(site: str, article: str, now: datetime) -> bool:
-    """Whether the article is pre-moderated by a surge now, which asks every writer for proof of work."""
-    return surge_active(db.session(), site=site, article=article, now=now)
 
 
 def form_caught(
@@ -67,7 +60,6 @@ def form_caught(
         now=now,
         settings=settings,
         authenticated=authenticated(site, client),
-        surge=in_surge(site, article, now),
     )
 
 
