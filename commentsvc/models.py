@@ -556,7 +556,8 @@ class FloodKey(Model):
     sketch_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
-    sketch: Mapped[bytes] = mapped_column(LargeBinary)
+    # None in rows the release before migration 0013 stored: never taken for a copy.
+    sketch: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ClusterStatus(str, enum.Enum):

@@ -120,6 +120,26 @@ def test_comments_that_share_a_phrase_and_some_words_are_not_copies(make_app, fr
     assert [len(visible_ids(client, f"news/{n}")) for n in (1, 2)] == [1, 1]
 
 
+def test_key_rows_of_the_release_before_are_never_copies(make_app, frozen):
+    """During a rolling upgrade, servers still on the release before store key rows without a sketch."""
+    from sqlalchemy import update
+
+    from commentsvc.extensions import db
+    from commentsvc.models import FloodKey
+
+    app = make_app(COMMENTSVC_TRUSTED_PROXIES=1, COMMENTSVC_FLOOD_COPIES=2)
+    client = app.test_client()
+    first = post(client, AD, article="news/1", address="198.51.100.1").get_json()
+    with app.app_context():
+        db.session.execute(update(FloodKey).values(sketch=None))
+        db.session.commit()
+    answers = [post(client, AD, article=f"news/{n}", address=f"198.51.100.{n}") for n in (2, 3)]
+
+    assert [answer.status_code for answer in answers] == [201, 201]
+    assert visible_ids(client, "news/1") == [first["id"]]
+    assert visible_ids(client, "news/2") == visible_ids(client, "news/3") == []
+
+
 def test_copies_further_apart_than_the_window_are_not_a_flood(make_app, frozen):
     client = proxied(make_app, COMMENTSVC_FLOOD_MINUTES=30)
     for n in range(1, 4):

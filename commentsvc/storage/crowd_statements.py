@@ -71,12 +71,11 @@ def candidate_copies(
     connection: Connection, *, site: str, keys: tuple[int, ...], since: datetime, most: int
 ) -> list[tuple[int, bytes]]:
     """(id, packed sketch) of the site's comments since `since` that share a key with these, newest
-    first: each key's latest `most`."""
+    first: each key's latest `most`. Rows without a sketch (stored by the release before) are left out."""
     params: dict[str, Any] = dict(zip(_KEY_NAMES, keys, strict=False))
     params.update(site=site, since=since, most=most)
-    return [
-        (int(comment_id), bytes(bins)) for comment_id, bins in _similar_statement(len(keys)).rows(connection, params)
-    ]
+    rows = _similar_statement(len(keys)).rows(connection, params)
+    return [(int(comment_id), bytes(bins)) for comment_id, bins in rows if bins is not None]
 
 
 def insert_keys(

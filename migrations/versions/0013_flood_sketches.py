@@ -1,7 +1,7 @@
 """flood sketches: each flood key row carries its comment's whole sketch; four keys a comment, not twelve
 
-The table is made anew: its rows only serve the flood window's lookups (an hour by default), and rows
-of the old layout have no sketch to compare with.
+Nullable, so the previous release, which stores no sketch, still posts during a rolling upgrade; rows
+without one are never taken for a copy, and they leave with the flood window.
 
 Revision ID: 0013_flood_sketches
 Revises: 0012_geo_retention
@@ -17,24 +17,11 @@ branch_labels = None
 depends_on = None
 
 
-def _create_flood_keys(*sketch: sa.Column) -> None:
-    op.create_table('flood_keys',
-    sa.Column('site', sa.String(length=128), nullable=False),
-    sa.Column('sketch_key', sa.BigInteger(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('comment_id', sa.Integer(), nullable=False),
-    *sketch,
-    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_flood_keys_comment_id_comments'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('site', 'sketch_key', 'created_at', 'comment_id', name=op.f('pk_flood_keys')),
-    sqlite_with_rowid=False
-    )
-
-
 def upgrade() -> None:
-    op.drop_table('flood_keys')
-    _create_flood_keys(sa.Column('sketch', sa.LargeBinary(), nullable=False))
+    with op.batch_alter_table('flood_keys') as batch:
+        batch.add_column(sa.Column('sketch', sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
-    op.drop_table('flood_keys')
-    _create_flood_keys()
+    with op.batch_alter_table('flood_keys') as batch:
+        batch.drop_column('sketch')
