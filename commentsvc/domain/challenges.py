@@ -67,7 +67,7 @@ def challenge_needed(
         return True
     spam = CommentStatus.SPAM.value
     return (
-        (client.identity_key is not None and len(activity.own) >= settings.after)
+        len(activity.own) >= settings.after
         or len(activity.by_address) >= address_limit
         or spam in activity.own
         or spam in activity.by_address

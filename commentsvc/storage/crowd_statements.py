@@ -103,28 +103,9 @@ class RateRow(NamedTuple):
     calm_until: datetime | None
 
 
-_RATE = PreparedStatement(
-    select(
-        _rates.minute_start,
-        _rates.minute_count,
-        _rates.usual_per_minute,
-        _rates.surge_until,
-        _rates.surge_started_at,
-        _rates.surge_peak_per_minute,
-        _rates.calm_until,
-    )
-    .where(_rates.thread_id == bindparam("thread_id"))
-    .with_for_update()
-)
-_RATE_COLUMNS = (
-    "minute_start",
-    "minute_count",
-    "usual_per_minute",
-    "surge_until",
-    "surge_started_at",
-    "surge_peak_per_minute",
-    "calm_until",
-)
+_RATE_COLUMNS = RateRow._fields
+_RATE_ROW = tuple(_rates[name] for name in _RATE_COLUMNS)
+_RATE = PreparedStatement(select(*_RATE_ROW).where(_rates.thread_id == bindparam("thread_id")).with_for_update())
 _UPDATE_RATE = PreparedStatement(
     update(table(ArticleRate))
     .where(_rates.thread_id == bindparam("thread_id"))
@@ -172,7 +153,7 @@ _COUNT_IN_MINUTE = PreparedStatement(
     update(table(ArticleRate))
     .where(_rates.thread_id == bindparam("thread_id"), _rates.minute_start == bindparam("minute_start"))
     .values(minute_count=_rates.minute_count + 1)
-    .returning(*(_rates[name] for name in RateRow._fields))
+    .returning(*_RATE_ROW)
 )
 
 
