@@ -109,3 +109,18 @@ def test_ten_thousand_words_scan_a_long_comment_quickly():
     assert [m.word for m in matches] == ["敏感词"]
     # Generous: building and one scan take well under a second even on a busy 2-core machine.
     assert elapsed < 5
+
+
+def test_the_fingerprints_folding_is_the_matchers_for_every_character():
+    """fold_plain (the flood fingerprint's) folds a whole text in one lookup per character; it must give
+    what the matcher's fold_text gives, character by character, wherever it is asked first."""
+    import unicodedata
+
+    from commentsvc.text.wordfilter import fold_plain, fold_text
+
+    characters = [chr(code) for code in range(0x20, 0x30000, 3) if not 0xD800 <= code <= 0xDFFF]
+    plain = [character for character in characters if not unicodedata.combining(character)]
+    text = "".join(plain)
+
+    assert fold_plain(text) == fold_text(text).folded
+    assert fold_plain("Ｃａｆｅ\u0301 發財 顶") == fold_text("Ｃａｆｅ\u0301 發財 顶").folded == "café发财顶"

@@ -83,7 +83,10 @@ def _densified(minima: list[int]) -> list[int]:
     slot = -1
     for _ in range(minima.count(_EMPTY)):
         slot = minima.index(_EMPTY, slot + 1)
-        borrowed = next(minima[probe] for probe in _PROBES[slot] if minima[probe] != _EMPTY)
+        for probe in _PROBES[slot]:
+            borrowed = minima[probe]
+            if borrowed != _EMPTY:
+                break
         filled[slot] = (borrowed + (slot + 1) * _GOLDEN) & 0xFFFFFFFF
     return filled
 
