@@ -112,16 +112,14 @@ def quiet(make_app, time_machine) -> Reader:
     )
 
 
-def test_a_post_within_its_articles_minute_counts_itself_in_one_statement(reader):
-    """The rate row is counted by one UPDATE, not a locked read and a write; the only statement that
-    reads it besides is the proof-of-work decision's, which reads the reader's recent posts with it."""
+def test_the_proof_of_work_decision_reads_the_surge_with_the_readers_recent_posts(reader):
+    """One statement, not a read of the article's surge and then one or two of the reader's posts."""
     reader.post()
     with statements(reader.app) as seen:
         reader.post()
 
-    touching = [sql for sql, _ in seen if "article_rates" in sql]
-    assert [sql for sql in touching if sql.lstrip().upper().startswith("UPDATE")] == [touching[-1]]
-    assert all("FROM comments" in sql for sql in touching[:-1])
+    surge_reads = [sql for sql, _ in seen if "surge_until" in sql and "JOIN threads" in sql]
+    assert surge_reads and all("FROM comments" in sql for sql in surge_reads)
 
 
 def test_a_new_article_needs_the_minimum_per_minute_before_a_surge(quiet):

@@ -1,13 +1,12 @@
 """Surge mode (先审后发 on demand): an article that suddenly gets comments far faster than usual is
 pre-moderated for a while, and a site can be pre-moderated during set hours.
 
-Each post updates its article's rate row (one statement within a minute; a locked read and a write
-when a new minute starts; no scans): the current minute's count, and the usual per-minute rate as an
-exponentially decayed average of past minutes (time constant USUAL_MINUTES). When the minute's count
-reaches both the factor times the usual rate and the minimum per minute, the article is pre-moderated
-for the configured minutes, extended while the rate stays that high; the usual rate is not fed during
-a surge, so a long surge does not become the usual. Every switch, automatic or a moderator's, is an
-audit entry.
+Each post updates its article's rate row (one locked read and one write, no scans): the current
+minute's count, and the usual per-minute rate as an exponentially decayed average of past minutes
+(time constant USUAL_MINUTES). When the minute's count reaches both the factor times the usual rate
+and the minimum per minute, the article is pre-moderated for the configured minutes, extended while
+the rate stays that high; the usual rate is not fed during a surge, so a long surge does not become
+the usual. Every switch, automatic or a moderator's, is an audit entry.
 """
 
 from __future__ import annotations
@@ -72,19 +71,6 @@ def note_post(session: Session, *, thread_id: int, now: datetime, settings: Surg
         return SCHEDULE_REASON if in_schedule(now, settings) else None
     connection = session.connection()
     minute = _minute(now)
-    counted = crowd_statements.count_in_minute(connection, thread_id, minute)
-    row = counted or _counted_in_new_minute(session, thread_id, minute)
-    switched = _switched(session, thread_id, row, now, settings)
-    if counted is None or switched != counted:
-        crowd_statements.update_rate(connection, thread_id, switched)
-    if switched.surge_until is not None:
-        return SURGE_REASON
-    return SCHEDULE_REASON if in_schedule(now, settings) else None
-
-
-def _counted_in_new_minute(session: Session, thread_id: int, minute: datetime) -> RateRow:
-    """The row with this post counted, when its minute is over or the article has no row yet (created here)."""
-    connection = session.connection()
     row = crowd_statements.locked_rate(connection, thread_id)
     if row is None:
         row = RateRow(minute, 0, 0.0, None, None, 0, None)
@@ -95,35 +81,34 @@ def _counted_in_new_minute(session: Session, thread_id: int, minute: datetime) -
             pass  # another post created it: count on its row
         row = crowd_statements.locked_rate(connection, thread_id) or row
     if row.minute_start == minute:
-        return row._replace(minute_count=row.minute_count + 1)
-    return row._replace(minute_start=minute, minute_count=1, usual_per_minute=_folded_usual(row, minute))
-
-
-def _switched(session: Session, thread_id: int, row: RateRow, now: datetime, settings: SurgeSettings) -> RateRow:
-    """The row after a surge that is over ends, and one starts or is extended at this count; each
-    switch is an audit entry."""
+        row = row._replace(minute_count=row.minute_count + 1)
+    else:
+        row = row._replace(minute_start=minute, minute_count=1, usual_per_minute=_folded_usual(row, minute))
     if row.surge_until is not None and row.surge_until <= now:
         _record_switch(session, thread_id, "surge_end", now, automatic=True, ended_at=row.surge_until.isoformat())
         row = row._replace(surge_until=None, surge_started_at=None, surge_peak_per_minute=0)
     threshold = max(settings.factor * row.usual_per_minute, settings.min_per_minute)
     calm = row.calm_until is not None and row.calm_until > now
-    if row.minute_count < threshold or calm:
-        return row
-    if row.surge_until is None:
-        _record_switch(
-            session,
-            thread_id,
-            "surge_start",
-            now,
-            automatic=True,
-            per_minute=row.minute_count,
-            usual_per_minute=round(row.usual_per_minute, 2),
+    if settings.minutes > 0 and row.minute_count >= threshold and not calm:
+        if row.surge_until is None:
+            _record_switch(
+                session,
+                thread_id,
+                "surge_start",
+                now,
+                automatic=True,
+                per_minute=row.minute_count,
+                usual_per_minute=round(row.usual_per_minute, 2),
+            )
+            row = row._replace(surge_started_at=now)
+        row = row._replace(
+            surge_until=max(row.surge_until or now, now + timedelta(minutes=settings.minutes)),
+            surge_peak_per_minute=max(row.surge_peak_per_minute, row.minute_count),
         )
-        row = row._replace(surge_started_at=now)
-    return row._replace(
-        surge_until=max(row.surge_until or now, now + timedelta(minutes=settings.minutes)),
-        surge_peak_per_minute=max(row.surge_peak_per_minute, row.minute_count),
-    )
+    crowd_statements.update_rate(connection, thread_id, row)
+    if row.surge_until is not None:
+        return SURGE_REASON
+    return SCHEDULE_REASON if in_schedule(now, settings) else None
 
 
 def _record_switch(

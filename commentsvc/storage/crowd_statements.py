@@ -104,8 +104,11 @@ class RateRow(NamedTuple):
 
 
 _RATE_COLUMNS = RateRow._fields
-_RATE_ROW = tuple(_rates[name] for name in _RATE_COLUMNS)
-_RATE = PreparedStatement(select(*_RATE_ROW).where(_rates.thread_id == bindparam("thread_id")).with_for_update())
+_RATE = PreparedStatement(
+    select(*(_rates[name] for name in _RATE_COLUMNS))
+    .where(_rates.thread_id == bindparam("thread_id"))
+    .with_for_update()
+)
 _UPDATE_RATE = PreparedStatement(
     update(table(ArticleRate))
     .where(_rates.thread_id == bindparam("thread_id"))
@@ -128,8 +131,9 @@ def surge_until(connection: Connection, site: str, article: str) -> datetime | N
     return None
 
 
-def _rate_row(rows: list[tuple[Any, ...]]) -> RateRow | None:
-    for start, count, usual, until, started, peak, calm in rows:
+def locked_rate(connection: Connection, thread_id: int) -> RateRow | None:
+    """The article's rate row, locked until commit on PostgreSQL so concurrent posts count one by one."""
+    for start, count, usual, until, started, peak, calm in _RATE.rows(connection, {"thread_id": thread_id}):
         minute_start = as_datetime(start)
         assert minute_start is not None
         return RateRow(
@@ -142,26 +146,6 @@ def _rate_row(rows: list[tuple[Any, ...]]) -> RateRow | None:
             as_datetime(calm),
         )
     return None
-
-
-def locked_rate(connection: Connection, thread_id: int) -> RateRow | None:
-    """The article's rate row, locked until commit on PostgreSQL so concurrent posts count one by one."""
-    return _rate_row(_RATE.rows(connection, {"thread_id": thread_id}))
-
-
-_COUNT_IN_MINUTE = PreparedStatement(
-    update(table(ArticleRate))
-    .where(_rates.thread_id == bindparam("thread_id"), _rates.minute_start == bindparam("minute_start"))
-    .values(minute_count=_rates.minute_count + 1)
-    .returning(*_RATE_ROW)
-)
-
-
-def count_in_minute(connection: Connection, thread_id: int, minute_start: datetime) -> RateRow | None:
-    """Counts a post in the article's row when the row's minute is this one, in one statement (the
-    row stays locked until commit); None, and nothing written, when there is no row or its minute is
-    over."""
-    return _rate_row(_COUNT_IN_MINUTE.rows(connection, {"thread_id": thread_id, "minute_start": minute_start}))
 
 
 _INSERT_RATE = PreparedStatement(
