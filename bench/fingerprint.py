@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from commentsvc.text.fingerprint import BANDS, BINS, ROWS, SHINGLE, SIMILAR_BINS, is_near_copy, sketch_of
+from commentsvc.text.fingerprint import BANDS, BINS, ROWS, SHINGLE, SIMILAR_BINS, near_copies, sketch_of
 from commentsvc.text.wordfilter import fold_plain
 
 VOCABULARY = tuple(
@@ -38,7 +38,7 @@ def found(first: str, second: str) -> bool:
     if one is None or other is None:
         return False
     shares_a_key = any(a == b for a, b in zip(one.keys, other.keys, strict=True))
-    return shares_a_key and is_near_copy(one.bins, other.bins)
+    return shares_a_key and bool(near_copies(one.bins, [(0, other.bins)]))
 
 
 def shingles(text: str) -> set[str]:

@@ -13,8 +13,6 @@ from dashboard_support import log_in, make_moderator, post
 
 from commentsvc.clock import utcnow
 from commentsvc.config import load_settings
-from commentsvc.domain.surge import surge_active
-from commentsvc.extensions import db
 
 URL = "/api/v1/comments"
 ARTICLE = "news/hot"
@@ -92,16 +90,19 @@ def test_other_articles_are_not_pre_moderated_by_one_articles_surge(reader):
     assert reader.post("news/quiet")["status"] == "approved"
 
 
-def test_surge_active_tells_whether_an_article_is_pre_moderated_by_a_surge(reader):
-    def active(now):
-        with reader.app.app_context():
-            return surge_active(db.session, site="default", article=ARTICLE, now=now)
+def test_an_article_in_surge_asks_every_writer_for_proof_of_work(reader):
+    def challenged() -> bool:
+        form = reader.client.post(
+            "/api/v1/form-tokens", json={"article": ARTICLE}, headers={"X-Forwarded-For": "198.51.100.77"}
+        )
+        return form.get_json()["challenge"] is not None
 
-    before = active(reader.now)
+    before = challenged()
     reader.at_pace(USUAL_GAP / 20, reader.now + timedelta(minutes=2))
-    during, later = active(reader.now), active(reader.now + timedelta(hours=1))
+    during = challenged()
+    reader.clock.move_to(reader.now + timedelta(hours=1), tick=False)
 
-    assert (before, during, later) == (False, True, False)
+    assert (before, during, challenged()) == (False, True, False)
 
 
 @pytest.fixture

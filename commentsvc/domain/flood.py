@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ClusterStatus, Comment, CommentStatus, FloodCluster, FloodMember
 from ..storage import crowd_statements
-from ..text.fingerprint import Sketch, is_near_copy, sketch_of
+from ..text.fingerprint import Sketch, near_copies, sketch_of
 from . import audit
 from .notifications import outbox
 from .screening import Screening
@@ -101,7 +101,7 @@ def check_flood(
     candidates = crowd_statements.candidate_copies(
         session.connection(), site=site, keys=sketch.keys, since=since, most=most
     )
-    copies = [comment_id for comment_id, bins in candidates if is_near_copy(sketch.bins, bins)][:most]
+    copies = near_copies(sketch.bins, candidates)[:most]
     return FloodCheck(sketch, tuple(copies), len(copies) + 1 >= settings.copies, since)
 
 

@@ -125,12 +125,6 @@ def _record_switch(
     )
 
 
-def surge_active(session: Session, *, site: str, article: str, now: datetime) -> bool:
-    """Whether the article is pre-moderated by a surge right now."""
-    until = crowd_statements.surge_until(session.connection(), site, article)
-    return until is not None and until > now
-
-
 @dataclass(frozen=True)
 class Surge:
     """An article in surge mode as moderators see it: its rate now, its peak and its usual rate."""

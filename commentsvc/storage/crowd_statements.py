@@ -116,19 +116,12 @@ _UPDATE_RATE = PreparedStatement(
 )
 
 
+# When the article's surge ends (in the past once it ended); NULL when it never had one.
 _ARTICLE_SURGE_UNTIL = (
     select(_rates.surge_until)
     .join(table(Thread), table(Thread).c.id == _rates.thread_id)
     .where(table(Thread).c.site == bindparam("site"), table(Thread).c.article == bindparam("article"))
 )
-_SURGE_UNTIL = PreparedStatement(_ARTICLE_SURGE_UNTIL)
-
-
-def surge_until(connection: Connection, site: str, article: str) -> datetime | None:
-    """When the article's surge ends (in the past once it ended); None when it never had one."""
-    for (until,) in _SURGE_UNTIL.rows(connection, {"site": site, "article": article}):
-        return as_datetime(until)
-    return None
 
 
 def locked_rate(connection: Connection, thread_id: int) -> RateRow | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import operator
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .wordfilter import fold_plain
@@ -66,13 +67,14 @@ def sketch_of(text: str, min_chars: int) -> Sketch | None:
     return Sketch(tuple(prefix | zlib.crc32(bins[rows]) for prefix, rows in _BANDS), bins)
 
 
-def agreeing_bins(first: bytes, second: bytes) -> int:
-    """How many bins two packed sketches agree in (of BINS)."""
-    return sum(map(operator.eq, _SKETCH.unpack(first), _SKETCH.unpack(second)))
-
-
-def is_near_copy(first: bytes, second: bytes) -> bool:
-    return agreeing_bins(first, second) >= SIMILAR_BINS
+def near_copies(bins: bytes, candidates: Iterable[tuple[int, bytes]]) -> list[int]:
+    """The ids of the candidates whose packed sketch agrees with `bins` in at least SIMILAR_BINS bins."""
+    own = _SKETCH.unpack(bins)
+    return [
+        candidate
+        for candidate, other in candidates
+        if sum(map(operator.eq, own, _SKETCH.unpack(other))) >= SIMILAR_BINS
+    ]
 
 
 def _densified(minima: list[int]) -> list[int]:
