@@ -3,7 +3,7 @@ an accepted one and kept as spam with the reason; only a missing or expired toke
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from dashboard_support import log_in, make_moderator, thread_json
 from itsdangerous import URLSafeSerializer
 
 from commentsvc.clock import utcnow
-from commentsvc.domain.form_tokens import read_form_token
+from commentsvc.domain.form_tokens import issue_form_token, read_form_token
 
 POST = "/api/v1/comments"
 FORM_TOKENS = "/api/v1/form-tokens"
@@ -135,6 +135,22 @@ def test_a_token_signed_before_tokens_stopped_being_compressed_still_reads() -> 
 
     assert compressed.startswith(".")  # itsdangerous compressed it
     assert token is not None and (token.article, token.nonce) == ("news/" + "story-" * 40, "nonce")
+
+
+def test_each_secret_signs_and_reads_only_its_own_tokens_however_often_its_signer_is_reused() -> None:
+    """The serializer keeps one signer and its derived key per secret: a token is still the library's
+    own, and a token of one secret never reads under another, in whatever order they are used."""
+    now = datetime(2026, 12, 3, 8, 0)
+    first = issue_form_token("first-secret-of-a-server", site="default", article=ARTICLE, now=now)
+    second = issue_form_token("second-secret-of-a-server", site="default", article=ARTICLE, now=now)
+    plain = URLSafeSerializer("first-secret-of-a-server", salt="commentsvc.form-token")
+
+    for _ in range(2):
+        assert read_form_token("first-secret-of-a-server", first) is not None
+        assert read_form_token("second-secret-of-a-server", first) is None
+        assert read_form_token("first-secret-of-a-server", second) is None
+        assert read_form_token("second-secret-of-a-server", second) is not None
+    assert plain.loads(first)["a"] == ARTICLE
 
 
 def test_a_token_issued_for_another_site_counts_as_forged(app: Any, client: Any) -> None:

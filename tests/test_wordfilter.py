@@ -124,3 +124,19 @@ def test_the_fingerprints_folding_is_the_matchers_for_every_character():
 
     assert fold_plain(text) == fold_text(text).folded
     assert fold_plain("Ｃａｆｅ\u0301 發財 顶") == fold_text("Ｃａｆｅ\u0301 發財 顶").folded == "café发财顶"
+
+
+def test_a_text_with_any_combining_mark_is_folded_cluster_by_cluster():
+    """fold_plain's one-lookup path is only for texts without combining marks: each mark the Unicode
+    tables know, after a base letter, folds as the matcher folds that letter with it."""
+    import sys
+    import unicodedata
+
+    from commentsvc.text.wordfilter import fold_plain, fold_text
+
+    marks = [chr(code) for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))]
+
+    assert len(marks) > 800
+    for mark in marks:
+        text = f"顶 e{mark}!"
+        assert fold_plain(text) == fold_text(text).folded, hex(ord(mark))

@@ -1,15 +1,44 @@
 """Signed tokens for readers (form, edit and identity tokens): itsdangerous' URL-safe serializer
-without its attempt to zlib-compress every payload. Ours are a few dozen bytes, which deflate never
-shortens, and setting deflate up cost more than the rest of signing (bench/README.md). A token
-compressed by an earlier version still loads: loading is itsdangerous' own."""
+without its attempt to zlib-compress every payload, and with one signer kept for its salt. Ours are a
+few dozen bytes, which deflate never shortens, and setting deflate up cost more than the rest of
+signing; itsdangerous also builds a signer and derives its key (a SHA-1) for every token it signs or
+reads, three times a post (bench/README.md). A token compressed by an earlier version still loads:
+loading is itsdangerous' own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from itsdangerous import Serializer, URLSafeSerializer, base64_encode
+from itsdangerous import Serializer, Signer, URLSafeSerializer, base64_encode
+from itsdangerous.encoding import want_bytes
+
+
+class _KeyKeptSigner(Signer):
+    """Derives each secret's key once; the derivation depends only on the secret and the salt."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[bytes, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        derived = self._derived.get(secret)
+        if derived is None:
+            derived = self._derived[secret] = super().derive_key(secret)
+        return derived
 
 
 class UncompressedURLSafeSerializer(URLSafeSerializer):
+    signer = _KeyKeptSigner
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._kept_signer = super().make_signer(self.salt)
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        if salt is None or want_bytes(salt) == self.salt:
+            return self._kept_signer
+        return super().make_signer(salt)
+
     def dump_payload(self, obj: Any) -> bytes:
         return base64_encode(Serializer.dump_payload(self, obj))
