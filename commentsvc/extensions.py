@@ -1,4 +1,5 @@
-"""Flask extensions, created unbound so the app factory can bind them; imports nothing of ours."""
+"""Flask extensions, created unbound so the app factory can bind them; imports nothing of ours but the
+session class."""
 
 from flask_cors import CORS
 from flask_limiter import Limiter
@@ -7,6 +8,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .storage.sessions import KeptConnectionSession
 
 
 class Base(DeclarativeBase):
@@ -22,7 +25,7 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": KeptConnectionSession})
 # The key is the client IP as ProxyFix computed it from COMMENTSVC_TRUSTED_PROXIES.
 limiter = Limiter(key_func=get_remote_address)
 cors = CORS()
