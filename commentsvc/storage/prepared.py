@@ -111,7 +111,7 @@ def _bind_processor(impl: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     """The column type's own bind processor, but for SQLite's DATETIME in its default text format:
     that one fills a %-format from a dict of seven fields for every value, where isoformat writes
     the very same characters in one C call (bench/README.md)."""
-    processor = impl.bind_processor(dialect)
+    processor: Callable[[Any], Any] | None = impl.bind_processor(dialect)
     if processor is None or not (isinstance(impl, SQLiteDateTime) and impl._storage_format == _SQLITE_DATETIME_TEXT):
         return processor
     library_processor = processor
