@@ -19,6 +19,7 @@ from .resources import resource_dir
 from .storage.engine import configure_engine, engine_options
 from .storage.events import install_session_events
 from .storage.memos import ResponseCache
+from .storage.sessions import keep_connections
 from .web.api import api, health
 from .web.caching import ReadStormRequest
 from .web.dashboard import dashboard
@@ -77,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
+    keep_connections(db)
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

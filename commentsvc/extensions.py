@@ -1,5 +1,4 @@
-"""Flask extensions, created unbound so the app factory can bind them; imports nothing of ours but the
-session class."""
+"""Flask extensions, created unbound so the app factory can bind them; imports nothing of ours."""
 
 from flask_cors import CORS
 from flask_limiter import Limiter
@@ -8,8 +7,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from .storage.sessions import KeptConnectionSession
 
 
 class Base(DeclarativeBase):
@@ -25,7 +22,7 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": KeptConnectionSession})
+db = SQLAlchemy(model_class=Base)
 # The key is the client IP as ProxyFix computed it from COMMENTSVC_TRUSTED_PROXIES.
 limiter = Limiter(key_func=get_remote_address)
 cors = CORS()

@@ -13,6 +13,7 @@ from commentsvc.extensions import db
 from commentsvc.models import SpentNonce
 from commentsvc.storage.crowd_statements import spend_nonce
 from commentsvc.storage.prepared import _bind_processor
+from commentsvc.storage.sessions import KeptConnectionSession
 
 
 def test_a_prepared_statement_writes_a_sqlite_time_as_sqlalchemy_writes_it() -> None:
@@ -36,6 +37,7 @@ def test_a_prepared_statement_writes_a_sqlite_time_as_sqlalchemy_writes_it() -> 
 def test_the_session_hands_out_one_connection_per_transaction(app: Any) -> None:
     with app.app_context():
         session = db.session()
+        assert isinstance(session, KeptConnectionSession)
         first = session.connection()
 
         assert session.connection() is first

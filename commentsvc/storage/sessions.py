@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from sqlalchemy import Connection
 from sqlalchemy.orm import SessionTransaction
@@ -28,3 +29,9 @@ class KeptConnectionSession(Session):
         connection = super().connection()
         self._kept = (self.get_transaction(), connection)  # type: ignore[assignment]
         return connection
+
+
+def keep_connections(db: SQLAlchemy) -> None:
+    """Every session `db` makes from now on is a KeptConnectionSession: the app factory calls it, so the
+    foundations that create `db` know nothing of storage."""
+    db.session.session_factory.class_ = KeptConnectionSession
