@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import ARTICLE
 from dashboard_support import log_in, make_moderator, thread_json
-from itsdangerous import URLSafeSerializer
+from itsdangerous import Signer, URLSafeSerializer
 
 from commentsvc.clock import utcnow
 from commentsvc.domain.form_tokens import issue_form_token, read_form_token
@@ -151,6 +151,29 @@ def test_each_secret_signs_and_reads_only_its_own_tokens_however_often_its_signe
         assert read_form_token("first-secret-of-a-server", second) is None
         assert read_form_token("second-secret-of-a-server", second) is not None
     assert plain.loads(first)["a"] == ARTICLE
+
+
+def test_a_token_is_signed_byte_for_byte_as_itsdangerous_signs_it_with_its_key_derived_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    derivations: list[bytes] = []
+    derive_key = Signer.derive_key
+
+    def counted(signer: Signer, secret_key: Any = None) -> bytes:
+        derivations.append(signer.salt)
+        return derive_key(signer, secret_key)
+
+    monkeypatch.setattr(Signer, "derive_key", counted)
+    secret = "a-secret-that-signed-nothing-yet"
+    now = datetime(2026, 12, 3, 14, 0)
+    tokens = [issue_form_token(secret, site="default", article=ARTICLE, now=now) for _ in range(3)]
+    read = [read_form_token(secret, token) for token in tokens]
+    monkeypatch.undo()
+    plain = URLSafeSerializer(secret, salt="commentsvc.form-token")
+
+    assert [plain.dumps(plain.loads(token)) for token in tokens] == tokens
+    assert all(token is not None and token.article == ARTICLE for token in read)
+    assert derivations == [b"commentsvc.form-token"]
 
 
 def test_a_token_issued_for_another_site_counts_as_forged(app: Any, client: Any) -> None:
