@@ -13,6 +13,8 @@ from itsdangerous import Signer, URLSafeSerializer
 
 from commentsvc.clock import utcnow
 from commentsvc.domain.form_tokens import issue_form_token, read_form_token
+from commentsvc.domain.nonces import prune_spent_nonces, spend_nonce
+from commentsvc.extensions import db
 
 POST = "/api/v1/comments"
 FORM_TOKENS = "/api/v1/form-tokens"
@@ -174,6 +176,19 @@ def test_a_token_is_signed_byte_for_byte_as_itsdangerous_signs_it_with_its_key_d
     assert [plain.dumps(plain.loads(token)) for token in tokens] == tokens
     assert all(token is not None and token.article == ARTICLE for token in read)
     assert derivations == [b"commentsvc.form-token"]
+
+
+def test_pruning_forgets_only_the_nonces_older_than_any_token_that_could_carry_them(app: Any) -> None:
+    now = datetime(2026, 12, 3, 14, 0)
+    with app.app_context():
+        session = db.session()
+        assert spend_nonce(session, "form:spent-three-hours-ago", now=now - timedelta(hours=3))
+        assert spend_nonce(session, "form:spent-five-minutes-ago", now=now - timedelta(minutes=5))
+        prune_spent_nonces(session, older_than=timedelta(hours=2), now=now)
+        session.commit()
+
+        assert spend_nonce(session, "form:spent-three-hours-ago", now=now)
+        assert not spend_nonce(session, "form:spent-five-minutes-ago", now=now)
 
 
 def test_a_token_issued_for_another_site_counts_as_forged(app: Any, client: Any) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from ..models import SpentNonce
 from ..storage import crowd_statements
 
 
@@ -20,4 +18,4 @@ def spend_nonce(session: Session, nonce: str, *, now: datetime) -> bool:
 
 def prune_spent_nonces(session: Session, *, older_than: timedelta, now: datetime) -> None:
     """A nonce older than every token and challenge that could carry it can never be presented again."""
-    session.execute(delete(SpentNonce).where(SpentNonce.spent_at < now - older_than))
+    crowd_statements.prune_spent_nonces(session.connection(), before=now - older_than)

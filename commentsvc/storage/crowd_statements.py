@@ -249,3 +249,10 @@ _SPEND_NONCE = {
 def spend_nonce(connection: Connection, nonce: str, spent_at: datetime) -> bool:
     """False when the nonce is stored already (the primary key decides between concurrent spenders)."""
     return bool(_SPEND_NONCE[connection.dialect.name].rows(connection, {"nonce": nonce, "spent_at": spent_at}))
+
+
+_PRUNE_NONCES = PreparedStatement(delete(_nonces).where(_nonces.c.spent_at < bindparam("before")))
+
+
+def prune_spent_nonces(connection: Connection, *, before: datetime) -> None:
+    _PRUNE_NONCES.rows(connection, {"before": before})
