@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -152,6 +153,15 @@ class Comment(Model):
         Index("ix_comments_client_ip_key", "client_ip_key"),
         # A thread's editors' picks in the order picked.
         Index("ix_comments_thread_picked", "thread_id", "picked_at", "id"),
+        # A form token is good for one post: the second insert with its nonce conflicts. Partial: the
+        # comments without a nonce (imports, API keys, signed-in readers) take no room in it.
+        Index(
+            "ix_comments_form_nonce",
+            "form_nonce",
+            unique=True,
+            sqlite_where=text("form_nonce IS NOT NULL"),
+            postgresql_where=text("form_nonce IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,6 +215,9 @@ class Comment(Model):
     lang: Mapped[str] = mapped_column(String(8), default="other", server_default="other")
     # When a moderator made it an editors' pick; None when it is not one (picks.py).
     picked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The nonce of the form token it was posted with (form_tokens.py), which no other post may carry;
+    # None for posts without one (an API key, a signed-in reader, an import, a replay kept as spam).
+    form_nonce: Mapped[str | None] = mapped_column(String(32))
 
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
 
@@ -611,8 +624,9 @@ class ArticleRate(Model):
 
 
 class SpentNonce(Model):
-    """A single-use value already used by a stored post: a form token's nonce ("form:…") or a solved
-    proof-of-work challenge's salt ("pow:…"). The primary key makes a second use fail on every server."""
+    """A single-use value already used by a stored post: a solved proof-of-work challenge's salt
+    ("pow:…"), or the nonce of a form token issued before nonces moved into comments.form_nonce
+    ("form:…"). The primary key makes a second use fail on every server."""
 
     __tablename__ = "spent_nonces"
     __table_args__ = (Index("ix_spent_nonces_spent_at", "spent_at"),)

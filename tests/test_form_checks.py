@@ -3,7 +3,7 @@ an accepted one and kept as spam with the reason; only a missing or expired toke
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -84,6 +84,22 @@ def test_a_post_with_a_fresh_token_is_published_and_carries_the_next_token(clien
 
 def test_a_replayed_token_is_answered_like_success_but_kept_as_spam(app: Any, client: Any) -> None:
     token = form_token(client)["form_token"]
+    accepted = client.post(POST, json=comment("honest words", token))
+    replayed = client.post(POST, json=comment("bot words", token))
+
+    assert answer_shape(replayed) == answer_shape(accepted) == (201, answer_shape(accepted)[1], "approved")
+    assert [c["html"] for c in thread_json(client, ARTICLE)["comments"]] == ["<p>honest words</p>"]
+    assert "reused form token" in spam_queue(app, client)
+
+
+def test_a_token_issued_before_nonces_moved_into_comments_is_still_good_for_one_post_only(
+    app: Any, client: Any
+) -> None:
+    """Its nonce is spent in spent_nonces, as the release that issued it spent it."""
+    issued = int(utcnow().replace(tzinfo=UTC).timestamp() * 1000) - 5_000
+    earlier_format = {"s": "default", "a": ARTICLE, "n": "issued-by-the-release-before", "t": issued}
+    token = URLSafeSerializer(app.config["SECRET_KEY"], salt="commentsvc.form-token").dumps(earlier_format)
+
     accepted = client.post(POST, json=comment("honest words", token))
     replayed = client.post(POST, json=comment("bot words", token))
 
@@ -173,7 +189,10 @@ def test_a_token_is_signed_byte_for_byte_as_itsdangerous_signs_it_with_its_key_d
     monkeypatch.undo()
     plain = URLSafeSerializer(secret, salt="commentsvc.form-token")
 
-    assert [plain.dumps(plain.loads(token)) for token in tokens] == tokens
+    library_signer = plain.make_signer()
+
+    assert [library_signer.sign(token.rsplit(".", 1)[0]).decode() for token in tokens] == tokens
+    assert [plain.loads(token)["a"] for token in tokens] == [ARTICLE] * 3
     assert all(token is not None and token.article == ARTICLE for token in read)
     assert derivations == [b"commentsvc.form-token"]
 

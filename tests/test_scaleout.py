@@ -533,6 +533,60 @@ def test_killing_one_app_server_loses_no_acknowledged_comment(
 
 @pytest.mark.postgres
 @pytest.mark.redis
+def test_one_form_token_posted_at_once_on_two_servers_publishes_one_comment(
+    start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str
+) -> None:
+    """The comment rows' unique nonce decides between concurrent uses of one token, on any server; every
+    use is answered 201, and all but the first are kept as spam."""
+    env = server_env(scaleout_database, redis_prefix, COMMENTSVC_TRUSTED_PROXIES="1")
+    servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
+    author = FailoverClient([servers[0].port], random.Random(0))
+    _, form, _ = author.send("POST", "/api/v1/form-tokens", {"site": SITE, "article": "one-token"})
+    author.close()
+    uses = 6
+    barrier = threading.Barrier(uses)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def post(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", servers[number % 2].port, timeout=30)
+        payload = {"site": SITE, "article": "one-token", "body": own_words(f"use {number}"), **form_fields(form)}
+        barrier.wait()
+        try:
+            connection.request(
+                "POST",
+                "/api/v1/comments",
+                body=json.dumps(payload),
+                headers={"Content-Type": "application/json", "X-Forwarded-For": f"10.77.{number}.1"},
+            )
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        with lock:
+            statuses.append(response.status)
+
+    posters = [threading.Thread(target=post, args=(number,)) for number in range(uses)]
+    for poster in posters:
+        poster.start()
+    for poster in posters:
+        poster.join(timeout=60)
+
+    engine = create_engine(scaleout_database)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(Comment.status, Comment.hold_reasons)
+            .join(Thread, Thread.id == Comment.thread_id)
+            .where(Thread.article == "one-token")
+        ).all()
+    engine.dispose()
+    assert statuses == [201] * uses
+    assert sorted(status for status, _ in stored) == ["approved"] + ["spam"] * (uses - 1)
+    assert all(reasons.startswith("form_token_replayed") for status, reasons in stored if status == "spam")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_concurrent_reports_on_two_servers_hide_a_comment_once(
     start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str, tmp_path: Path
 ) -> None:

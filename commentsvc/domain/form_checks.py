@@ -20,11 +20,23 @@ from .challenges import ChallengeSettings, challenge_needed, create_challenge, s
 from .form_tokens import issue_form_token, read_form_token
 from .identity import issue_identity
 from .nonces import prune_spent_nonces, spend_nonce
-from .posting import Client
+from .posting import FORM_TOKEN_REPLAYED, Client
 
 DOCS_POINTER = "see 'Posting paths' in the commentsvc README"
 # About one post in 32 also clears the nonces no token or challenge can carry any more.
 PRUNE_WHEN_NONCE_STARTS = ("A", "B")
+
+
+@dataclass(frozen=True)
+class FormCheck:
+    """The traps a post fell into, as hold-reason codes (empty: none), and the form token's nonce that
+    the stored comment is to carry (posting.post_comment spends it with the comment's own insert)."""
+
+    caught: tuple[str, ...] = ()
+    form_nonce: str | None = None
+
+
+NOT_CHECKED = FormCheck()
 
 
 @dataclass(frozen=True)
@@ -91,21 +103,21 @@ def check_form(
     now: datetime,
     settings: FormSettings,
     authenticated: bool,
-) -> tuple[str, ...]:
-    """The traps this post fell into, as hold-reason codes (empty: none). Call it under the write lock,
-    in the transaction that stores the post: it spends the token's nonce and the solution there.
-    `authenticated` (an API key, a signed-in reader) skips every check: there is no form."""
+) -> FormCheck:
+    """Call it under the write lock, in the transaction that stores the post: it spends the solution
+    (and a token issued before nonces moved into comments) there. `authenticated` (an API key, a
+    signed-in reader) skips every check: there is no form."""
     if authenticated:
-        return ()
+        return NOT_CHECKED
     caught: list[str] = []
+    form_nonce = None
     if honeypot not in (None, "", False):
         caught.append("honeypot")
     if settings.tokens:
-        caught.extend(
-            _check_token(
-                session, site=site, article=article, form_token=form_token, secret=secret, now=now, settings=settings
-            )
+        token_caught, form_nonce = _check_token(
+            session, site=site, article=article, form_token=form_token, secret=secret, now=now, settings=settings
         )
+        caught.extend(token_caught)
     if altcha not in (None, ""):
         if not spend_solution(session, secret, altcha, now=now):
             caught.append("pow_failed")
@@ -116,12 +128,12 @@ def check_form(
         )
         error.extra = {"challenge": create_challenge(secret, now=now, settings=settings.challenge)}
         raise error
-    return tuple(caught)
+    return FormCheck(tuple(caught), form_nonce)
 
 
 def _check_token(
     session: Session, *, site: str, article: str, form_token: Any, secret: str, now: datetime, settings: FormSettings
-) -> list[str]:
+) -> tuple[list[str], str | None]:
     if form_token is None or form_token == "":
         raise ValidationError(
             f"Posting needs a form token: ask POST /api/v1/form-tokens for one ({DOCS_POINTER}).",
@@ -130,7 +142,7 @@ def _check_token(
         )
     token = read_form_token(secret, form_token) if isinstance(form_token, str) else None
     if token is None or token.site != site or token.article != article:
-        return ["form_token_forged"]
+        return ["form_token_forged"], None
     age = now - token.issued_at
     if age > timedelta(seconds=settings.token_ttl):
         raise ValidationError(
@@ -139,14 +151,14 @@ def _check_token(
             field="form_token",
         )
     caught = []
-    if not spend_nonce(session, "form:" + token.nonce, now=now):
-        caught.append("form_token_replayed")
+    if not token.nonce_in_comment and not spend_nonce(session, "form:" + token.nonce, now=now):
+        caught.append(FORM_TOKEN_REPLAYED)
     if age < timedelta(seconds=settings.min_seconds):
         caught.append("too_fast")
     if token.nonce.startswith(PRUNE_WHEN_NONCE_STARTS):
         horizon = max(settings.token_ttl, settings.challenge.window) + 60
         prune_spent_nonces(session, older_than=timedelta(seconds=horizon), now=now)
-    return caught
+    return caught, token.nonce if token.nonce_in_comment else None
 
 
 def idempotency_key_stored(session: Session, *, site: str, idempotency_key: str) -> bool:

@@ -1,5 +1,6 @@
 """Form tokens: a short-lived signed proof that a post came through a form that asked for it, bound to
-one site and article, single use (its nonce is spent with the post, see nonces.py)."""
+one site and article, single use: its nonce is stored in the comment row it posts, whose unique index
+refuses a second one (posting.post_comment)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,14 @@ def _form_token_serializer(secret: str) -> UncompressedURLSafeSerializer:
 
 @dataclass(frozen=True)
 class FormToken:
+    """`nonce_in_comment`: spent by the comment that carries the nonce (tokens this release issues);
+    tokens issued before it are spent in spent_nonces, as the release that issued them did."""
+
     site: str
     article: str
     nonce: str
     issued_at: datetime
+    nonce_in_comment: bool = True
 
 
 def _millis(moment: datetime) -> int:
@@ -37,7 +42,7 @@ def _millis(moment: datetime) -> int:
 
 def issue_form_token(secret: str, *, site: str, article: str, now: datetime) -> str:
     """Milliseconds, so "faster than a person" is measured from when the token was really issued."""
-    payload = {"s": site, "a": article, "n": secrets.token_urlsafe(12), "t": _millis(now)}
+    payload = {"s": site, "a": article, "n": secrets.token_urlsafe(12), "t": _millis(now), "v": 2}
     return _form_token_serializer(secret).dumps(payload)
 
 
@@ -55,4 +60,4 @@ def read_form_token(secret: str, token: str) -> FormToken | None:
     if not (isinstance(site, str) and isinstance(article, str) and isinstance(nonce, str) and isinstance(issued, int)):
         return None
     issued_at = datetime.fromtimestamp(issued / 1000, UTC).replace(tzinfo=None)
-    return FormToken(site, article, nonce, issued_at)
+    return FormToken(site, article, nonce, issued_at, nonce_in_comment=payload.get("v") == 2)

@@ -35,6 +35,8 @@ from .tokens import check_edit_token
 from .trust import apply_trust, reader_standing
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
+# A form token's second post: stored as spam, answered like the first (form_checks.py).
+FORM_TOKEN_REPLAYED = "form_token_replayed"
 # The hold reasons that keep an accepted post pending; a caught post with one of them was told "pending".
 PENDING_REASONS = frozenset(
     {"banned", "sensitive_word", "too_many_links", "pre_moderation", "surge", "schedule", "trust"}
@@ -214,6 +216,7 @@ def post_comment(
     caught: tuple[str, ...] = (),
     similarity: flood.Fingerprint | None = None,
     trust_first: int = 0,
+    form_nonce: str | None = None,
 ) -> PostResult:
     """Stores a new comment or reply; a repeated Idempotency-Key returns the first one instead.
     `screening` is screen_new_comment's verdict on this body, when the caller ran it already; it is
@@ -221,7 +224,9 @@ def post_comment(
     `caught` names the spam traps the post fell into (hold_reasons codes): it is stored as spam, and
     the result's shown_status is what an accepted post would have had, so the answer tells nothing.
     `similarity` is flood.fingerprint() of the screened text, computed before the write lock.
-    `trust_first` holds a reader's first comments (trust.py); a trusted reader skips the link hold."""
+    `trust_first` holds a reader's first comments (trust.py); a trusted reader skips the link hold.
+    `form_nonce` is the form token's (form_checks.FormCheck): a comment stored with it already makes
+    this post a replay, stored as spam without it."""
     fingerprint = request_hash(article=article, parent_id=parent_id, author=author, body=body)
     if idempotency_key:
         replayed = find_replayed_comment(
@@ -279,43 +284,48 @@ def post_comment(
         screening = replace(screening, status=CommentStatus.SPAM, reasons=(*caught, *screening.reasons))
         notify = None  # a bot's address must not get our confirmation emails
     region = settings.regions.region_of(client.ip) if settings.regions is not None else None
-    comment = statements.insert_comment(
-        session.connection(),
-        {
-            "thread_id": thread.id,
-            "parent_id": parent.id if parent else None,
-            "root_id": (parent.root_id or parent.id) if parent else None,
-            "reply_to_id": answered.id if answered else None,
-            "depth": parent.depth + 1 if parent else 0,
-            "author_name": author.name,
-            "author_email": author.email,
-            "author_website": author.website,
-            "author_hash": author_hash(settings.secret, author, client),
-            "body_source": body,
-            "body_html": screening.html,
-            "lang": detect_language(screening.text),
-            "status": screening.status.value,
-            "created_at": now,
-            "edited_at": None,
-            "client_ip": client.ip,
-            "client_ip_key": address_key(settings.secret, client.ip),
-            "user_agent": client.user_agent[:512],
-            "region_zh": region.zh if region else None,
-            "region_en": region.en if region else None,
-            "likes": 0,
-            "dislikes": 0,
-            "reply_count": 0,
-            "hot_score": hot_score(0, 0, now),
-            "is_staff": author.staff,
-            "moderator_id": None,
-            "hold_reasons": ",".join(screening.reasons),
-            "body_format": "markdown",
-            "identity_key": client.identity_key,
-            "user_id": client.user_id,
-            "author_avatar_url": author.avatar_url,
-            "picked_at": None,
-        },
-    )
+    values = {
+        "thread_id": thread.id,
+        "parent_id": parent.id if parent else None,
+        "root_id": (parent.root_id or parent.id) if parent else None,
+        "reply_to_id": answered.id if answered else None,
+        "depth": parent.depth + 1 if parent else 0,
+        "author_name": author.name,
+        "author_email": author.email,
+        "author_website": author.website,
+        "author_hash": author_hash(settings.secret, author, client),
+        "body_source": body,
+        "body_html": screening.html,
+        "lang": detect_language(screening.text),
+        "status": screening.status.value,
+        "created_at": now,
+        "edited_at": None,
+        "client_ip": client.ip,
+        "client_ip_key": address_key(settings.secret, client.ip),
+        "user_agent": client.user_agent[:512],
+        "region_zh": region.zh if region else None,
+        "region_en": region.en if region else None,
+        "likes": 0,
+        "dislikes": 0,
+        "reply_count": 0,
+        "hot_score": hot_score(0, 0, now),
+        "is_staff": author.staff,
+        "moderator_id": None,
+        "hold_reasons": ",".join(screening.reasons),
+        "body_format": "markdown",
+        "identity_key": client.identity_key,
+        "user_id": client.user_id,
+        "author_avatar_url": author.avatar_url,
+        "picked_at": None,
+        "form_nonce": form_nonce,
+    }
+    comment = statements.insert_comment(session.connection(), values)
+    if comment is None:
+        screening = replace(screening, status=CommentStatus.SPAM, reasons=(FORM_TOKEN_REPLAYED, *screening.reasons))
+        notify = None
+        values.update(status=CommentStatus.SPAM.value, hold_reasons=",".join(screening.reasons), form_nonce=None)
+        comment = statements.insert_comment(session.connection(), values)
+        assert comment is not None  # without a nonce nothing can conflict
     count = shift_counts(session, comment, delta=int(screening.status == CommentStatus.APPROVED))
     flood.record_flood(session, copies, site=site, comment_id=comment.id, now=now)
     outbox.record_post(session, comment, site=site, article=article, email=author.email, notify=notify, now=now)

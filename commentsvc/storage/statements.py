@@ -13,6 +13,8 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Engine, String, Table, and_, bindparam, case, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..models import Comment, CountsVersion, OverridesVersion, RulesVersion, SiteSetting, Thread
 from .prepared import PreparedStatement
@@ -294,9 +296,16 @@ class NewComment(SimpleNamespace):
 
 
 _NEW_COMMENT_COLUMNS = tuple(column.key for column in table(Comment).columns if column.key != "id")
-_INSERT_COMMENT = PreparedStatement(
-    insert(table(Comment)).values({key: bindparam(key) for key in _NEW_COMMENT_COLUMNS}).returning(_comments.id)
-)
+# A second post with a form token's nonce inserts nothing (no other unique index can conflict).
+_INSERT_COMMENT = {
+    name: PreparedStatement(
+        dialect_insert(table(Comment))
+        .values({key: bindparam(key) for key in _NEW_COMMENT_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["form_nonce"], index_where=_comments.form_nonce.isnot(None))
+        .returning(_comments.id)
+    )
+    for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 _RECENT_DUPLICATE = PreparedStatement(
     select(_comments.id)
     .where(
@@ -309,9 +318,12 @@ _RECENT_DUPLICATE = PreparedStatement(
 )
 
 
-def insert_comment(connection: Connection, values: dict[str, Any]) -> NewComment:
-    """`values` holds every column but the id."""
-    ((comment_id,),) = _INSERT_COMMENT.rows(connection, values)
+def insert_comment(connection: Connection, values: dict[str, Any]) -> NewComment | None:
+    """`values` holds every column but the id; None when a stored comment carries its form_nonce already."""
+    inserted = _INSERT_COMMENT[connection.dialect.name].rows(connection, values)
+    if not inserted:
+        return None
+    ((comment_id,),) = inserted
     return NewComment(id=comment_id, **values)
 
 

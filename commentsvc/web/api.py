@@ -442,7 +442,7 @@ def store_post(payload: dict[str, Any], key: str | None) -> tuple[posting.PostRe
         begin_write()
     try:
         form = form_gate.form_settings(values["site"])
-        caught = form_gate.form_caught(
+        form_check = form_gate.form_caught(
             payload,
             site=values["site"],
             article=values["article"],
@@ -467,7 +467,8 @@ def store_post(payload: dict[str, Any], key: str | None) -> tuple[posting.PostRe
             screening=screening,
             notify=values["notify"],
             similarity=similarity,
-            caught=caught,
+            caught=form_check.caught,
+            form_nonce=form_check.form_nonce,
             trust_first=form.trust_first,
         )
         db.session.commit()

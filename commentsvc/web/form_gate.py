@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 
 from ..domain import posting
 from ..domain.api_keys import check_api_key
-from ..domain.form_checks import FormSettings, check_form, idempotency_key_stored
+from ..domain.form_checks import NOT_CHECKED, FormCheck, FormSettings, check_form, idempotency_key_stored
 from ..extensions import db, limiter
 from .context import site_settings, verified_identity_key
 from .sso import write_limit_key
@@ -43,11 +43,12 @@ def form_caught(
     now: Any,
     idempotency_key: str | None,
     settings: FormSettings,
-) -> tuple[str, ...]:
-    """The traps a post fell into. A retry with a stored Idempotency-Key is that post again and is not
-    checked (its token was spent by the first attempt); post_comment answers it with the first."""
+) -> FormCheck:
+    """The traps a post fell into, and the nonce its comment is to carry. A retry with a stored
+    Idempotency-Key is that post again and is not checked (its token was spent by the first attempt);
+    post_comment answers it with the first."""
     if idempotency_key and idempotency_key_stored(db.session(), site=site, idempotency_key=idempotency_key):
-        return ()
+        return NOT_CHECKED
     return check_form(
         db.session(),
         site=site,

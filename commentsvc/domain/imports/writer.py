@@ -467,8 +467,10 @@ class ImportWriter:
             "user_id": None,
             "author_avatar_url": None,
             "picked_at": comment.picked_at,
+            "form_nonce": None,
         }
         new = statements.insert_comment(self.session.connection(), values)
+        assert new is not None  # only a form nonce can conflict, and an import carries none
         if comment.pinned_at is not None:
             self._pin(article.thread_id, new.id, comment.pinned_at)
         approved = status == CommentStatus.APPROVED.value
