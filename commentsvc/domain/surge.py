@@ -80,6 +80,7 @@ def note_post(session: Session, *, thread_id: int, now: datetime, settings: Surg
         except IntegrityError:
             pass  # another post created it: count on its row
         row = crowd_statements.locked_rate(connection, thread_id) or row
+    stored = row
     if row.minute_start == minute:
         row = row._replace(minute_count=row.minute_count + 1)
     else:
@@ -105,7 +106,7 @@ def note_post(session: Session, *, thread_id: int, now: datetime, settings: Surg
             surge_until=max(row.surge_until or now, now + timedelta(minutes=settings.minutes)),
             surge_peak_per_minute=max(row.surge_peak_per_minute, row.minute_count),
         )
-    crowd_statements.update_rate(connection, thread_id, row)
+    crowd_statements.update_rate(connection, thread_id, stored, row)
     if row.surge_until is not None:
         return SURGE_REASON
     return SCHEDULE_REASON if in_schedule(now, settings) else None

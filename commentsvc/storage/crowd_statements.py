@@ -109,11 +109,17 @@ _RATE = PreparedStatement(
     .where(_rates.thread_id == bindparam("thread_id"))
     .with_for_update()
 )
-_UPDATE_RATE = PreparedStatement(
-    update(table(ArticleRate))
-    .where(_rates.thread_id == bindparam("thread_id"))
-    .values({name: bindparam(name) for name in _RATE_COLUMNS})
-)
+
+
+@functools.lru_cache(maxsize=32)
+def _update_rate_statement(columns: tuple[str, ...]) -> PreparedStatement:
+    """One statement per set of changed columns: a post within its article's minute changes only the
+    count, and an UPDATE that assigns surge_until rewrites that column's index entry even unchanged."""
+    return PreparedStatement(
+        update(table(ArticleRate))
+        .where(_rates.thread_id == bindparam("thread_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
 
 
 # When the article's surge ends (in the past once it ended); NULL when it never had one.
@@ -148,8 +154,14 @@ _INSERT_RATE = PreparedStatement(
 )
 
 
-def update_rate(connection: Connection, thread_id: int, row: RateRow) -> None:
-    _UPDATE_RATE.rows(connection, {"thread_id": thread_id, **row._asdict()})
+def update_rate(connection: Connection, thread_id: int, stored: RateRow, row: RateRow) -> None:
+    """Writes the columns in which `row` differs from the `stored` one (locked_rate's)."""
+    changed = tuple(name for name, old, new in zip(_RATE_COLUMNS, stored, row, strict=True) if old != new)
+    if changed:
+        values = row._asdict()
+        _update_rate_statement(changed).rows(
+            connection, {"thread_id": thread_id, **{name: values[name] for name in changed}}
+        )
 
 
 def insert_rate(connection: Connection, thread_id: int, row: RateRow) -> None:
