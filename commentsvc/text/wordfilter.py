@@ -86,10 +86,12 @@ def fold_text(text: str) -> FoldedText:
 
 class _FoldedCharacters(dict[int, str]):
     """fold_cluster of single characters by code point, as str.translate looks them up: one C call for a
-    whole text (bench/README.md). Filled as characters are met, up to fold_cluster's own cache size."""
+    whole text (bench/README.md). Filled as characters are met, up to fold_cluster's own cache size. A
+    combining mark becomes _COMBINING_MARK, which no folded character is: it belongs to the character
+    before it, so a text that has one is folded cluster by cluster instead."""
 
     def __missing__(self, code: int) -> str:
-        folded = fold_cluster(chr(code))
+        folded = _COMBINING_MARK if unicodedata.combining(chr(code)) else fold_cluster(chr(code))
         if len(self) < _FOLDED_CACHE_SIZE:
             self[code] = folded
         return folded
@@ -97,12 +99,14 @@ class _FoldedCharacters(dict[int, str]):
 
 _FOLDED_CACHE_SIZE = 65536
 _FOLDED_CHARACTERS = _FoldedCharacters()
+_COMBINING_MARK = "\x00"  # a control character: never kept by fold_cluster
 
 
 def fold_plain(text: str) -> str:
     """The folded text alone, without the map back to the original (for fingerprints, not for masking)."""
-    if not any(map(unicodedata.combining, text)):  # every character is its own cluster
-        return text.translate(_FOLDED_CHARACTERS)
+    folded = text.translate(_FOLDED_CHARACTERS)
+    if _COMBINING_MARK not in folded:  # every character is its own cluster
+        return folded
     return "".join([fold_cluster(text[start:end]) for start, end in _clusters(text)])
 
 
