@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -281,7 +281,7 @@ def post_comment(
         caught = (*caught, flood.FLOOD_REASON)
     shown_status = screening.status
     if caught:
-        screening = replace(screening, status=CommentStatus.SPAM, reasons=(*caught, *screening.reasons))
+        screening = screening.caught(*caught)
         notify = None  # a bot's address must not get our confirmation emails
     region = settings.regions.region_of(client.ip) if settings.regions is not None else None
     values = {
@@ -321,7 +321,7 @@ def post_comment(
     }
     comment = statements.insert_comment(session.connection(), values)
     if comment is None:
-        screening = replace(screening, status=CommentStatus.SPAM, reasons=(FORM_TOKEN_REPLAYED, *screening.reasons))
+        screening = screening.caught(FORM_TOKEN_REPLAYED)
         notify = None
         values.update(status=CommentStatus.SPAM.value, hold_reasons=",".join(screening.reasons), form_nonce=None)
         comment = statements.insert_comment(session.connection(), values)

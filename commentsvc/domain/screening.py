@@ -38,6 +38,10 @@ class Screening:
         """The same body, pending, with these reasons added."""
         return replace(self, status=CommentStatus.PENDING, reasons=(*self.reasons, *reasons))
 
+    def caught(self, *reasons: str) -> Screening:
+        """The same body, kept as spam, these reasons (the traps it fell into) first."""
+        return replace(self, status=CommentStatus.SPAM, reasons=(*reasons, *self.reasons))
+
 
 @dataclass(frozen=True)
 class Rendered:

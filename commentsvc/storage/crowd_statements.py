@@ -156,12 +156,9 @@ _INSERT_RATE = PreparedStatement(
 
 def update_rate(connection: Connection, thread_id: int, stored: RateRow, row: RateRow) -> None:
     """Writes the columns in which `row` differs from the `stored` one (locked_rate's)."""
-    changed = tuple(name for name, old, new in zip(_RATE_COLUMNS, stored, row, strict=True) if old != new)
+    changed = {name: new for name, old, new in zip(_RATE_COLUMNS, stored, row, strict=True) if old != new}
     if changed:
-        values = row._asdict()
-        _update_rate_statement(changed).rows(
-            connection, {"thread_id": thread_id, **{name: values[name] for name in changed}}
-        )
+        _update_rate_statement(tuple(changed)).rows(connection, {"thread_id": thread_id, **changed})
 
 
 def insert_rate(connection: Connection, thread_id: int, row: RateRow) -> None:
