@@ -294,3 +294,17 @@ def test_with_form_tokens_off_a_post_needs_no_token_but_the_honeypot_still_appli
     assert open_post.get_json()["status"] == trapped.get_json()["status"] == "approved"
     assert [c["html"] for c in thread_json(client, ARTICLE)["comments"]] == ["<p>old open API</p>"]
     assert "filled the hidden field" in spam_queue(app, client)
+
+
+def test_a_payload_is_written_as_the_very_text_itsdangerous_writes() -> None:
+    """Our serializer keeps one JSON encoder; the JSON it signs is the library's, byte for byte."""
+    from itsdangerous import base64_decode
+
+    from commentsvc.domain.signing import UncompressedURLSafeSerializer
+
+    payload = {"s": "新闻网", "a": "news/2026/评论", "n": "nonce", "t": 1_764_000_000_000, "v": 2, "x": [1.5, None]}
+    token = UncompressedURLSafeSerializer("a-secret", salt="commentsvc.form-token").dumps(payload)
+    library = URLSafeSerializer("a-secret", salt="commentsvc.form-token")
+
+    assert base64_decode(token.rsplit(".", 1)[0]) == library.default_serializer.dumps(payload).encode()
+    assert library.loads(token) == payload

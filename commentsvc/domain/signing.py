@@ -3,12 +3,13 @@ without its attempt to zlib-compress every payload, and with one signer kept for
 few dozen bytes, which deflate never shortens, and setting deflate up cost more than the rest of
 signing; itsdangerous also builds a signer and derives its key (a SHA-1) for every token it signs or
 reads, three times a post, and its HMAC, given SHA-1 as a function, runs in Python where OpenSSL
-computes the same HMAC in one call (bench/README.md). A token compressed by an earlier version still
-loads: loading is itsdangerous' own."""
+computes the same HMAC in one call, and its compact JSON builds an encoder for every token it signs
+(bench/README.md). A token compressed by an earlier version still loads: loading is itsdangerous' own."""
 
 from __future__ import annotations
 
 import hmac
+import json
 from typing import Any
 
 from itsdangerous import Serializer, Signer, URLSafeSerializer, base64_encode
@@ -40,8 +41,16 @@ class _KeyKeptSigner(Signer):
         return derived
 
 
+class _CompactJSON:
+    """itsdangerous' compact JSON, the same text, from one encoder built once."""
+
+    loads = staticmethod(json.loads)
+    dumps = staticmethod(json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode)
+
+
 class UncompressedURLSafeSerializer(URLSafeSerializer):
     default_signer = _KeyKeptSigner
+    default_serializer = _CompactJSON
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
