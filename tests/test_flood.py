@@ -3,6 +3,7 @@ the earlier copies leave the threads too; short common comments and different te
 
 from __future__ import annotations
 
+import struct
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -244,3 +245,20 @@ def test_a_long_floods_copies_cost_no_more_to_look_up_than_its_early_ones(make_a
 
     assert {answer.status_code for answer in answers} == {201}
     assert lookup_cost(app, AD) <= after_60 * 1.1
+
+
+@pytest.mark.parametrize("changed", [0x00000001, 0x80000000, 0x7FFFFFFF, 0xFFFFFFFF])
+def test_a_sketch_is_a_copy_from_the_number_of_agreeing_bins_on_whichever_bits_of_the_others_differ(changed):
+    """Sketches are compared bin by bin all at once: a bin that differs in its lowest, its highest or
+    every bit counts as one differing bin, and never spills into its neighbour."""
+    from commentsvc.text.fingerprint import BINS, SIMILAR_BINS, near_copies
+
+    own = [0x12345678 + number for number in range(BINS)]
+    packed = struct.Struct(f"<{BINS}I").pack
+
+    def differing_in(count: int) -> bytes:
+        return packed(*(value ^ changed if number < count else value for number, value in enumerate(own)))
+
+    at_the_line, one_more = BINS - SIMILAR_BINS, BINS - SIMILAR_BINS + 1
+    candidates = [(1, differing_in(0)), (2, differing_in(at_the_line)), (3, differing_in(one_more))]
+    assert near_copies(packed(*own), candidates) == [1, 2]

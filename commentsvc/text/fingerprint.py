@@ -19,7 +19,6 @@ scipy into every worker (bench/README.md measures both).
 
 from __future__ import annotations
 
-import operator
 import struct
 import zlib
 from collections.abc import Iterable
@@ -69,12 +68,19 @@ def sketch_of(text: str, min_chars: int) -> Sketch | None:
 
 def near_copies(bins: bytes, candidates: Iterable[tuple[int, bytes]]) -> list[int]:
     """The ids of the candidates whose packed sketch agrees with `bins` in at least SIMILAR_BINS bins."""
-    own = _SKETCH.unpack(bins)
+    own = int.from_bytes(bins, "little")
     return [
         candidate
         for candidate, other in candidates
-        if sum(map(operator.eq, own, _SKETCH.unpack(other))) >= SIMILAR_BINS
+        if BINS - _differing_bins(own ^ int.from_bytes(other, "little")) >= SIMILAR_BINS
     ]
+
+
+def _differing_bins(xored: int) -> int:
+    """How many of the 32-bit bins of two XORed sketches are not zero, all bins at once: a bin's low 31
+    bits plus 0x7FFFFFFF carry into its top bit exactly when they are not all zero, and never into the
+    next bin; ORed with the bin's own top bit, the top bits count the bins that differ."""
+    return ((((xored & _LOW_BITS) + _LOW_BITS) | xored) & _TOP_BITS).bit_count()
 
 
 def _densified(minima: list[int]) -> list[int]:
@@ -100,5 +106,7 @@ _PROBES = tuple(
     tuple(sorted(set(range(BINS)) - {slot}, key=lambda other: zlib.crc32(bytes((slot, other))))) for slot in range(BINS)
 )
 _SKETCH = struct.Struct(f"<{BINS}I")
+_TOP_BITS = int.from_bytes(b"\x00\x00\x00\x80" * BINS, "little")
+_LOW_BITS = int.from_bytes(b"\xff\xff\xff\x7f" * BINS, "little")
 # Each band's number in the high bits of its key, and its bytes in the packed sketch.
 _BANDS = tuple((band << 32, slice(4 * ROWS * band, 4 * ROWS * (band + 1))) for band in range(BANDS))
