@@ -23,7 +23,7 @@ from conftest import REDIS_URL, TEST_SECRET, LiveServer, child_pids, own_words
 from form_filling import form_fields
 from sqlalchemy import create_engine, func, select
 
-from commentsvc.models import Comment, Thread
+from commentsvc.models import ArticleRate, Comment, Thread
 
 pytestmark = pytest.mark.slow
 
@@ -583,6 +583,68 @@ def test_one_form_token_posted_at_once_on_two_servers_publishes_one_comment(
     assert statuses == [201] * uses
     assert sorted(status for status, _ in stored) == ["approved"] + ["spam"] * (uses - 1)
     assert all(reasons.startswith("form_token_replayed") for status, reasons in stored if status == "spam")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_posts_at_once_on_two_servers_each_count_in_the_articles_rate(
+    start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str
+) -> None:
+    """Each post counts itself by one UPDATE relative to the row as it finds it, so concurrent posts
+    through two servers into one article all count, none overwriting another's count."""
+    env = server_env(scaleout_database, redis_prefix, COMMENTSVC_TRUSTED_PROXIES="1")
+    servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
+    author = FailoverClient([servers[0].port], random.Random(0))
+    while time.gmtime().tm_sec > 40:  # all of it within one minute: the rate counts per minute
+        time.sleep(1)
+    forms = [author.send("POST", "/api/v1/form-tokens", {"site": SITE, "article": "rated"})[1] for _ in range(9)]
+    status, _, _ = author.send(
+        "POST",
+        "/api/v1/comments",
+        {"site": SITE, "article": "rated", "body": own_words("first"), **form_fields(forms[0])},
+    )
+    author.close()
+    assert status == 201
+    posters_at_once = 8
+    barrier = threading.Barrier(posters_at_once)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def post(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", servers[number % 2].port, timeout=30)
+        payload = {"site": SITE, "article": "rated", "body": own_words(f"at once {number}")}
+        payload.update(form_fields(forms[number + 1]))
+        barrier.wait()
+        try:
+            connection.request(
+                "POST",
+                "/api/v1/comments",
+                body=json.dumps(payload),
+                headers={"Content-Type": "application/json", "X-Forwarded-For": f"10.78.{number}.1"},
+            )
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        with lock:
+            statuses.append(response.status)
+
+    posters = [threading.Thread(target=post, args=(number,)) for number in range(posters_at_once)]
+    for poster in posters:
+        poster.start()
+    for poster in posters:
+        poster.join(timeout=60)
+
+    engine = create_engine(scaleout_database)
+    with engine.connect() as connection:
+        counted = connection.execute(
+            select(ArticleRate.minute_count)
+            .join(Thread, Thread.id == ArticleRate.thread_id)
+            .where(Thread.article == "rated")
+        ).scalar_one()
+    engine.dispose()
+    assert statuses == [201] * posters_at_once
+    assert counted == posters_at_once + 1
 
 
 @pytest.mark.postgres
