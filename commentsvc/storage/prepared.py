@@ -31,12 +31,18 @@ class PreparedStatement:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._compiled: weakref.WeakKeyDictionary[Engine, _Compiled] = weakref.WeakKeyDictionary()
+        # The engine compiled for last, by a weak reference that is cheaper to ask than the dictionary.
+        self._last: tuple[weakref.ref[Engine], _Compiled] | None = None
 
     def _compile(self, engine: Engine) -> _Compiled:
+        last = self._last
+        if last is not None and last[0]() is engine:
+            return last[1]
         compiled = self._compiled.get(engine)
         if compiled is None:
             sql_compiler = cast(SQLCompiler, self.statement.compile(dialect=engine.dialect))
             compiled = self._compiled[engine] = _Compiled(sql_compiler, engine.dialect)
+        self._last = (weakref.ref(engine), compiled)
         return compiled
 
     def rows(self, bind: Engine | Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -50,8 +56,9 @@ class PreparedStatement:
             with engine.connect() as watched:
                 return _all_rows(watched.exec_driver_sql(compiled.sql, arguments))
         if isinstance(bind, Connection):
-            return _run(engine, bind.connection, compiled.sql, arguments, invalidate=bind.invalidate)
-        dbapi_error = engine.dialect.loaded_dbapi.Error
+            # The driver's own connection: its cursor, not the pool's proxy of it.
+            return compiled.run(bind.connection.dbapi_connection, arguments, invalidate=bind.invalidate)
+        dbapi_error = compiled.dbapi_error
         try:
             pooled = engine.raw_connection()
         except dbapi_error as error:  # the pool hands out the driver's own connect errors
@@ -64,7 +71,7 @@ class PreparedStatement:
         try:
             if outside_transaction:
                 dbapi_connection.autocommit = True
-            return _run(engine, pooled, compiled.sql, arguments, invalidate=pooled.invalidate)
+            return compiled.run(pooled, arguments, invalidate=pooled.invalidate)
         finally:
             if outside_transaction and not dbapi_connection.closed:
                 dbapi_connection.autocommit = False
@@ -92,6 +99,8 @@ class _Compiled:
             for name, bind in binds.items()
             if (processor := _bind_processor(bind.type.dialect_impl(dialect), dialect)) is not None
         )
+        self._dialect = dialect
+        self.dbapi_error = dialect.loaded_dbapi.Error
 
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         values = {**self._fixed, **params} if self._fixed else params
@@ -102,6 +111,23 @@ class _Compiled:
         if self._positional:
             return self._in_order(values)
         return {name: values[name] for name in self._names}
+
+    def run(
+        self, connection: Any, arguments: Any, invalidate: Callable[[BaseException], None]
+    ) -> list[tuple[Any, ...]]:
+        """On a driver connection, or the pool's proxy of one (either has a cursor)."""
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self.sql, arguments)
+                return cursor.fetchall() if cursor.description is not None else []
+            finally:
+                cursor.close()
+        except self.dbapi_error as error:
+            # The same exceptions (and the same 503) as a statement through SQLAlchemy would raise.
+            if self._dialect.is_disconnect(error, getattr(connection, "dbapi_connection", connection), None):
+                invalidate(error)
+            raise exc.DBAPIError.instance(self.sql, arguments, error, self.dbapi_error) from error
 
 
 _SQLITE_DATETIME_TEXT = SQLiteDateTime._storage_format
@@ -133,21 +159,3 @@ def _tuple_getter(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[An
     if not names:
         return lambda values: ()
     return operator.itemgetter(*names)
-
-
-def _run(
-    engine: Engine, connection: Any, sql: str, arguments: Any, invalidate: Callable[[BaseException], None]
-) -> list[tuple[Any, ...]]:
-    dbapi_error = engine.dialect.loaded_dbapi.Error
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql, arguments)
-            return cursor.fetchall() if cursor.description is not None else []
-        finally:
-            cursor.close()
-    except dbapi_error as error:
-        # The same exceptions (and the same 503) as a statement through SQLAlchemy would raise.
-        if engine.dialect.is_disconnect(error, getattr(connection, "dbapi_connection", connection), None):
-            invalidate(error)
-        raise exc.DBAPIError.instance(sql, arguments, error, dbapi_error) from error
