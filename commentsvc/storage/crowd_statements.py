@@ -233,14 +233,11 @@ def client_activity(
     `own_most` of the identity's, `address_most` of the address's), in one statement."""
     params: dict[str, Any] = {"site": site, "article": article, "ip": ip, "since": since}
     params.update(identity=identity_key, own_most=own_most, address_most=address_most)
-    activity = ClientActivity(None, [], [])
-    for kind, status, until in _ACTIVITY[identity_key is not None].rows(connection, params):
-        activity = activity._replace(surge_until=as_datetime(until))
-        if kind == "identity":
-            activity.own.append(status)
-        elif kind == "ip":
-            activity.by_address.append(status)
-    return activity
+    rows = _ACTIVITY[identity_key is not None].rows(connection, params)
+    statuses: dict[str, list[str]] = {"identity": [], "ip": [], "none": []}
+    for kind, status, _until in rows:
+        statuses[kind].append(status)
+    return ClientActivity(as_datetime(rows[0][2]), statuses["identity"], statuses["ip"])
 
 
 _nonces = table(SpentNonce)
