@@ -531,6 +531,38 @@ def test_killing_one_app_server_loses_no_acknowledged_comment(
     assert not server_log_problems(survivor)
 
 
+def posted_at_once(servers: list[LiveServer], payloads: list[dict[str, Any]], *, network: int) -> list[int]:
+    """Each payload posted from an address of its own, all released together, to the servers in turn;
+    the statuses they were answered with."""
+    barrier = threading.Barrier(len(payloads))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def post(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", servers[number % len(servers)].port, timeout=30)
+        barrier.wait()
+        try:
+            connection.request(
+                "POST",
+                "/api/v1/comments",
+                body=json.dumps(payloads[number]),
+                headers={"Content-Type": "application/json", "X-Forwarded-For": f"10.{network}.{number}.1"},
+            )
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        with lock:
+            statuses.append(response.status)
+
+    posters = [threading.Thread(target=post, args=(number,)) for number in range(len(payloads))]
+    for poster in posters:
+        poster.start()
+    for poster in posters:
+        poster.join(timeout=60)
+    return statuses
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_one_form_token_posted_at_once_on_two_servers_publishes_one_comment(
@@ -544,33 +576,11 @@ def test_one_form_token_posted_at_once_on_two_servers_publishes_one_comment(
     _, form, _ = author.send("POST", "/api/v1/form-tokens", {"site": SITE, "article": "one-token"})
     author.close()
     uses = 6
-    barrier = threading.Barrier(uses)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def post(number: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", servers[number % 2].port, timeout=30)
-        payload = {"site": SITE, "article": "one-token", "body": own_words(f"use {number}"), **form_fields(form)}
-        barrier.wait()
-        try:
-            connection.request(
-                "POST",
-                "/api/v1/comments",
-                body=json.dumps(payload),
-                headers={"Content-Type": "application/json", "X-Forwarded-For": f"10.77.{number}.1"},
-            )
-            response = connection.getresponse()
-            response.read()
-        finally:
-            connection.close()
-        with lock:
-            statuses.append(response.status)
-
-    posters = [threading.Thread(target=post, args=(number,)) for number in range(uses)]
-    for poster in posters:
-        poster.start()
-    for poster in posters:
-        poster.join(timeout=60)
+    payloads = [
+        {"site": SITE, "article": "one-token", "body": own_words(f"use {number}"), **form_fields(form)}
+        for number in range(uses)
+    ]
+    statuses = posted_at_once(servers, payloads, network=77)
 
     engine = create_engine(scaleout_database)
     with engine.connect() as connection:
@@ -590,8 +600,8 @@ def test_one_form_token_posted_at_once_on_two_servers_publishes_one_comment(
 def test_posts_at_once_on_two_servers_each_count_in_the_articles_rate(
     start_server: Callable[..., LiveServer], scaleout_database: str, redis_prefix: str
 ) -> None:
-    """Each post counts itself by one UPDATE relative to the row as it finds it, so concurrent posts
-    through two servers into one article all count, none overwriting another's count."""
+    """The article's rate row is read locked, so concurrent posts through two servers into one article
+    all count, none overwriting another's count."""
     env = server_env(scaleout_database, redis_prefix, COMMENTSVC_TRUSTED_PROXIES="1")
     servers = [start_server(env=env, workers=2), start_server(env=env, workers=2)]
     author = FailoverClient([servers[0].port], random.Random(0))
@@ -605,35 +615,11 @@ def test_posts_at_once_on_two_servers_each_count_in_the_articles_rate(
     )
     author.close()
     assert status == 201
-    posters_at_once = 8
-    barrier = threading.Barrier(posters_at_once)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def post(number: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", servers[number % 2].port, timeout=30)
-        payload = {"site": SITE, "article": "rated", "body": own_words(f"at once {number}")}
-        payload.update(form_fields(forms[number + 1]))
-        barrier.wait()
-        try:
-            connection.request(
-                "POST",
-                "/api/v1/comments",
-                body=json.dumps(payload),
-                headers={"Content-Type": "application/json", "X-Forwarded-For": f"10.78.{number}.1"},
-            )
-            response = connection.getresponse()
-            response.read()
-        finally:
-            connection.close()
-        with lock:
-            statuses.append(response.status)
-
-    posters = [threading.Thread(target=post, args=(number,)) for number in range(posters_at_once)]
-    for poster in posters:
-        poster.start()
-    for poster in posters:
-        poster.join(timeout=60)
+    payloads = [
+        {"site": SITE, "article": "rated", "body": own_words(f"at once {number}"), **form_fields(form)}
+        for number, form in enumerate(forms[1:])
+    ]
+    statuses = posted_at_once(servers, payloads, network=78)
 
     engine = create_engine(scaleout_database)
     with engine.connect() as connection:
@@ -643,8 +629,8 @@ def test_posts_at_once_on_two_servers_each_count_in_the_articles_rate(
             .where(Thread.article == "rated")
         ).scalar_one()
     engine.dispose()
-    assert statuses == [201] * posters_at_once
-    assert counted == posters_at_once + 1
+    assert statuses == [201] * len(payloads)
+    assert counted == len(payloads) + 1
 
 
 @pytest.mark.postgres
