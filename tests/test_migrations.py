@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from commentsvc import create_app
 from commentsvc.extensions import db
 from commentsvc.storage.engine import configure_engine
-from commentsvc.storage.migrations import alembic_config, schema_is_current, upgrade_database
+from commentsvc.storage.migrations import MigrationError, alembic_config, schema_is_current, upgrade_database
 
 COMMENTSVC = Path(sys.executable).parent / "commentsvc"
 
@@ -267,3 +267,77 @@ def test_upgrading_gives_existing_comments_the_language_of_their_text(empty_data
     engine.dispose()
 
     assert langs == ["zh-Hans", "zh-Hant", "en", "other"]
+
+
+def _database_at(url: str, revision: str) -> Engine:
+    engine = create_engine(url)
+    configure_engine(engine)
+    upgrade_database(engine, revision)
+    return engine
+
+
+def _comment_with_a_vote_and_a_report(engine: Engine) -> None:
+    now = datetime(2026, 12, 1)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO threads (site, article, comment_count, version, closed, created_at) "
+                "VALUES ('default', 'a', 1, 1, :closed, :now)"
+            ),
+            {"closed": False, "now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO comments (thread_id, depth, author_name, author_hash, body_source, body_html, status, "
+                "created_at, client_ip, likes, dislikes, hot_score, reply_count, is_staff) SELECT id, 0, 'r', 'h', "
+                "'x', '<p>x</p>', 'approved', :now, '127.0.0.1', 1, 0, 0, 0, :staff FROM threads"
+            ),
+            {"now": now, "staff": False},
+        )
+        connection.execute(
+            text("INSERT INTO votes (comment_id, voter_key, value, created_at) SELECT id, 'v', 1, :now FROM comments"),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO reports (comment_id, reporter_key, reason, note, created_at, resolved) "
+                "SELECT id, 'r', 'spam', '', :now, :resolved FROM comments"
+            ),
+            {"now": now, "resolved": False},
+        )
+
+
+def test_upgrading_a_database_from_before_sso_keeps_the_votes_and_reports_of_its_comments(
+    empty_database_url: str,
+) -> None:
+    """Migration 0007 changes `comments` by copying it on SQLite; with foreign keys on while it ran,
+    dropping the old copy deleted every vote and report (they cascade from their comment)."""
+    engine = _database_at(empty_database_url, "0006")
+    _comment_with_a_vote_and_a_report(engine)
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        kept = [connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() for name in ("votes", "reports")]
+        foreign_keys = connection.exec_driver_sql("PRAGMA foreign_keys").scalar() if engine.name == "sqlite" else 1
+    engine.dispose()
+
+    assert kept == [1, 1]
+    assert foreign_keys == 1, "the connection goes back to the pool with foreign keys on"
+
+
+def test_an_upgrade_that_would_leave_rows_referring_to_nothing_changes_nothing(tmp_path: Path) -> None:
+    """SQLite, where the migrations run with foreign keys off: a vote whose comment is gone (stored
+    with foreign keys off, as only a hand edit can) stops the upgrade in one clear error."""
+    engine = _database_at(f"sqlite:///{tmp_path / 'broken.sqlite3'}", "0013_flood_sketches")
+    _comment_with_a_vote_and_a_report(engine)
+    with engine.connect() as connection:
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        connection.exec_driver_sql("DELETE FROM comments")
+        connection.commit()
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    with pytest.raises(MigrationError, match=r"would refer to rows that are not there .*nothing was changed"):
+        upgrade_database(engine)
+    revision = current_revision(f"sqlite:///{tmp_path / 'broken.sqlite3'}")
+    engine.dispose()
+
+    assert revision == "0013_flood_sketches"

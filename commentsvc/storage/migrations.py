@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from ..resources import resource_dir
+
+
+class MigrationError(RuntimeError):
+    """A schema change that would break stored data: the CLI shows its message as one line."""
+
 
 # Any fixed 64-bit number, the same in every commentsvc process: names the migration lock on PostgreSQL.
 MIGRATION_LOCK_KEY = 0x636F6D6D656E74
@@ -33,10 +41,47 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
     inside that one transaction (env.py asks for transactional DDL, so not one per migration) and
     reads the current revision only once it holds the lock."""
     config = alembic_config(engine)
-    with engine.connect() as connection:
+    with engine.connect() as connection, _foreign_keys_off_on_sqlite(connection):
         connection.execution_options(sqlite_begin="IMMEDIATE")
+        connection.begin()  # Alembic joins a transaction already begun, and the reference check runs in it
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        refuse_broken_references(connection)
         connection.commit()
+
+
+@contextlib.contextmanager
+def _foreign_keys_off_on_sqlite(connection: Connection) -> Iterator[None]:
+    """SQLite changes most of a table by copying it into a new one and dropping the old (Alembic's batch
+    mode); with foreign keys on, that drop deletes every row that references the table's rows with ON
+    DELETE CASCADE (all votes, reports and idempotency keys, when `comments` is copied). SQLite only
+    switches them outside a transaction, so this runs before the migrations' transaction begins and
+    after it ends; refuse_broken_references checks inside it what they would have."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if not connection.closed and connection.in_transaction():
+            connection.rollback()
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def refuse_broken_references(connection: Connection) -> None:
+    """On SQLite, before the migrations commit: a row whose reference the change left pointing nowhere
+    stops the upgrade (rolled back), as foreign keys on would have refused it."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise MigrationError(
+            f"After this schema change {len(broken)} row(s) would refer to rows that are not there (first: "
+            f"{table} row {rowid} refers to {parent}); nothing was changed. Fix or delete those rows, then upgrade."
+        )
