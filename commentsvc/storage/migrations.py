@@ -47,8 +47,10 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
+        applied_from = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(config, revision)
-        refuse_broken_references(connection)
+        if MigrationContext.configure(connection).get_current_revision() != applied_from:
+            _refuse_broken_references(connection)  # a scan of every table: only when something changed
         connection.commit()
 
 
@@ -58,7 +60,7 @@ def _foreign_keys_off_on_sqlite(connection: Connection) -> Iterator[None]:
     mode); with foreign keys on, that drop deletes every row that references the table's rows with ON
     DELETE CASCADE (all votes, reports and idempotency keys, when `comments` is copied). SQLite only
     switches them outside a transaction, so this runs before the migrations' transaction begins and
-    after it ends; refuse_broken_references checks inside it what they would have."""
+    after it ends; _refuse_broken_references checks inside it what they would have."""
     if connection.dialect.name != "sqlite":
         yield
         return
@@ -73,7 +75,7 @@ def _foreign_keys_off_on_sqlite(connection: Connection) -> Iterator[None]:
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
-def refuse_broken_references(connection: Connection) -> None:
+def _refuse_broken_references(connection: Connection) -> None:
     """On SQLite, before the migrations commit: a row whose reference the change left pointing nowhere
     stops the upgrade (rolled back), as foreign keys on would have refused it."""
     if connection.dialect.name != "sqlite":
