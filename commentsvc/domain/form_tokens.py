@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from itsdangerous import BadSignature
 
@@ -24,8 +24,7 @@ def _form_token_serializer(secret: str) -> UncompressedURLSafeSerializer:
     return UncompressedURLSafeSerializer(secret, salt=_FORM_SALT)
 
 
-@dataclass(frozen=True)
-class FormToken:
+class FormToken(NamedTuple):
     """`nonce_in_comment`: spent by the comment that carries the nonce (tokens this release issues);
     tokens issued before it are spent in spent_nonces, as the release that issued them did."""
 
@@ -56,8 +55,8 @@ def read_form_token(secret: str, token: str) -> FormToken | None:
         return None
     if not isinstance(payload, dict):
         return None
-    site, article, nonce, issued = (payload.get(key) for key in ("s", "a", "n", "t"))
+    site, article, nonce, issued = payload.get("s"), payload.get("a"), payload.get("n"), payload.get("t")
     if not (isinstance(site, str) and isinstance(article, str) and isinstance(nonce, str) and isinstance(issued, int)):
         return None
     issued_at = datetime.fromtimestamp(issued / 1000, UTC).replace(tzinfo=None)
-    return FormToken(site, article, nonce, issued_at, nonce_in_comment=payload.get("v") == 2)
+    return FormToken(site, article, nonce, issued_at, payload.get("v") == 2)
