@@ -80,34 +80,36 @@ def note_post(session: Session, *, thread_id: int, now: datetime, settings: Surg
         except IntegrityError:
             pass  # another post created it: count on its row
         row = crowd_statements.locked_rate(connection, thread_id) or row
-    stored = row
+    changes: dict[str, object] = {}
     if row.minute_start == minute:
-        row = row._replace(minute_count=row.minute_count + 1)
+        count, usual = row.minute_count + 1, row.usual_per_minute
     else:
-        row = row._replace(minute_start=minute, minute_count=1, usual_per_minute=_folded_usual(row, minute))
-    if row.surge_until is not None and row.surge_until <= now:
-        _record_switch(session, thread_id, "surge_end", now, automatic=True, ended_at=row.surge_until.isoformat())
-        row = row._replace(surge_until=None, surge_started_at=None, surge_peak_per_minute=0)
-    threshold = max(settings.factor * row.usual_per_minute, settings.min_per_minute)
+        count, usual = 1, _folded_usual(row, minute)
+        changes.update(minute_start=minute, usual_per_minute=usual)
+    changes["minute_count"] = count
+    surge_until, peak = row.surge_until, row.surge_peak_per_minute
+    if surge_until is not None and surge_until <= now:
+        _record_switch(session, thread_id, "surge_end", now, automatic=True, ended_at=surge_until.isoformat())
+        surge_until, peak = None, 0
+        changes.update(surge_until=None, surge_started_at=None, surge_peak_per_minute=0)
+    threshold = max(settings.factor * usual, settings.min_per_minute)
     calm = row.calm_until is not None and row.calm_until > now
-    if settings.minutes > 0 and row.minute_count >= threshold and not calm:
-        if row.surge_until is None:
+    if settings.minutes > 0 and count >= threshold and not calm:
+        if surge_until is None:
             _record_switch(
                 session,
                 thread_id,
                 "surge_start",
                 now,
                 automatic=True,
-                per_minute=row.minute_count,
-                usual_per_minute=round(row.usual_per_minute, 2),
+                per_minute=count,
+                usual_per_minute=round(usual, 2),
             )
-            row = row._replace(surge_started_at=now)
-        row = row._replace(
-            surge_until=max(row.surge_until or now, now + timedelta(minutes=settings.minutes)),
-            surge_peak_per_minute=max(row.surge_peak_per_minute, row.minute_count),
-        )
-    crowd_statements.update_rate(connection, thread_id, stored, row)
-    if row.surge_until is not None:
+            changes["surge_started_at"] = now
+        surge_until = max(surge_until or now, now + timedelta(minutes=settings.minutes))
+        changes.update(surge_until=surge_until, surge_peak_per_minute=max(peak, count))
+    crowd_statements.update_rate(connection, thread_id, row, changes)
+    if surge_until is not None:
         return SURGE_REASON
     return SCHEDULE_REASON if in_schedule(now, settings) else None
 

@@ -154,9 +154,9 @@ _INSERT_RATE = PreparedStatement(
 )
 
 
-def update_rate(connection: Connection, thread_id: int, stored: RateRow, row: RateRow) -> None:
-    """Writes the columns in which `row` differs from the `stored` one (locked_rate's)."""
-    changed = {name: new for name, old, new in zip(_RATE_COLUMNS, stored, row, strict=True) if old != new}
+def update_rate(connection: Connection, thread_id: int, stored: RateRow, changes: dict[str, Any]) -> None:
+    """Writes those of `changes` (column: new value) that differ from the `stored` row (locked_rate's)."""
+    changed = {name: value for name, value in changes.items() if getattr(stored, name) != value}
     if changed:
         _update_rate_statement(tuple(changed)).rows(connection, {"thread_id": thread_id, **changed})
 
