@@ -4,7 +4,7 @@ the thread answer the widget reads (picks in the order picked, the pin, sort=pic
 import re
 
 import pytest
-from conftest import ARTICLE
+from conftest import ARTICLE, statements
 from dashboard_support import log_in, make_moderator, post
 
 URL = "/api/v1/comments"
@@ -156,3 +156,21 @@ def test_pick_is_one_click_in_the_queue_and_on_the_thread_page(moderator_client,
     assert page.count("data-thread-picks") == 1  # once, in the page's body (not also in its <title>)
     assert "<" not in re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert "data-commentsvc-picked" in client.get("/dashboard/queue/approved").get_data(as_text=True)
+
+
+def test_a_first_page_with_replies_picks_and_the_pin_is_read_in_one_statement(moderator_client, make_comment, app):
+    """The thread's state, then the top-level page, its first replies, the picks and the pin together."""
+    client = moderator_client
+    first, second = (make_comment(body=f"第{n}条评论，各说各话") for n in "一二")
+    reply = make_comment(parent_id=first["id"], body="回复第一条")
+    note = staff_reply(client, second["id"], "版主提示：请文明讨论。")
+    act(client, [second["id"]], "pick")
+    act(client, [note], "pin")
+
+    with statements(app) as seen:
+        answer = thread(client).get_json()
+
+    assert ids(answer["comments"]) == [first["id"], second["id"]]
+    assert ids(answer["comments"][0]["replies"]) == [reply["id"]]
+    assert ids(answer["picks"]) == [second["id"]] and answer["pinned"]["id"] == note
+    assert len(seen) == 2, [statement for statement, _ in seen]

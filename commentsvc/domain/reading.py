@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import CompoundSelect, Select, and_, bindparam, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
@@ -129,12 +129,6 @@ def _picks_statement(after: bool) -> Select[Any]:
 
 
 _PINNED_ID = select(ThreadPin.__table__.c.comment_id).where(ThreadPin.__table__.c.thread_id == bindparam("thread_id"))
-# The first page's picks block and pinned comment in one query; the pin is told apart by its id.
-_PICKS_AND_PIN = select(*PUBLIC_COLUMNS, (_c.id == _PINNED_ID.scalar_subquery()).label("pinned")).where(
-    _c.thread_id == bindparam("thread_id"),
-    _c.status == APPROVED,
-    or_(_c.picked_at.is_not(None), _c.id == _PINNED_ID.scalar_subquery()),
-)
 
 _TOP_LEVEL = {(sort, after): _top_level_statement(sort, after) for sort in SORTS for after in (False, True)}
 
@@ -150,6 +144,37 @@ _FIRST_REPLIES = (
     .where(_RANKED_REPLIES.c.rank <= bindparam("reply_limit"))
     .order_by(_c.id)
 )
+
+
+def _first_page_statement(sort: str) -> CompoundSelect[Any]:
+    """A first page in one round trip: the top-level page, the first replies under each of its comments
+    and the picks block with the pinned comment, told apart by `part`. The replies' roots are the page's
+    own rows (ix_comments_root_status), so the cost still depends on the page size alone."""
+    page = _TOP_LEVEL[sort, False].cte("page")
+    ranked = (
+        select(_c.id, func.row_number().over(partition_by=_c.root_id, order_by=_c.id).label("rank"))
+        .where(_c.root_id.in_(select(page.c.id).where(page.c.reply_count > 0)), _c.status == APPROVED)
+        .subquery("ranked")
+    )
+    shown = (_c.thread_id == bindparam("thread_id"), _c.status == APPROVED)
+    return union_all(
+        select(page, literal_column("'top'").label("part")),
+        select(*PUBLIC_COLUMNS, literal_column("'reply'"))
+        .join(ranked, ranked.c.id == _c.id)
+        .where(ranked.c.rank <= bindparam("reply_limit")),
+        # Picks and the pin apart: each one index range (ix_comments_thread_picked, the primary key).
+        select(*PUBLIC_COLUMNS, literal_column("'pick'")).where(*shown, _c.picked_at.is_not(None)),
+        select(*PUBLIC_COLUMNS, literal_column("'pin'")).where(*shown, _c.id == _PINNED_ID.scalar_subquery()),
+    )
+
+
+# Rows of a UNION come in no promised order: the first page puts each part in its own.
+_PAGE_ORDER = {
+    "oldest": lambda row: row.id,
+    "newest": lambda row: -row.id,
+    "hot": lambda row: (-row.hot_score, -row.id),
+}
+_FIRST_PAGE = {sort: _first_page_statement(sort) for sort in _PAGE_ORDER}
 _HIDDEN_BY_ID = select(*PUBLIC_COLUMNS).where(_c.id.in_(bindparam("ids", expanding=True)), _c.status != APPROVED)
 _ANY_BY_ID = select(*PUBLIC_COLUMNS).where(_c.id.in_(bindparam("ids", expanding=True)))
 _NAMES_BY_ID = select(_c.id, _c.author_name, _c.status).where(_c.id.in_(bindparam("ids", expanding=True)))
@@ -204,18 +229,43 @@ def _top_level_page(
             params["after_score"] = cursor["s"]
         if sort == "picks":
             params["after_time"] = cursor["t"]
-    rows = list(session.execute(_TOP_LEVEL[sort, bool(cursor)], params))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        payload: dict[str, Any] = {"k": sort, "id": last.id}
-        if sort == "hot":
-            payload["s"] = last.hot_score
-        if sort == "picks":
-            payload["t"] = last.picked_at.isoformat()
-        next_cursor = encode_cursor(payload)
-    return rows, next_cursor
+    return _cut_page(list(session.execute(_TOP_LEVEL[sort, bool(cursor)], params)), sort, limit)
+
+
+def _cut_page(rows: list[Any], sort: str, limit: int) -> tuple[list[Any], str | None]:
+    """A page from `limit` + 1 rows in page order, and the cursor after it when the extra row says there is more."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    payload: dict[str, Any] = {"k": sort, "id": last.id}
+    if sort == "hot":
+        payload["s"] = last.hot_score
+    if sort == "picks":
+        payload["t"] = last.picked_at.isoformat()
+    return rows, encode_cursor(payload)
+
+
+def _first_page(
+    session: Session, thread_id: int, sort: str, limit: int, reply_limit: int
+) -> tuple[list[Any], str | None, list[Any], list[Any], Any]:
+    """The top-level page, its cursor, the first replies, the picks and the pinned comment, in one statement."""
+    rows = list(
+        session.execute(_FIRST_PAGE[sort], {"thread_id": thread_id, "limit": limit + 1, "reply_limit": reply_limit})
+    )
+    top, next_cursor = _cut_page(sorted((row for row in rows if row.part == "top"), key=_PAGE_ORDER[sort]), sort, limit)
+    shown_roots = {row.id for row in top}
+    # The extra row that only tells whether there is a next page brought its replies too.
+    replies = sorted(
+        (row for row in rows if row.part == "reply" and row.root_id in shown_roots), key=lambda row: row.id
+    )
+    picks = sorted((row for row in rows if row.part == "pick"), key=_picked_order)
+    pinned = next((row for row in rows if row.part == "pin"), None)
+    return top, next_cursor, replies, picks[:limit], pinned
+
+
+def _picked_order(row: Any) -> tuple[datetime, int]:
+    return row.picked_at, row.id
 
 
 def _with_hidden_ancestors(session: Session, rows: list[Any], known: set[int]) -> list[Any]:
@@ -293,29 +343,25 @@ def list_thread(
     reply_limit: int,
     floors: FloorSettings | None = None,
 ) -> ThreadPage:
-    """One page of top-level comments plus, in one more query, the first replies under each:
-    the cost depends on the page size, not on how big the thread has grown. `thread` is the state the
+    """One page of top-level comments plus the first replies under each (with the picks and the pin, the
+    first page is one statement): the cost depends on the page size, not on how big the thread has grown. `thread` is the state the
     caller read to validate its cache (storage.statements.thread_state), so the row is read once.
     sort and limit come checked by submission.py."""
     position = decode_cursor(cursor, kind=sort) if cursor else None
     if thread.thread_id is None:
         return ThreadPage(thread, [], [], {}, None)
-    top, next_cursor = _top_level_page(session, thread.thread_id, sort, limit, position)
-    replies: list[Any] = []
-    roots = [row.id for row in top if row.reply_count > 0]
-    if roots and sort != "picks":  # picks are a flat list: their replies are in the thread below
-        replies = list(session.execute(_FIRST_REPLIES, {"roots": roots, "reply_limit": reply_limit}))
-        replies = _with_hidden_ancestors(session, replies, {row.id for row in top})
     picks: list[Any] = []
     pinned = None
     if position is None and sort != "picks":
-        for row in session.execute(_PICKS_AND_PIN, {"thread_id": thread.thread_id}):
-            if row.pinned:
-                pinned = row
-            if row.picked_at is not None:
-                picks.append(row)
-        picks.sort(key=lambda row: (row.picked_at, row.id))
-        del picks[limit:]
+        top, next_cursor, replies, picks, pinned = _first_page(session, thread.thread_id, sort, limit, reply_limit)
+    else:
+        top, next_cursor = _top_level_page(session, thread.thread_id, sort, limit, position)
+        roots = [row.id for row in top if row.reply_count > 0]
+        replies = []
+        if roots and sort != "picks":  # picks are a flat list: their replies are in the thread below
+            replies = list(session.execute(_FIRST_REPLIES, {"roots": roots, "reply_limit": reply_limit}))
+    if replies:
+        replies = _with_hidden_ancestors(session, replies, {row.id for row in top})
     shown = top + replies + picks + ([pinned] if pinned is not None else [])
     return ThreadPage(
         thread,

@@ -24,9 +24,9 @@ def comment_json(
 def rows_json(
     rows: list[Any], *, avatar_base: str, reply_to_names: dict[int, str | None], public: bool = True
 ) -> list[dict[str, Any]]:
-    """A page of rows carrying reading.PUBLIC_COLUMNS in order, unpacked once (a page can hold
-    hundreds of comments). For the public, a hidden comment that still has visible replies becomes
-    a bare placeholder."""
+    """A page of rows carrying reading.PUBLIC_COLUMNS in order first (a first page's rows say which part
+    of it they are after them), unpacked once (a page can hold hundreds of comments). For the public, a
+    hidden comment that still has visible replies becomes a bare placeholder."""
     result = []
     for (
         comment_id,
@@ -51,6 +51,7 @@ def rows_json(
         region_zh,
         region_en,
         picked_at,
+        *_part,
     ) in rows:
         if public and status != APPROVED:
             result.append(
@@ -172,9 +173,8 @@ def thread_json(page: ThreadPage, *, site: str, article: str, closed: bool, avat
         "cursor": page.cursor,
     }
     # The picks block and the pin travel with the first page (empty on later ones): one request for the widget.
-    width = len(PUBLIC_COLUMNS)
-    answer["picks"] = rows_json([row[:width] for row in page.picks], avatar_base=avatar_base, reply_to_names=names)
-    pinned = rows_json([page.pinned[:width]], avatar_base=avatar_base, reply_to_names=names) if page.pinned else []
+    answer["picks"] = rows_json(page.picks, avatar_base=avatar_base, reply_to_names=names)
+    pinned = rows_json([page.pinned], avatar_base=avatar_base, reply_to_names=names) if page.pinned else []
     answer["pinned"] = pinned[0] if pinned else None
     return answer
 
