@@ -101,6 +101,9 @@ class _Compiled:
         )
         self._dialect = dialect
         self.dbapi_error = dialect.loaded_dbapi.Error
+        # Known from the statement, so the cursor's description is never built to find out: psycopg
+        # makes one object per column for it, which cost about a third of a small statement.
+        self._returns_rows = bool(getattr(compiled.statement, "is_select", False) or compiled.effective_returning)
 
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         values = {**self._fixed, **params} if self._fixed else params
@@ -120,7 +123,7 @@ class _Compiled:
             cursor = connection.cursor()
             try:
                 cursor.execute(self.sql, arguments)
-                return cursor.fetchall() if cursor.description is not None else []
+                return cursor.fetchall() if self._returns_rows else []
             finally:
                 cursor.close()
         except self.dbapi_error as error:
