@@ -47,6 +47,36 @@ def test_a_kept_304_carries_the_same_headers_as_the_first_304(client, make_comme
     assert sorted(again.headers.items()) == sorted(first.headers.items())
 
 
+@pytest.mark.parametrize(
+    "path",
+    [(URL, {}), (URL, {"sort": "newest"}), ("/embed/thread.html", {}), (COUNTS, {}), ("REPLIES", None)],
+    ids=["thread page", "thread page, another sort", "thread fragment", "counts", "reply page"],
+)
+def test_a_kept_answer_is_sent_again_without_flask(client, make_comment, monkeypatch, path):
+    """Regression: a thread page's check read the engine through Flask's application context, which the
+    fast path does not have, so every kept thread page went through Flask again, answered the same."""
+    import flask
+
+    top = make_comment()
+    make_comment(parent_id=top["id"], body="a reply")
+    path, query = path
+    if path == "REPLIES":
+        path = f"{URL}/{top['id']}/replies"
+    else:
+        query = {"article": ARTICLE, **query}
+    first = client.get(path, query_string=query, headers=ORIGIN)
+    dispatched = []
+    dispatch = flask.Flask.full_dispatch_request
+    monkeypatch.setattr(flask.Flask, "full_dispatch_request", lambda app: dispatched.append(1) or dispatch(app))
+
+    again = client.get(path, query_string=query, headers=ORIGIN)
+    not_modified = client.get(path, query_string=query, headers={**ORIGIN, "If-None-Match": first.headers["ETag"]})
+
+    assert (first.status_code, again.status_code, not_modified.status_code) == (200, 200, 304)
+    assert again.data == first.data
+    assert dispatched == []
+
+
 def test_a_post_on_another_server_is_seen_at_once_by_a_server_that_kept_the_page(make_app):
     reader_server, writer_server = make_app(), make_app()
     reader, writer = reader_server.test_client(), writer_server.test_client()

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge, UnsupportedMediaType
@@ -230,9 +230,9 @@ def _thread_query(args: MultiDict[str, str]) -> tuple[str, str, str, int | None,
     )
 
 
-def thread_state_now(site: str, article: str) -> tuple[statements.ThreadState, datetime | None]:
+def thread_state_now(engine: Engine, site: str, article: str) -> tuple[statements.ThreadState, datetime | None]:
     """The stored state with the thread closed once its time has come, and when it closes."""
-    state = statements.thread_state(db.engine, site, article)
+    state = statements.thread_state(engine, site, article)
     closing = closes_at(state.close_at, state.auto_close_days, state.first_comment_at)
     return state._replace(closed=state.closed or closed_by_time(closing, utcnow())), closing
 
@@ -240,8 +240,10 @@ def thread_state_now(site: str, article: str) -> tuple[statements.ThreadState, d
 def validated_thread_state(site: str, article: str) -> tuple[statements.ThreadState, datetime | None]:
     """thread_state_now, offered to the fast path (fastpath.validated): it compares the closed state
     too, so a kept page stops being served the moment the thread closes by itself. Only for public
-    answers that are the same for every reader."""
-    return fastpath.validated(lambda: thread_state_now(site, article))
+    answers that are the same for every reader. The engine is taken here: the fast path runs the check
+    again in front of Flask, where no application context is."""
+    engine = db.engine
+    return fastpath.validated(lambda: thread_state_now(engine, site, article))
 
 
 @api.get("/comments")

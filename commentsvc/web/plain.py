@@ -121,7 +121,7 @@ def _thread_page(
     status: int = 200,
 ) -> Response:
     # Never offered to the fast path: the page carries this reader's CSRF and form tokens.
-    state, _closing = thread_state_now(site, article)
+    state, _closing = thread_state_now(db.engine, site, article)
     thread = _first_page(state, site, article, cursor)
     stored = find_thread(db.session(), site, article)
     stored_url = stored.url if stored is not None else None
