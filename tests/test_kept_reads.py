@@ -48,18 +48,18 @@ def test_a_kept_304_carries_the_same_headers_as_the_first_304(client, make_comme
 
 
 @pytest.mark.parametrize(
-    "path",
+    "target",
     [(URL, {}), (URL, {"sort": "newest"}), ("/embed/thread.html", {}), (COUNTS, {}), ("REPLIES", None)],
     ids=["thread page", "thread page, another sort", "thread fragment", "counts", "reply page"],
 )
-def test_a_kept_answer_is_sent_again_without_flask(client, make_comment, monkeypatch, path):
+def test_a_kept_answer_is_sent_again_without_flask(client, make_comment, monkeypatch, target):
     """Regression: a thread page's check read the engine through Flask's application context, which the
     fast path does not have, so every kept thread page went through Flask again, answered the same."""
     import flask
 
     top = make_comment()
     make_comment(parent_id=top["id"], body="a reply")
-    path, query = path
+    path, query = target
     if path == "REPLIES":
         path = f"{URL}/{top['id']}/replies"
     else:
