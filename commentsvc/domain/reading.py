@@ -132,18 +132,20 @@ _PINNED_ID = select(ThreadPin.__table__.c.comment_id).where(ThreadPin.__table__.
 
 _TOP_LEVEL = {(sort, after): _top_level_statement(sort, after) for sort in SORTS for after in (False, True)}
 
-_RANKED_REPLIES = (
-    select(_c.id, func.row_number().over(partition_by=_c.root_id, order_by=_c.id).label("rank"))
-    .where(_c.root_id.in_(bindparam("roots", expanding=True)), _c.status == APPROVED)
-    .subquery("ranked")
-)
-# The first replies under every top-level comment of the page, in one query on ix_comments_root_status.
-_FIRST_REPLIES = (
-    select(*PUBLIC_COLUMNS)
-    .join(_RANKED_REPLIES, _RANKED_REPLIES.c.id == _c.id)
-    .where(_RANKED_REPLIES.c.rank <= bindparam("reply_limit"))
-    .order_by(_c.id)
-)
+
+def _first_replies(roots: Any) -> Select[Any]:
+    """The first `reply_limit` visible replies under each of `roots` (ids, or a query of them), ranked on
+    ix_comments_root_status."""
+    ranked = (
+        select(_c.id, func.row_number().over(partition_by=_c.root_id, order_by=_c.id).label("rank"))
+        .where(_c.root_id.in_(roots), _c.status == APPROVED)
+        .subquery("ranked")
+    )
+    return select(*PUBLIC_COLUMNS).join(ranked, ranked.c.id == _c.id).where(ranked.c.rank <= bindparam("reply_limit"))
+
+
+# The first replies under every top-level comment of a page, in one query.
+_FIRST_REPLIES = _first_replies(bindparam("roots", expanding=True)).order_by(_c.id)
 
 
 def _first_page_statement(sort: str) -> CompoundSelect[Any]:
@@ -151,17 +153,10 @@ def _first_page_statement(sort: str) -> CompoundSelect[Any]:
     and the picks block with the pinned comment, told apart by `part`. The replies' roots are the page's
     own rows (ix_comments_root_status), so the cost still depends on the page size alone."""
     page = _TOP_LEVEL[sort, False].cte("page")
-    ranked = (
-        select(_c.id, func.row_number().over(partition_by=_c.root_id, order_by=_c.id).label("rank"))
-        .where(_c.root_id.in_(select(page.c.id).where(page.c.reply_count > 0)), _c.status == APPROVED)
-        .subquery("ranked")
-    )
     shown = (_c.thread_id == bindparam("thread_id"), _c.status == APPROVED)
     return union_all(
         select(page, literal_column("'top'").label("part")),
-        select(*PUBLIC_COLUMNS, literal_column("'reply'"))
-        .join(ranked, ranked.c.id == _c.id)
-        .where(ranked.c.rank <= bindparam("reply_limit")),
+        _first_replies(select(page.c.id).where(page.c.reply_count > 0)).add_columns(literal_column("'reply'")),
         # Picks and the pin apart: each one index range (ix_comments_thread_picked, the primary key).
         select(*PUBLIC_COLUMNS, literal_column("'pick'")).where(*shown, _c.picked_at.is_not(None)),
         select(*PUBLIC_COLUMNS, literal_column("'pin'")).where(*shown, _c.id == _PINNED_ID.scalar_subquery()),
@@ -343,10 +338,10 @@ def list_thread(
     reply_limit: int,
     floors: FloorSettings | None = None,
 ) -> ThreadPage:
-    """One page of top-level comments plus the first replies under each (with the picks and the pin, the
-    first page is one statement): the cost depends on the page size, not on how big the thread has grown. `thread` is the state the
-    caller read to validate its cache (storage.statements.thread_state), so the row is read once.
-    sort and limit come checked by submission.py."""
+    """One page of top-level comments plus the first replies under each (the first page, with the picks
+    and the pin, in one statement): the cost depends on the page size, not on how big the thread has
+    grown. `thread` is the state the caller read to validate its cache (storage.statements.thread_state),
+    so the row is read once. sort and limit come checked by submission.py."""
     position = decode_cursor(cursor, kind=sort) if cursor else None
     if thread.thread_id is None:
         return ThreadPage(thread, [], [], {}, None)
