@@ -3,16 +3,35 @@ connection, and prepared statements' SQLite times."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, select
+import pytest
+from conftest import POSTGRES_ADMIN_URL, app_settings
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    String,
+    bindparam,
+    create_engine,
+    exc,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.dialects import sqlite
 
+from commentsvc import create_app
 from commentsvc.extensions import db
 from commentsvc.models import SpentNonce
 from commentsvc.storage.crowd_statements import spend_nonce
-from commentsvc.storage.prepared import _bind_processor
+from commentsvc.storage.prepared import PreparedStatement, _bind_processor
 from commentsvc.storage.sessions import KeptConnectionSession
 
 
@@ -73,3 +92,153 @@ def test_a_rolled_back_transaction_is_not_written_through_the_kept_connection(ap
         stored = session.scalars(select(SpentNonce.nonce).where(SpentNonce.nonce.like("kept:%"))).all()
 
     assert stored == ["kept:after"]
+
+
+# --- prepared statements run straight on the driver (libpq on PostgreSQL) ---------------------------
+
+_nonces = SpentNonce.__table__
+_READ_NONCES = PreparedStatement(
+    select(
+        _nonces.c.nonce,
+        literal(True).label("yes"),
+        null().label("absent"),
+        bindparam("number", type_=BigInteger).label("number"),
+    )
+    .where(_nonces.c.nonce.startswith(bindparam("prefix", type_=String)))
+    .order_by(_nonces.c.nonce)
+)
+_INSERT_NONCE = PreparedStatement(insert(_nonces).values(nonce=bindparam("nonce"), spent_at=bindparam("spent_at")))
+
+
+def stored_nonces(app: Any, prefix: str) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(SpentNonce.nonce).where(SpentNonce.nonce.like(f"{prefix}%"))))
+
+
+def test_a_prepared_read_returns_what_sqlalchemy_returns_whatever_the_numbers(app: Any) -> None:
+    """Small and large integers are sent as different types on PostgreSQL: each gets its own preparation
+    on the one connection, and a literal % in the SQL stays one."""
+    spent_at = datetime(2026, 12, 4, 20, 1, 2, 345678)
+    with app.app_context():
+        with db.engine.begin() as connection:
+            for nonce in ("seam:a", "seam:b", "other:c"):
+                _INSERT_NONCE.rows(connection, {"nonce": nonce, "spent_at": spent_at})
+        engine = db.engine
+        answers = [
+            _READ_NONCES.rows(engine, {"prefix": "seam:", "number": number}) for number in (1, 2**40, 7, -(2**20))
+        ]
+        with engine.connect() as connection:
+            library = [
+                tuple(row) for row in connection.execute(_READ_NONCES.statement, {"prefix": "seam:", "number": 2**40})
+            ]
+
+    assert answers[1] == [tuple(row) for row in library]
+    assert [[row[3] for row in rows] for rows in answers] == [[1, 1], [2**40, 2**40], [7, 7], [-(2**20), -(2**20)]]
+    assert [row[:3] for row in answers[0]] == [("seam:a", True, None), ("seam:b", True, None)]
+
+
+def test_prepared_writes_in_a_rolled_back_transaction_are_all_undone(app: Any) -> None:
+    """The first statement of a transaction begins it; the ones after it run inside it."""
+    spent_at = datetime(2026, 12, 4, 20, 0)
+    with app.app_context(), db.engine.connect() as connection:
+        transaction = connection.begin()
+        for nonce in ("undone:1", "undone:2", "undone:3"):
+            _INSERT_NONCE.rows(connection, {"nonce": nonce, "spent_at": spent_at})
+        transaction.rollback()
+        with connection.begin():
+            _INSERT_NONCE.rows(connection, {"nonce": "undone:kept", "spent_at": spent_at})
+
+    assert stored_nonces(app, "undone:") == ["undone:kept"]
+
+
+def test_a_prepared_write_that_breaks_a_constraint_raises_sqlalchemys_integrity_error(app: Any) -> None:
+    spent_at = datetime(2026, 12, 4, 20, 0)
+    with app.app_context():
+        with db.engine.begin() as connection:
+            _INSERT_NONCE.rows(connection, {"nonce": "twice", "spent_at": spent_at})
+        with pytest.raises(exc.IntegrityError), db.engine.begin() as connection:
+            _INSERT_NONCE.rows(connection, {"nonce": "other", "spent_at": spent_at})
+            _INSERT_NONCE.rows(connection, {"nonce": "twice", "spent_at": spent_at})
+
+    assert stored_nonces(app, "twice") == ["twice"]
+    assert stored_nonces(app, "other") == []
+
+
+@pytest.mark.postgres
+def test_a_prepared_read_on_a_connection_the_server_dropped_is_an_outage_and_the_next_one_reconnects(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    """An OperationalError (the API's 503), and the pool throws the dead connection away."""
+    app = create_app(app_settings(postgres_database, tmp_path / "instance"))
+    with app.app_context():
+        engine = db.engine
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            assert _READ_NONCES.rows(connection, {"prefix": "none:", "number": 1}) == []
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection_of_admin:
+                connection_of_admin.execute(text("SELECT pg_terminate_backend(:backend)"), {"backend": backend})
+            admin.dispose()
+
+            with pytest.raises(exc.OperationalError):
+                _READ_NONCES.rows(connection, {"prefix": "none:", "number": 1})
+            assert connection.invalidated
+
+        assert _READ_NONCES.rows(engine, {"prefix": "none:", "number": 1}) == []
+        engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "deallocating",
+    [
+        pytest.param(lambda connection: connection.rollback(), id="a rollback"),
+        pytest.param(lambda connection: connection.begin_nested().rollback(), id="a savepoint rolled back"),
+        pytest.param(
+            lambda connection: connection.exec_driver_sql(
+                "ALTER TABLE spent_nonces ALTER COLUMN spent_at DROP DEFAULT"
+            ),
+            id="DDL",
+        ),
+    ],
+)
+def test_prepared_statements_run_again_after_psycopg_deallocates_them_inside_a_transaction(
+    postgres_database: str, tmp_path: Path, deallocating: Callable[[Connection], Any]
+) -> None:
+    """psycopg deallocates every prepared statement of a connection (ours too) after these, once it has
+    prepared one of its own; a statement of ours later in a transaction must not find its name gone."""
+    app = create_app(app_settings(postgres_database, tmp_path / "instance"))
+    spent_at = datetime(2026, 12, 4, 21, 0)
+    prefix = f"again-{uuid.uuid4().hex}:"
+    with app.app_context(), db.engine.connect() as connection:
+        for _ in range(6):  # psycopg prepares a statement on its fifth run
+            connection.exec_driver_sql("SELECT count(*) FROM spent_nonces").scalar()
+        assert _READ_NONCES.rows(connection, {"prefix": prefix, "number": 1}) == []
+        connection.commit()
+
+        connection.exec_driver_sql("SELECT count(*) FROM spent_nonces").scalar()
+        deallocating(connection)
+        if connection.in_transaction():
+            connection.commit()
+        with connection.begin():
+            connection.exec_driver_sql("SELECT count(*) FROM spent_nonces").scalar()
+            _INSERT_NONCE.rows(connection, {"nonce": f"{prefix}1", "spent_at": spent_at})
+            rows = _READ_NONCES.rows(connection, {"prefix": prefix, "number": 1})
+
+    assert [row[0] for row in rows] == [f"{prefix}1"]
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_prepared_read_outside_a_transaction_survives_a_deallocation_nobody_announced(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    app = create_app(app_settings(postgres_database, tmp_path / "instance"))
+    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        assert _READ_NONCES.rows(connection, {"prefix": "unannounced:", "number": 1}) == []
+        connection.connection.dbapi_connection.pgconn.exec_(b"DEALLOCATE ALL")
+
+        assert _READ_NONCES.rows(connection, {"prefix": "unannounced:", "number": 1}) == []
+    with app.app_context():
+        db.engine.dispose()

@@ -41,7 +41,7 @@ class PreparedStatement:
         compiled = self._compiled.get(engine)
         if compiled is None:
             sql_compiler = cast(SQLCompiler, self.statement.compile(dialect=engine.dialect))
-            compiled = self._compiled[engine] = _Compiled(sql_compiler, engine.dialect)
+            compiled = self._compiled[engine] = _compiled_for(sql_compiler, engine)
         self._last = (weakref.ref(engine), compiled)
         return compiled
 
@@ -56,26 +56,25 @@ class PreparedStatement:
             with engine.connect() as watched:
                 return _all_rows(watched.exec_driver_sql(compiled.sql, arguments))
         if isinstance(bind, Connection):
-            # The driver's own connection: its cursor, not the pool's proxy of it.
-            return compiled.run(bind.connection.dbapi_connection, arguments, invalidate=bind.invalidate)
+            # Inside the connection's transaction, on the pool's proxy of the driver's connection.
+            return compiled.run(bind.connection, arguments, invalidate=bind.invalidate, alone=False)
         dbapi_error = compiled.dbapi_error
         try:
             pooled = engine.raw_connection()
         except dbapi_error as error:  # the pool hands out the driver's own connect errors
             raise exc.DBAPIError.instance(None, None, error, dbapi_error) from error
-        dbapi_connection = pooled.dbapi_connection
-        assert dbapi_connection is not None  # a connection just checked out of the pool is open
-        # psycopg would open a transaction for the SELECT and the pool would ROLLBACK it on return: a
-        # second round trip. SQLite's driver here already runs it without one (see _sqlite_on_connect).
-        outside_transaction = engine.dialect.name == "postgresql"
         try:
-            if outside_transaction:
-                dbapi_connection.autocommit = True
-            return compiled.run(pooled, arguments, invalidate=pooled.invalidate)
+            return compiled.run(pooled, arguments, invalidate=pooled.invalidate, alone=True)
         finally:
-            if outside_transaction and not dbapi_connection.closed:
-                dbapi_connection.autocommit = False
             pooled.close()
+
+
+def _compiled_for(compiled: SQLCompiler, engine: Engine) -> _Compiled:
+    if engine.dialect.driver == "psycopg":
+        from .libpq import LibpqCompiled  # psycopg is installed only for PostgreSQL
+
+        return LibpqCompiled(compiled, engine)
+    return _Compiled(compiled, engine.dialect)
 
 
 def _all_rows(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
@@ -116,21 +115,24 @@ class _Compiled:
         return {name: values[name] for name in self._names}
 
     def run(
-        self, connection: Any, arguments: Any, invalidate: Callable[[BaseException], None]
+        self, connection: Any, arguments: Any, invalidate: Callable[[BaseException], None], alone: bool
     ) -> list[tuple[Any, ...]]:
-        """On a driver connection, or the pool's proxy of one (either has a cursor)."""
+        """On the pool's proxy of a driver connection; `alone` when no transaction of the caller's is open."""
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self.sql, arguments)
-                return cursor.fetchall() if self._returns_rows else []
-            finally:
-                cursor.close()
+            return self._run(connection, arguments, alone)
         except self.dbapi_error as error:
             # The same exceptions (and the same 503) as a statement through SQLAlchemy would raise.
-            if self._dialect.is_disconnect(error, getattr(connection, "dbapi_connection", connection), None):
+            if self._dialect.is_disconnect(error, connection.dbapi_connection, None):
                 invalidate(error)
             raise exc.DBAPIError.instance(self.sql, arguments, error, self.dbapi_error) from error
+
+    def _run(self, connection: Any, arguments: Any, alone: bool) -> list[tuple[Any, ...]]:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self.sql, arguments)
+            return cursor.fetchall() if self._returns_rows else []
+        finally:
+            cursor.close()
 
 
 _SQLITE_DATETIME_TEXT = SQLiteDateTime._storage_format
