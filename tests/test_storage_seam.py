@@ -242,3 +242,22 @@ def test_a_prepared_read_outside_a_transaction_survives_a_deallocation_nobody_an
         assert _READ_NONCES.rows(connection, {"prefix": "unannounced:", "number": 1}) == []
     with app.app_context():
         db.engine.dispose()
+
+
+_NONCE_TIMES = PreparedStatement(
+    select(_nonces.c.nonce, _nonces.c.spent_at, literal(True).label("yes")).where(_nonces.c.nonce == bindparam("nonce"))
+)
+
+
+def test_named_rows_carry_the_columns_python_types_on_both_databases(app: Any) -> None:
+    """SQLite returns a time as text; named rows parse it as SQLAlchemy's own rows would."""
+    spent_at = datetime(2026, 12, 4, 21, 30, 1, 234567)
+    with app.app_context():
+        with db.engine.begin() as connection:
+            _INSERT_NONCE.rows(connection, {"nonce": "named:1", "spent_at": spent_at})
+        with db.engine.connect() as connection:
+            (named,) = _NONCE_TIMES.named_rows(connection, {"nonce": "named:1"})
+            (library,) = connection.execute(_NONCE_TIMES.statement, {"nonce": "named:1"})
+
+    assert (named.nonce, named.spent_at, named.yes) == ("named:1", spent_at, True)
+    assert tuple(named) == tuple(library)

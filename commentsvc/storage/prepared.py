@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import functools
 import operator
 import weakref
 from collections.abc import Callable
@@ -44,6 +46,12 @@ class PreparedStatement:
             compiled = self._compiled[engine] = _compiled_for(sql_compiler, engine)
         self._last = (weakref.ref(engine), compiled)
         return compiled
+
+    def named_rows(self, bind: Engine | Connection, params: dict[str, Any]) -> list[Any]:
+        """Rows as named tuples with the columns' Python types, for a statement whose rows carry times:
+        SQLite keeps them as text, which the column types' own result processors parse; psycopg already
+        returns the types SQLAlchemy would (none of these PostgreSQL types process results)."""
+        return self._compile(bind.engine).named(self.rows(bind, params))
 
     def rows(self, bind: Engine | Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         engine = bind.engine
@@ -103,6 +111,32 @@ class _Compiled:
         # Known from the statement, so the cursor's description is never built to find out: psycopg
         # makes one object per column for it, which cost about a third of a small statement.
         self._returns_rows = bool(getattr(compiled.statement, "is_select", False) or compiled.effective_returning)
+        self._result_columns = compiled._result_columns
+
+    @functools.cached_property
+    def _named_row(self) -> tuple[Callable[[Any], Any], tuple[tuple[int, Callable[[Any], Any]], ...]]:
+        columns = self._result_columns
+        row_type = collections.namedtuple("Row", [column[0] for column in columns], rename=True)  # type: ignore[misc]
+        processors: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
+        if self._dialect.name == "sqlite":
+            processors = tuple(
+                (index, processor)
+                for index, column in enumerate(columns)
+                if (processor := column[3].dialect_impl(self._dialect).result_processor(self._dialect, None))
+            )
+        return row_type._make, processors
+
+    def named(self, rows: list[tuple[Any, ...]]) -> list[Any]:
+        make, processors = self._named_row
+        if not processors:
+            return [make(row) for row in rows]
+        named = []
+        for row in rows:
+            values = list(row)
+            for index, processor in processors:
+                values[index] = processor(values[index])
+            named.append(make(values))
+        return named
 
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         values = {**self._fixed, **params} if self._fixed else params
