@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Comment, CommentStatus, ThreadPin
-from ..storage.prepared import PreparedStatement
+from ..storage.prepared import named_rows
 from ..storage.statements import ThreadState
 from .comments import get_comment
 from .floors import Chain, FloorSettings, ancestors, fold
@@ -170,8 +170,7 @@ _PAGE_ORDER = {
     "newest": lambda row: -row.id,
     "hot": lambda row: (-row.hot_score, -row.id),
 }
-# A cold page's hottest statement, run on the session's connection without the Session's execution.
-_FIRST_PAGE = {sort: PreparedStatement(_first_page_statement(sort)) for sort in _PAGE_ORDER}
+_FIRST_PAGE = {sort: _first_page_statement(sort) for sort in _PAGE_ORDER}
 _HIDDEN_BY_ID = select(*PUBLIC_COLUMNS).where(_c.id.in_(bindparam("ids", expanding=True)), _c.status != APPROVED)
 _ANY_BY_ID = select(*PUBLIC_COLUMNS).where(_c.id.in_(bindparam("ids", expanding=True)))
 _NAMES_BY_ID = select(_c.id, _c.author_name, _c.status).where(_c.id.in_(bindparam("ids", expanding=True)))
@@ -247,8 +246,11 @@ def _first_page(
     session: Session, thread_id: int, sort: str, limit: int, reply_limit: int
 ) -> tuple[list[Any], str | None, list[Any], list[Any], Any]:
     """The top-level page, its cursor, the first replies, the picks and the pinned comment, in one statement."""
-    rows = _FIRST_PAGE[sort].named_rows(
-        session.connection(), {"thread_id": thread_id, "limit": limit + 1, "reply_limit": reply_limit}
+    # A cold page's hottest statement: the storage seam runs it without the Session's execution.
+    rows = named_rows(
+        session.connection(),
+        _FIRST_PAGE[sort],
+        {"thread_id": thread_id, "limit": limit + 1, "reply_limit": reply_limit},
     )
     top, next_cursor = _cut_page(sorted((row for row in rows if row.part == "top"), key=_PAGE_ORDER[sort]), sort, limit)
     shown_roots = {row.id for row in top}
