@@ -31,7 +31,7 @@ from commentsvc import create_app
 from commentsvc.extensions import db
 from commentsvc.models import SpentNonce
 from commentsvc.storage.crowd_statements import spend_nonce
-from commentsvc.storage.prepared import PreparedStatement, _bind_processor
+from commentsvc.storage.prepared import PreparedStatement, _bind_processor, named_rows
 from commentsvc.storage.sessions import KeptConnectionSession
 
 
@@ -244,8 +244,8 @@ def test_a_prepared_read_outside_a_transaction_survives_a_deallocation_nobody_an
         db.engine.dispose()
 
 
-_NONCE_TIMES = PreparedStatement(
-    select(_nonces.c.nonce, _nonces.c.spent_at, literal(True).label("yes")).where(_nonces.c.nonce == bindparam("nonce"))
+_NONCE_TIMES = select(_nonces.c.nonce, _nonces.c.spent_at, literal(True).label("yes")).where(
+    _nonces.c.nonce == bindparam("nonce")
 )
 
 
@@ -256,8 +256,8 @@ def test_named_rows_carry_the_columns_python_types_on_both_databases(app: Any) -
         with db.engine.begin() as connection:
             _INSERT_NONCE.rows(connection, {"nonce": "named:1", "spent_at": spent_at})
         with db.engine.connect() as connection:
-            (named,) = _NONCE_TIMES.named_rows(connection, {"nonce": "named:1"})
-            (library,) = connection.execute(_NONCE_TIMES.statement, {"nonce": "named:1"})
+            (named,) = named_rows(connection, _NONCE_TIMES, {"nonce": "named:1"})
+            (library,) = connection.execute(_NONCE_TIMES, {"nonce": "named:1"})
 
     assert (named.nonce, named.spent_at, named.yes) == ("named:1", spent_at, True)
     assert tuple(named) == tuple(library)

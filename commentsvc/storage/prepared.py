@@ -47,12 +47,6 @@ class PreparedStatement:
         self._last = (weakref.ref(engine), compiled)
         return compiled
 
-    def named_rows(self, bind: Engine | Connection, params: dict[str, Any]) -> list[Any]:
-        """Rows as named tuples with the columns' Python types, for a statement whose rows carry times:
-        SQLite keeps them as text, which the column types' own result processors parse; psycopg already
-        returns the types SQLAlchemy would (none of these PostgreSQL types process results)."""
-        return self._compile(bind.engine).named(self.rows(bind, params))
-
     def rows(self, bind: Engine | Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         engine = bind.engine
         compiled = self._compile(engine)
@@ -83,11 +77,13 @@ _PREPARED_READS: dict[ClauseElement, PreparedStatement] = {}
 def named_rows(bind: Engine | Connection, statement: ClauseElement, params: dict[str, Any]) -> list[Any]:
     """A read's rows as named tuples with the columns' Python types, run as a prepared statement: for the
     domain's hottest reads, which say what they read and leave how to this seam. `statement` is one
-    built once (a module's constant), as each gets its own compiled statement per engine."""
+    built once (a module's constant), as each gets its own compiled statement per engine. SQLite keeps
+    times as text, which the column types' own result processors parse; psycopg already returns the
+    types SQLAlchemy would (none of these PostgreSQL types process results)."""
     prepared = _PREPARED_READS.get(statement)
     if prepared is None:
         prepared = _PREPARED_READS[statement] = PreparedStatement(statement)
-    return prepared.named_rows(bind, params)
+    return prepared._compile(bind.engine).named(prepared.rows(bind, params))
 
 
 def _compiled_for(compiled: SQLCompiler, engine: Engine) -> _Compiled:
